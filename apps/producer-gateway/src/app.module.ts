@@ -1,0 +1,24 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ServerKitModule } from '@kafka-gateway/server-kit';
+import type { Logger } from 'pino';
+import { PRODUCER_CONFIG, type ProducerGatewayConfig } from './config/producer.config';
+import { MetadataModule } from './metadata/metadata.module';
+import { ProduceModule } from './produce/produce.module';
+import { RootController } from './root/root.controller';
+
+/** producer-gateway: v2 produce and metadata (v3 admin comes with its own module). */
+@Module({})
+export class AppModule {
+  static forRoot(config: ProducerGatewayConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ServerKitModule.forRoot({ service: 'producer-gateway', logger }),
+        ConfigModule.forRoot(PRODUCER_CONFIG, config),
+        MetadataModule,
+        ProduceModule,
+      ],
+      controllers: [RootController],
+    };
+  }
+}

@@ -1,0 +1,226 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  createKafka,
+  GatewayError,
+  keepConnecting,
+  LOGGER,
+  ReadinessService,
+  toGatewayError,
+} from '@kafka-gateway/server-kit';
+import {
+  type Admin,
+  type ConfigResourceTypes,
+  type Kafka,
+  type PartitionMetadata,
+  Partitioners,
+  type Producer,
+  type RecordMetadata,
+} from 'kafkajs';
+import type { Logger } from 'pino';
+import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
+
+/** Topics Kafka itself marks internal; Confluent's listing leaves them out. */
+const INTERNAL_TOPICS = new Set([
+  '__consumer_offsets',
+  '__transaction_state',
+  '__share_group_state',
+]);
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes; // ConfigResourceTypes.TOPIC (a const enum)
+
+export interface OutgoingRecord {
+  readonly partition: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface TopicPartitions {
+  readonly name: string;
+  readonly partitions: readonly PartitionMetadata[];
+}
+
+/**
+ * The kafkajs adapter of the producer gateway: one client, one admin and one idempotent producer
+ * per process. Connects in the background so the process is live at once and ready (see
+ * /readyz) once Kafka answers; nothing outside this folder imports kafkajs.
+ */
+@Injectable()
+export class KafkaService implements OnModuleInit, OnApplicationShutdown {
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private adminConnected = false;
+  private producerConnected = false;
+  private stopped = false;
+  private snapshot: { at: number; topics: Map<string, readonly PartitionMetadata[]> } | undefined;
+  private refreshing:
+    { startedAt: number; promise: Promise<Map<string, readonly PartitionMetadata[]>> } | undefined;
+
+  constructor(
+    @Inject(PRODUCER_CONFIG) private readonly config: ProducerGatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly readiness: ReadinessService,
+  ) {
+    this.kafka = createKafka(config, logger);
+    this.admin = this.kafka.admin();
+    // acks=all on every send; idempotent so the client's own retries never duplicate a record.
+    // One request in flight keeps kafkajs' idempotent sequence numbers safe.
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    this.admin.on(this.admin.events.CONNECT, () => (this.adminConnected = true));
+    this.admin.on(this.admin.events.DISCONNECT, () => (this.adminConnected = false));
+    this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
+    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
+  }
+
+  onModuleInit(): void {
+    this.readiness.register('kafka', () => this.adminConnected && this.producerConnected);
+    void this.connectUntilReady();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  private async connectUntilReady(): Promise<void> {
+    const connect = async (): Promise<void> => {
+      if (!this.adminConnected) await this.admin.connect();
+      if (!this.producerConnected) await this.producer.connect();
+    };
+    if (await keepConnecting(connect, this.logger, () => this.stopped)) {
+      this.logger.info({ brokers: this.config.kafka.brokers }, 'connected to Kafka');
+    }
+  }
+
+  /**
+   * Cluster metadata for every topic (one Metadata request) fetched after `notBefore`: callers
+   * that arrive while a fetch is in flight share it when it started late enough, so a burst of
+   * requests costs one round trip, yet a topic created a moment ago is never missed.
+   */
+  private async refreshTopics(
+    notBefore = Date.now(),
+  ): Promise<Map<string, readonly PartitionMetadata[]>> {
+    const inFlight = this.refreshing;
+    if (inFlight !== undefined) {
+      if (inFlight.startedAt >= notBefore) return inFlight.promise;
+      await inFlight.promise.catch(() => undefined);
+      return this.refreshTopics(notBefore);
+    }
+    const startedAt = Date.now();
+    const promise = (async () => {
+      try {
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: [] });
+        const map = new Map<string, readonly PartitionMetadata[]>();
+        for (const t of topics)
+          map.set(
+            t.name,
+            [...t.partitions].sort((a, b) => a.partitionId - b.partitionId),
+          );
+        this.snapshot = { at: startedAt, topics: map };
+        return map;
+      } catch (err) {
+        throw toGatewayError(err);
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    this.refreshing = { startedAt, promise };
+    return promise;
+  }
+
+  async listTopics(): Promise<string[]> {
+    const topics = await this.refreshTopics();
+    return [...topics.keys()].filter((t) => !INTERNAL_TOPICS.has(t)).sort();
+  }
+
+  /** Current metadata of one topic, or undefined when the cluster does not have it. */
+  async describeTopic(topic: string): Promise<TopicPartitions | undefined> {
+    const partitions = (await this.refreshTopics()).get(topic);
+    return partitions === undefined ? undefined : { name: topic, partitions };
+  }
+
+  /**
+   * Partitions of a topic from a snapshot at most `metadataMaxAgeMs` old; a miss refreshes it so
+   * a topic created a moment ago is found.
+   */
+  async cachedPartitions(topic: string): Promise<readonly PartitionMetadata[] | undefined> {
+    const snap = this.snapshot;
+    if (snap !== undefined && Date.now() - snap.at < this.config.kafka.metadataMaxAgeMs) {
+      const hit = snap.topics.get(topic);
+      if (hit !== undefined) return hit;
+    }
+    return (await this.refreshTopics()).get(topic);
+  }
+
+  /** Forgets cached metadata, e.g. after the broker said a partition is unknown. */
+  invalidateMetadata(): void {
+    this.snapshot = undefined;
+  }
+
+  /** Every config of a topic, defaults included, as Confluent's `GET /topics/{t}` shows them. */
+  async topicConfigs(topic: string): Promise<Record<string, string>> {
+    try {
+      const { resources } = await this.admin.describeConfigs({
+        resources: [{ type: TOPIC_RESOURCE, name: topic }],
+        includeSynonyms: false,
+      });
+      const configs: Record<string, string> = {};
+      for (const entry of resources[0]?.configEntries ?? []) {
+        if (!entry.isSensitive) configs[entry.configName] = entry.configValue;
+      }
+      return configs;
+    } catch (err) {
+      throw toGatewayError(err);
+    }
+  }
+
+  /** Java-compatible choice of partition (murmur2 of the key; round-robin without a key). */
+  choosePartition(
+    topic: string,
+    partitions: readonly PartitionMetadata[],
+    key: Buffer | null,
+  ): number {
+    return this.partitioner({
+      topic,
+      partitionMetadata: partitions as PartitionMetadata[],
+      message: { key, value: null },
+    });
+  }
+
+  /**
+   * Sends records with explicit partitions, acks=all. Results come per partition; records of a
+   * partition get consecutive offsets in the order sent, starting at the batch's base offset.
+   */
+  async send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new GatewayError(
+              'kafka_timeout',
+              `Produce to ${topic} not acknowledged within ${this.config.produce.timeoutMs} ms; the outcome is unknown`,
+              { retriable: true },
+            ),
+          ),
+        this.config.produce.timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([
+        this.producer.send({
+          topic,
+          acks: -1,
+          messages: records as { partition: number; key: Buffer | null; value: Buffer | null }[],
+        }),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+import { runGatewayMain } from '@kafka-gateway/server-kit';
+import { AppModule } from './app.module';
+import { loadProducerConfig } from './config/producer.config';
+
+runGatewayMain(
+  'producer-gateway',
+  () => loadProducerConfig(process.env),
+  (config, logger) => AppModule.forRoot(config, logger),
+);

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GatewayError } from '@kafka-gateway/server-kit';
+import { parseProduceRequest } from './produce-request.parser';
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof GatewayError) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+test('accepts a well-formed body and keeps records as sent', () => {
+  const body = {
+    records: [
+      { key: 'a2V5', value: 'dg==' },
+      { value: null, partition: 1 },
+    ],
+    value_schema_id: 3,
+  };
+  const r = parseProduceRequest(body, 10);
+  assert.equal(r.records.length, 2);
+  assert.equal(r.records[1]?.partition, 1);
+  assert.equal(r.valueSchemaId, 3);
+  assert.equal(r.keySchema, undefined);
+});
+
+test('Confluent validation rules', () => {
+  assert.equal(
+    code(() => parseProduceRequest(undefined, 10)),
+    'validation_failed',
+  );
+  assert.equal(
+    code(() => parseProduceRequest(null, 10)),
+    'validation_failed',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({}, 10)),
+    'validation_failed',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: [] }, 10)),
+    'validation_failed',
+  );
+  assert.equal(
+    code(() => parseProduceRequest([1], 10)),
+    'invalid_request',
+  );
+  assert.equal(
+    code(() => parseProduceRequest('x', 10)),
+    'invalid_request',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: 'x' }, 10)),
+    'invalid_request',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: [1] }, 10)),
+    'invalid_request',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: [{}], extra: 1 }, 10)),
+    'unrecognized_field',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: [{ headers: [] }] }, 10)),
+    'unrecognized_field',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: [{ partition: -1 }] }, 10)),
+    'invalid_request',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: [{ partition: 1.5 }] }, 10)),
+    'invalid_request',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: [{ partition: '1' }] }, 10)),
+    'invalid_request',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: [{}], key_schema_id: 'x' }, 10)),
+    'invalid_request',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: [{}], value_schema: 's', value_schema_id: 1 }, 10)),
+    'invalid_request',
+  );
+  assert.equal(
+    code(() => parseProduceRequest({ records: [{}, {}, {}] }, 2)),
+    'validation_failed',
+  );
+});
+
+test('unknown field message names the field like Confluent', () => {
+  assert.throws(
+    () => parseProduceRequest({ records: [{ value: 'x', timestamp: 1 }] }, 10),
+    (e: unknown) => e instanceof GatewayError && e.message === 'Unrecognized field: timestamp',
+  );
+});

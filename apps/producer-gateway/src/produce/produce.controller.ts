@@ -1,0 +1,75 @@
+import {
+  type CanActivate,
+  Controller,
+  createParamDecorator,
+  type ExecutionContext,
+  HttpCode,
+  Injectable,
+  Param,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import { type EmbeddedFormat, produceFormat } from '@kafka-gateway/codec';
+import { GatewayError, V2JsonInterceptor } from '@kafka-gateway/server-kit';
+import type { Request, Response } from 'express';
+import { ProduceService, type ProduceResponse } from './produce.service';
+
+const FORMAT = Symbol('embeddedFormat');
+type WithFormat = Request & { [FORMAT]?: EmbeddedFormat };
+
+/** Reads the embedded format from Content-Type before Accept is negotiated (415 before 406). */
+@Injectable()
+export class ProduceFormatGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<WithFormat>();
+    req[FORMAT] = produceFormat(req.headers['content-type']);
+    return true;
+  }
+}
+
+const Format = createParamDecorator((_: unknown, ctx: ExecutionContext): EmbeddedFormat => {
+  return ctx.switchToHttp().getRequest<WithFormat>()[FORMAT] ?? 'binary';
+});
+
+/** A non-integer partition in the path is an unknown route in Confluent (404). */
+function partitionParam(raw: string): number {
+  if (!/^\d{1,9}$/.test(raw)) throw new GatewayError('route_not_found', 'HTTP 404 Not Found');
+  return Number(raw);
+}
+
+@Controller('topics')
+@UseGuards(ProduceFormatGuard)
+@UseInterceptors(V2JsonInterceptor)
+export class ProduceController {
+  constructor(private readonly produce: ProduceService) {}
+
+  @Post(':topic')
+  @HttpCode(200)
+  async toTopic(
+    @Param('topic') topic: string,
+    @Format() format: EmbeddedFormat,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ProduceResponse> {
+    const result = await this.produce.produce(topic, undefined, format, req.body);
+    res.status(result.status);
+    return result.body;
+  }
+
+  @Post(':topic/partitions/:partition')
+  @HttpCode(200)
+  async toPartition(
+    @Param('topic') topic: string,
+    @Param('partition') partition: string,
+    @Format() format: EmbeddedFormat,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ProduceResponse> {
+    const result = await this.produce.produce(topic, partitionParam(partition), format, req.body);
+    res.status(result.status);
+    return result.body;
+  }
+}

@@ -1,0 +1,120 @@
+import type { Server } from 'node:http';
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
+import type { CommonConfig } from '../config/common.config';
+import { ReadinessService } from '../health/readiness.service';
+import { bodyErrorHandler, jsonBody } from '../http/json-body';
+import { PinoNestLogger } from '../logging/logger';
+import { ManagementServer } from '../management/management-server';
+import { httpMetricsMiddleware } from '../metrics/http-metrics.middleware';
+import { MetricsService } from '../metrics/metrics.service';
+
+export interface RunningGateway {
+  readonly app: NestExpressApplication;
+  readonly port: number;
+  readonly managementPort: number;
+  /** Graceful stop: not ready, stop accepting, drain in-flight requests, then run shutdown hooks. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * Starts one gateway: the Nest app on the public port and the management server on its own port.
+ * Installs SIGTERM/SIGINT handlers unless `handleSignals` is false (tests).
+ */
+export async function startGateway(options: {
+  rootModule: DynamicModule;
+  config: CommonConfig;
+  logger: Logger;
+  handleSignals?: boolean;
+}): Promise<RunningGateway> {
+  const { config, logger } = options;
+  const app = await NestFactory.create<NestExpressApplication>(
+    options.rootModule,
+    new ExpressAdapter(),
+    {
+      bodyParser: false,
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    },
+  );
+  const metrics = app.get(MetricsService);
+  const readiness = app.get(ReadinessService);
+  const express = app.getHttpAdapter().getInstance() as {
+    disable(s: string): void;
+    set(k: string, v: unknown): void;
+  };
+  express.disable('x-powered-by');
+  express.set('etag', false);
+  app.use(httpMetricsMiddleware(metrics));
+  app.use(jsonBody(config.http.maxBodyBytes));
+  app.use(bodyErrorHandler(logger));
+
+  await app.listen(config.http.port, config.http.host);
+  const server: Server = app.getHttpServer();
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
+
+  const management = new ManagementServer(metrics, readiness, logger);
+  const managementPort = await management.listen(config.metrics.host, config.metrics.port);
+  logger.info({ port, managementPort }, 'gateway listening');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down: draining in-flight requests');
+      readiness.markShuttingDown();
+      await drain(server, config.http.shutdownTimeoutMs, logger);
+      await app.close(); // shutdown hooks: Kafka clients disconnect after the drain
+      await management.close();
+      logger.info('shutdown complete');
+    })();
+    return stopping;
+  };
+
+  if (options.handleSignals !== false) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        const hardStop = setTimeout(() => {
+          logger.error('shutdown timed out; exiting');
+          process.exit(1);
+        }, config.http.shutdownTimeoutMs + 10_000);
+        hardStop.unref();
+        shutdown(signal).then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      });
+    }
+  }
+  return { app, port, managementPort, shutdown };
+}
+
+/**
+ * Stops accepting connections and waits for in-flight requests. Keep-alive sockets that go idle
+ * are closed as they do (Node only closes the ones idle at the moment close() is called); after
+ * the timeout the remaining connections are cut.
+ */
+async function drain(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), timeoutMs);
+  });
+  const expired = await Promise.race([closed.then(() => false), timedOut]);
+  clearInterval(sweep);
+  clearTimeout(timer);
+  if (expired) {
+    logger.warn({ timeoutMs }, 'drain timed out; closing remaining connections');
+    server.closeAllConnections();
+    await closed;
+  }
+}

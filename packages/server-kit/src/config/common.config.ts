@@ -1,0 +1,77 @@
+import { type EnvReader } from './env-reader';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+export interface HttpConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Request bodies above this size are refused with 413 while they are being read. */
+  readonly maxBodyBytes: number;
+  /** How long a graceful shutdown waits for in-flight requests before giving up. */
+  readonly shutdownTimeoutMs: number;
+  /** Node's keep-alive timeout; above the load balancer's idle timeout avoids reset races. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export interface MetricsConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** How long a cached topic's partition count is trusted before it is fetched again. */
+  readonly metadataMaxAgeMs: number;
+}
+
+export interface SchemaRegistryConfig {
+  readonly url: string | undefined;
+}
+
+export interface CommonConfig {
+  readonly logLevel: LogLevel;
+  readonly http: HttpConfig;
+  readonly metrics: MetricsConfig;
+  readonly kafka: KafkaConfig;
+  readonly schemaRegistry: SchemaRegistryConfig;
+}
+
+/** Reads the settings both gateways share. `defaults` differ per app (client id). */
+export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): CommonConfig {
+  return {
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    http: {
+      host: r.string('HTTP_HOST', '0.0.0.0'),
+      port: r.port('HTTP_PORT', 8082),
+      maxBodyBytes: r.int('HTTP_MAX_BODY_BYTES', 64 * 1024 * 1024, { min: 1024 }),
+      shutdownTimeoutMs: r.int('HTTP_SHUTDOWN_TIMEOUT_MS', 25_000, { min: 0 }),
+      keepAliveTimeoutMs: r.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1000 }),
+    },
+    metrics: {
+      host: r.string('METRICS_HOST', '0.0.0.0'),
+      port: r.port('METRICS_PORT', 9464),
+    },
+    kafka: {
+      brokers: r.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
+      clientId: r.string('KAFKA_CLIENT_ID', defaults.clientId),
+      connectionTimeoutMs: r.int('KAFKA_CONNECTION_TIMEOUT_MS', 3000, { min: 100 }),
+      requestTimeoutMs: r.int('KAFKA_REQUEST_TIMEOUT_MS', 30_000, { min: 100 }),
+      metadataMaxAgeMs: r.int('KAFKA_METADATA_MAX_AGE_MS', 30_000, { min: 0 }),
+    },
+    schemaRegistry: {
+      url: r.url('SCHEMA_REGISTRY_URL'),
+    },
+  };
+}

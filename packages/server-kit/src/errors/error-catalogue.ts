@@ -1,0 +1,92 @@
+import { CodedError, type CodecErrorCode } from '@kafka-gateway/codec';
+
+/**
+ * Stable error codes of the gateways beyond those the codec raises. Each maps, in exactly one
+ * place below, to an HTTP status and a Confluent `error_code` (see docs/api-compatibility.md).
+ */
+export type GatewayErrorCode =
+  | 'route_not_found'
+  | 'method_not_allowed'
+  | 'malformed_json'
+  | 'invalid_request'
+  | 'validation_failed'
+  | 'unrecognized_field'
+  | 'body_too_large'
+  | 'topic_not_found'
+  | 'partition_not_found'
+  | 'unknown_topic_or_partition'
+  | 'consumer_instance_not_found'
+  | 'consumer_instance_exists'
+  | 'illegal_consumer_state'
+  | 'kafka_authentication_failed'
+  | 'kafka_authorization_failed'
+  | 'kafka_error'
+  | 'kafka_retriable_error'
+  | 'kafka_timeout'
+  | 'broker_not_available'
+  | 'overloaded'
+  | 'shutting_down'
+  | 'internal';
+
+export type ErrorCode = CodecErrorCode | GatewayErrorCode;
+
+export interface CatalogueEntry {
+  readonly status: number;
+  readonly errorCode: number;
+}
+
+const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze({
+  // codec
+  unsupported_media_type: { status: 415, errorCode: 415 },
+  not_acceptable: { status: 406, errorCode: 406 },
+  invalid_base64: { status: 400, errorCode: 400 },
+  invalid_payload: { status: 400, errorCode: 400 },
+  unsupported_format: { status: 415, errorCode: 415 },
+  // generic HTTP
+  route_not_found: { status: 404, errorCode: 404 },
+  method_not_allowed: { status: 405, errorCode: 405 },
+  malformed_json: { status: 400, errorCode: 400 },
+  invalid_request: { status: 400, errorCode: 400 },
+  validation_failed: { status: 422, errorCode: 422 },
+  unrecognized_field: { status: 422, errorCode: 422 },
+  body_too_large: { status: 413, errorCode: 413 },
+  // Kafka resources
+  topic_not_found: { status: 404, errorCode: 40401 },
+  partition_not_found: { status: 404, errorCode: 40402 },
+  unknown_topic_or_partition: { status: 404, errorCode: 40403 },
+  consumer_instance_not_found: { status: 404, errorCode: 40403 },
+  consumer_instance_exists: { status: 409, errorCode: 40902 },
+  illegal_consumer_state: { status: 409, errorCode: 40903 },
+  kafka_authentication_failed: { status: 401, errorCode: 40101 },
+  kafka_authorization_failed: { status: 403, errorCode: 40301 },
+  kafka_error: { status: 500, errorCode: 50002 },
+  kafka_retriable_error: { status: 500, errorCode: 50003 },
+  kafka_timeout: { status: 500, errorCode: 50003 },
+  broker_not_available: { status: 503, errorCode: 50302 },
+  // load
+  overloaded: { status: 429, errorCode: 429 },
+  shutting_down: { status: 503, errorCode: 503 },
+  internal: { status: 500, errorCode: 500 },
+});
+
+export function catalogueEntry(code: ErrorCode): CatalogueEntry {
+  return CATALOGUE[code];
+}
+
+export function isKnownErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(CATALOGUE, code);
+}
+
+/** A gateway failure: stable code, retriable flag, optional Retry-After seconds. */
+export class GatewayError extends CodedError<GatewayErrorCode> {
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    options: { retriable?: boolean; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(code, message, options.retriable ?? false, { cause: options.cause });
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  readonly retryAfterSeconds: number | undefined;
+}

@@ -1,0 +1,36 @@
+import type { IncomingMessage } from 'node:http';
+import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from 'pino';
+import { toErrorResponse } from '../errors/error-response';
+import { logErrorResponse, writeErrorResponse } from '../errors/confluent-error.filter';
+
+/**
+ * JSON bodies of every `+json` type (the Kafka REST types are `application/vnd.kafka.*.v2+json`),
+ * plain JSON, octet-stream (accepted as JSON like Karapace) and a missing Content-Type. The size
+ * cap is enforced while reading: body-parser stops at the limit (or at once on a larger
+ * Content-Length) and the request gets a 413 before the body is buffered. Other types are left
+ * unparsed so the handler can answer 415.
+ */
+export function jsonBody(limitBytes: number): RequestHandler {
+  return json({ limit: limitBytes, strict: false, type: isJsonRequest });
+}
+
+function isJsonRequest(req: IncomingMessage): boolean {
+  const ct = req.headers['content-type'];
+  if (ct === undefined) return true;
+  const essence = (ct.split(';')[0] ?? '').trim().toLowerCase();
+  return (
+    essence === 'application/json' ||
+    essence.endsWith('+json') ||
+    essence === 'application/octet-stream'
+  );
+}
+
+/** Body-parser failures (malformed JSON, too large, bad charset) as Confluent error bodies. */
+export function bodyErrorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const response = toErrorResponse(err);
+    logErrorResponse(logger, response, err, req);
+    writeErrorResponse(req, res, response);
+  };
+}

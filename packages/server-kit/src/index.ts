@@ -1,0 +1,33 @@
+export { EnvReader, ConfigError, deepFreeze, type Env } from './config/env-reader';
+export {
+  readCommonConfig,
+  LOG_LEVELS,
+  type CommonConfig,
+  type HttpConfig,
+  type KafkaConfig,
+  type LogLevel,
+  type MetricsConfig,
+  type SchemaRegistryConfig,
+} from './config/common.config';
+export {
+  GatewayError,
+  catalogueEntry,
+  isKnownErrorCode,
+  type CatalogueEntry,
+  type ErrorCode,
+  type GatewayErrorCode,
+} from './errors/error-catalogue';
+export { toErrorResponse, type ErrorResponse } from './errors/error-response';
+export { ConfluentErrorFilter } from './errors/confluent-error.filter';
+export { LOGGER, createLogger, PinoNestLogger } from './logging/logger';
+export { MetricsService, methodLabel } from './metrics/metrics.service';
+export { ReadinessService } from './health/readiness.service';
+export { ManagementServer } from './management/management-server';
+export { V2JsonInterceptor } from './http/v2-json.interceptor';
+export { ServerKitModule } from './server-kit.module';
+export { startGateway, type RunningGateway } from './bootstrap/start-gateway';
+export { toGatewayError, toRecordError, type RecordError } from './kafka/kafka-errors';
+export { pinoLogCreator, kafkajsLevel } from './kafka/kafka-log';
+export { createKafka, keepConnecting } from './kafka/kafka-client';
+export { runGatewayMain } from './bootstrap/run-gateway-main';
+export { ConfigModule } from './config/config.module';

@@ -1,0 +1,89 @@
+import { GatewayError } from '../errors/error-catalogue';
+import {
+  KafkaJSConnectionError,
+  KafkaJSError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  KafkaJSRequestTimeoutError,
+  KafkaJSBrokerNotFound,
+} from 'kafkajs';
+
+/** Per-record failure as Confluent reports it inside a v2 produce response. */
+export interface RecordError {
+  readonly error_code: number;
+  readonly error: string;
+}
+
+function protocolType(err: unknown): string | undefined {
+  let e: unknown = err;
+  // kafkajs wraps the last protocol error of a retry loop
+  for (let i = 0; i < 3 && e instanceof Error; i++) {
+    if (e instanceof KafkaJSProtocolError) return e.type;
+    e = (e as { originalError?: unknown }).originalError ?? e.cause;
+  }
+  return undefined;
+}
+
+function isConnectionFailure(err: unknown): boolean {
+  let e: unknown = err;
+  for (let i = 0; i < 3 && e instanceof Error; i++) {
+    if (e instanceof KafkaJSConnectionError || e instanceof KafkaJSBrokerNotFound) return true;
+    if (e instanceof KafkaJSError && /disconnected|connection|ECONNREFUSED/i.test(e.message))
+      return true;
+    e = (e as { originalError?: unknown }).originalError ?? e.cause;
+  }
+  return false;
+}
+
+/** Maps a kafkajs failure of a whole request to the Confluent error catalogue. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const type = protocolType(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+    return new GatewayError(
+      'unknown_topic_or_partition',
+      'This server does not host this topic-partition.',
+      { cause: err },
+    );
+  }
+  if (isConnectionFailure(err)) {
+    return new GatewayError('broker_not_available', `Kafka is not available: ${message}`, {
+      retriable: true,
+      retryAfterSeconds: 1,
+      cause: err,
+    });
+  }
+  if (err instanceof KafkaJSRequestTimeoutError) {
+    return new GatewayError('kafka_timeout', message, { retriable: true, cause: err });
+  }
+  const retriable =
+    err instanceof KafkaJSError && (err.retriable || err instanceof KafkaJSNumberOfRetriesExceeded);
+  return new GatewayError(retriable ? 'kafka_retriable_error' : 'kafka_error', message, {
+    retriable,
+    cause: err,
+  });
+}
+
+const AUTHENTICATION = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'ILLEGAL_SASL_STATE',
+  'UNSUPPORTED_SASL_MECHANISM',
+]);
+const AUTHORIZATION = new Set([
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+]);
+
+/** Maps a kafkajs failure of one record (or its batch) to Confluent's per-record codes. */
+export function toRecordError(err: unknown): RecordError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof GatewayError)
+    return { error_code: err.retriable ? 50003 : 50002, error: message };
+  const type = protocolType(err);
+  if (type !== undefined && AUTHENTICATION.has(type)) return { error_code: 40101, error: message };
+  if (type !== undefined && AUTHORIZATION.has(type)) return { error_code: 40301, error: message };
+  const retriable = err instanceof KafkaJSError && err.retriable;
+  return { error_code: retriable || isConnectionFailure(err) ? 50003 : 50002, error: message };
+}

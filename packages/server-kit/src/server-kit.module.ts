@@ -1,0 +1,25 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { ConfluentErrorFilter } from './errors/confluent-error.filter';
+import { ReadinessService } from './health/readiness.service';
+import { LOGGER } from './logging/logger';
+import { MetricsService } from './metrics/metrics.service';
+
+/** Process-wide services every gateway module may inject: logger, metrics, readiness. */
+@Global()
+@Module({})
+export class ServerKitModule {
+  static forRoot(options: { service: string; logger: Logger }): DynamicModule {
+    return {
+      module: ServerKitModule,
+      providers: [
+        { provide: LOGGER, useValue: options.logger },
+        { provide: MetricsService, useValue: new MetricsService(options.service) },
+        { provide: ReadinessService, useValue: new ReadinessService() },
+        { provide: APP_FILTER, useClass: ConfluentErrorFilter },
+      ],
+      exports: [LOGGER, MetricsService, ReadinessService],
+    };
+  }
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `npm test`: every test, from a fresh clone. Installs what is missing, builds, lints, runs the
+# unit tests, brings up a private stack (its own run directory and free ports), runs the
+# integration and end-to-end tests against it, tears it down, and ends with the totals line
+# `N passed, N failed[, N skipped]`.
+set -uo pipefail
+SCRIPT_NAME=test
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT" || exit 1
+
+RESULTS="$REPO_ROOT/.run/test-results"
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+export TEST_RESULTS_DIR="$RESULTS"
+EXTRA=()
+record() { EXTRA+=(--extra "$1"); say "check $2: $1"; }
+totals() { node "$REPO_ROOT/scripts/test-totals.mjs" "$RESULTS" "${EXTRA[@]}"; }
+
+if ! require_tools || ! ensure_node_modules || ! build_all; then
+  record failed build
+  totals
+  exit 1
+fi
+record passed build
+
+say "lint (eslint, type-checked)"
+if npx --no-install turbo run lint --output-logs=errors-only; then record passed lint; else record failed lint; fi
+say "format (prettier --check)"
+if npx --no-install prettier --check . --log-level warn; then record passed format; else record failed format; fi
+
+say "unit tests"
+npx --no-install turbo run test:unit --concurrency=1 --output-logs=full || true
+
+say "docker-compose.yml"
+bash scripts/check-compose.sh
+case $? in
+  0) record passed compose ;;
+  77) record skipped compose ;;
+  *) record failed compose ;;
+esac
+
+# A private stack: never collides with a stack started by `npm start` on the default ports.
+export STACK_RUN_DIR="$REPO_ROOT/.run/test-stack"
+export EDGE_PORT="${TEST_EDGE_PORT:-auto}"
+export LOG_LEVEL="${LOG_LEVEL:-info}"
+stack_down() { "$REPO_ROOT/infra/stack" down --purge >/dev/null 2>&1 || true; }
+trap stack_down EXIT
+stack_down
+rm -rf "$STACK_RUN_DIR"
+say "starting the test stack in $STACK_RUN_DIR"
+if "$REPO_ROOT/infra/stack" up; then
+  record passed stack-up
+  # shellcheck disable=SC1091
+  source "$STACK_RUN_DIR/stack.env"
+  say "integration tests"
+  npx --no-install turbo run test:integration --concurrency=1 --output-logs=full || true
+  say "stack is still healthy after the tests"
+  if "$REPO_ROOT/infra/stack" status; then record passed stack-healthy; else record failed stack-healthy; fi
+else
+  record failed stack-up
+  "$REPO_ROOT/infra/stack" status || true
+fi
+say "stopping the test stack"
+stack_down
+trap - EXIT
+totals
