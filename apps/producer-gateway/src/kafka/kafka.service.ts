@@ -12,11 +12,11 @@ import {
   type ConfigResourceTypes,
   type Kafka,
   type PartitionMetadata,
-  Partitioners,
   type Producer,
   type RecordMetadata,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import { createPartitioner } from './partitioner';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
 
 /** Topics Kafka itself marks internal; Confluent's listing leaves them out. */
@@ -48,7 +48,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly producer: Producer;
-  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly partitioner = createPartitioner();
   private adminConnected = false;
   private producerConnected = false;
   private stopped = false;
@@ -184,11 +184,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     partitions: readonly PartitionMetadata[],
     key: Buffer | null,
   ): number {
-    return this.partitioner({
-      topic,
-      partitionMetadata: partitions as PartitionMetadata[],
-      message: { key, value: null },
-    });
+    return this.partitioner(topic, partitions, key);
   }
 
   /**
