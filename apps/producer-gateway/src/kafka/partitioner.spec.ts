@@ -4,7 +4,14 @@ import type { PartitionMetadata } from 'kafkajs';
 import { createPartitioner } from './partitioner';
 
 function partitions(n: number): PartitionMetadata[] {
-  return Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0, offlineReplicas: [] }));
+  return Array.from({ length: n }, (_, partitionId) => ({
+    partitionId,
+    leader: 1,
+    replicas: [1],
+    isr: [1],
+    partitionErrorCode: 0,
+    offlineReplicas: [],
+  }));
 }
 
 // Generated with the Java client of Kafka 4.1.1 (org.apache.kafka.common.utils.Utils):
@@ -25,7 +32,11 @@ test('keyed records land where the Java client puts them', () => {
   const choose = createPartitioner();
   for (const [key64, expected] of Object.entries(JAVA_VECTORS)) {
     for (const [n, p] of Object.entries(expected)) {
-      assert.equal(choose('t', partitions(Number(n)), Buffer.from(key64, 'base64')), p, `key ${key64} over ${n}`);
+      assert.equal(
+        choose('t', partitions(Number(n)), Buffer.from(key64, 'base64')),
+        p,
+        `key ${key64} over ${n}`,
+      );
     }
   }
 });

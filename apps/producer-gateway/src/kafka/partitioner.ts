@@ -1,6 +1,10 @@
 import { type PartitionMetadata, Partitioners } from 'kafkajs';
 
-export type ChoosePartition = (topic: string, partitions: readonly PartitionMetadata[], key: Buffer | null) => number;
+export type ChoosePartition = (
+  topic: string,
+  partitions: readonly PartitionMetadata[],
+  key: Buffer | null,
+) => number;
 
 /**
  * The Java client's default partitioning for keyed records (`toPositive(murmur2(key)) % n` over
@@ -11,5 +15,9 @@ export type ChoosePartition = (topic: string, partitions: readonly PartitionMeta
 export function createPartitioner(): ChoosePartition {
   const partitioner = Partitioners.DefaultPartitioner();
   return (topic, partitions, key) =>
-    partitioner({ topic, partitionMetadata: partitions as PartitionMetadata[], message: { key, value: null } });
+    partitioner({
+      topic,
+      partitionMetadata: partitions as PartitionMetadata[],
+      message: { key, value: null },
+    });
 }
