@@ -11,6 +11,12 @@ export interface ProduceConfig {
   readonly timeoutMs: number;
   /** Most records one produce request may carry. */
   readonly maxRecordsPerRequest: number;
+  /** How long an idle producer waits to coalesce records of concurrent requests. */
+  readonly lingerMs: number;
+  readonly maxBatchRecords: number;
+  readonly maxBatchBytes: number;
+  /** Bytes accepted but not yet acknowledged by Kafka before new requests get 429. */
+  readonly maxPendingBytes: number;
 }
 
 export interface ProducerGatewayConfig extends CommonConfig {
@@ -27,6 +33,11 @@ export function loadProducerConfig(env: Env): ProducerGatewayConfig {
   const produce: ProduceConfig = {
     timeoutMs: r.int('KAFKA_PRODUCE_TIMEOUT_MS', 30_000, { min: 100 }),
     maxRecordsPerRequest: r.int('HTTP_MAX_RECORDS_PER_REQUEST', 10_000, { min: 1 }),
+    lingerMs: r.int('KAFKA_PRODUCE_LINGER_MS', 0, { min: 0, max: 1000 }),
+    maxBatchRecords: r.int('KAFKA_PRODUCE_MAX_BATCH_RECORDS', 10_000, { min: 1 }),
+    // below the broker's default message.max.bytes (1 MiB) for a batch of one partition
+    maxBatchBytes: r.int('KAFKA_PRODUCE_MAX_BATCH_BYTES', 900_000, { min: 1024 }),
+    maxPendingBytes: r.int('KAFKA_PRODUCE_MAX_PENDING_BYTES', 128 * 1024 * 1024, { min: 1024 }),
   };
   r.done();
   return deepFreeze({ ...common, produce });

@@ -4,6 +4,7 @@ import {
   GatewayError,
   keepConnecting,
   LOGGER,
+  MetricsService,
   ReadinessService,
   toGatewayError,
 } from '@kafka-gateway/server-kit';
@@ -13,10 +14,10 @@ import {
   type Kafka,
   type PartitionMetadata,
   type Producer,
-  type RecordMetadata,
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createPartitioner } from './partitioner';
+import { type OutgoingRecord, ProduceBatcher, type RecordOutcome } from './produce-batcher';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
 
 /** Topics Kafka itself marks internal; Confluent's listing leaves them out. */
@@ -27,11 +28,7 @@ const INTERNAL_TOPICS = new Set([
 ]);
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes; // ConfigResourceTypes.TOPIC (a const enum)
 
-export interface OutgoingRecord {
-  readonly partition: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-}
+export type { OutgoingRecord, RecordOutcome } from './produce-batcher';
 
 export interface TopicPartitions {
   readonly name: string;
@@ -49,6 +46,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   private readonly admin: Admin;
   private readonly producer: Producer;
   private readonly partitioner = createPartitioner();
+  private readonly batcher: ProduceBatcher;
   private adminConnected = false;
   private producerConnected = false;
   private stopped = false;
@@ -60,6 +58,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerGatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly readiness: ReadinessService,
+    metrics: MetricsService,
   ) {
     this.kafka = createKafka(config, logger);
     this.admin = this.kafka.admin();
@@ -70,6 +69,29 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
     });
+    const p = config.produce;
+    const batchRecords = metrics.histogram(
+      'kafka_gateway_produce_batch_records',
+      'Records per coalesced Kafka produce (across HTTP requests)',
+      [],
+      [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+    );
+    metrics.gauge(
+      'kafka_gateway_produce_pending_bytes',
+      'Bytes accepted and not yet acknowledged by Kafka',
+      [],
+      (g) => g.set(this.batcher.pendingBytes()),
+    );
+    this.batcher = new ProduceBatcher(
+      (topicMessages) => this.producer.sendBatch({ topicMessages, acks: -1 }),
+      {
+        lingerMs: p.lingerMs,
+        maxBatchRecords: p.maxBatchRecords,
+        maxBatchBytes: p.maxBatchBytes,
+        maxQueuedBytes: p.maxPendingBytes,
+      },
+      (records) => batchRecords.observe(records),
+    );
     this.admin.on(this.admin.events.CONNECT, () => (this.adminConnected = true));
     this.admin.on(this.admin.events.DISCONNECT, () => (this.adminConnected = false));
     this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
@@ -178,6 +200,28 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Earliest and log-end offsets of every partition of a topic. */
+  async partitionOffsets(
+    topic: string,
+  ): Promise<{ partition: number; low: string; high: string }[]> {
+    try {
+      const offsets = await this.admin.fetchTopicOffsets(topic);
+      return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+    } catch (err) {
+      throw toGatewayError(err);
+    }
+  }
+
+  /** Ids of the brokers in the cluster. */
+  async brokerIds(): Promise<number[]> {
+    try {
+      const { brokers } = await this.admin.describeCluster();
+      return brokers.map((b) => b.nodeId).sort((a, b) => a - b);
+    } catch (err) {
+      throw toGatewayError(err);
+    }
+  }
+
   /** Java-compatible choice of partition (murmur2 of the key; round-robin without a key). */
   choosePartition(
     topic: string,
@@ -188,35 +232,42 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Sends records with explicit partitions, acks=all. Results come per partition; records of a
-   * partition get consecutive offsets in the order sent, starting at the batch's base offset.
+   * Queues records (explicit partitions) for the shared micro-batching producer and answers
+   * each record's outcome once Kafka acknowledged it with acks=all. Past the produce timeout the
+   * request's unsent records are withdrawn and every record without an outcome is reported as
+   * timed out (its real outcome is unknown). Throws `overloaded` (429) when too much is pending.
    */
-  async send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
+  async produce(topic: string, records: readonly OutgoingRecord[]): Promise<RecordOutcome[]> {
+    const submission = this.batcher.submit(topic, records);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new GatewayError(
-              'kafka_timeout',
-              `Produce to ${topic} not acknowledged within ${this.config.produce.timeoutMs} ms; the outcome is unknown`,
-              { retriable: true },
-            ),
-          ),
-        this.config.produce.timeoutMs,
-      );
+    const timeoutMs = this.config.produce.timeoutMs;
+    const timedOut = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
     });
     try {
-      return await Promise.race([
-        this.producer.send({
-          topic,
-          acks: -1,
-          messages: records as { partition: number; key: Buffer | null; value: Buffer | null }[],
-        }),
-        timeout,
-      ]);
+      const outcomes = await Promise.race([submission.outcomes, timedOut]);
+      if (outcomes !== undefined) return outcomes;
+      submission.cancel(
+        new GatewayError(
+          'kafka_timeout',
+          `Produce to ${topic} not acknowledged within ${timeoutMs} ms; the outcome is unknown`,
+          {
+            retriable: true,
+          },
+        ),
+      );
+      return await submission.outcomes;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Bytes accepted and not yet acknowledged by Kafka. */
+  pendingBytes(): number {
+    return this.batcher.pendingBytes();
+  }
+
+  isConnected(): boolean {
+    return this.producerConnected;
   }
 }

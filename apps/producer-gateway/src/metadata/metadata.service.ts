@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError } from '@kafka-gateway/server-kit';
 import type { PartitionMetadata } from 'kafkajs';
-import { KafkaService } from '../kafka/kafka.service';
+import { KafkaService, type TopicPartitions } from '../kafka/kafka.service';
 
 export interface ReplicaView {
   broker: number;
@@ -13,6 +13,11 @@ export interface PartitionView {
   partition: number;
   leader: number;
   replicas: ReplicaView[];
+}
+
+export interface PartitionOffsets {
+  beginning_offset: number;
+  end_offset: number;
 }
 
 export interface TopicView {
@@ -31,6 +36,31 @@ export class MetadataService {
   }
 
   async getTopic(topic: string): Promise<TopicView> {
+    const meta = await this.requireTopic(topic);
+    const configs = await this.kafka.topicConfigs(topic);
+    return { name: topic, configs, partitions: meta.partitions.map(toPartitionView) };
+  }
+
+  async listPartitions(topic: string): Promise<PartitionView[]> {
+    return (await this.requireTopic(topic)).partitions.map(toPartitionView);
+  }
+
+  async getPartition(topic: string, partition: number): Promise<PartitionView> {
+    return toPartitionView(requirePartition(await this.requireTopic(topic), partition));
+  }
+
+  async getPartitionOffsets(topic: string, partition: number): Promise<PartitionOffsets> {
+    requirePartition(await this.requireTopic(topic), partition);
+    const o = (await this.kafka.partitionOffsets(topic)).find((x) => x.partition === partition);
+    if (o === undefined) throw new GatewayError('partition_not_found', 'Partition not found.');
+    return { beginning_offset: Number(o.low), end_offset: Number(o.high) };
+  }
+
+  async listBrokers(): Promise<{ brokers: number[] }> {
+    return { brokers: await this.kafka.brokerIds() };
+  }
+
+  private async requireTopic(topic: string): Promise<TopicPartitions> {
     const meta = await this.kafka.describeTopic(topic);
     if (meta === undefined) {
       // Confluent against a real cluster answers 40403 here (its UnknownTopicOrPartition mapping)
@@ -39,9 +69,14 @@ export class MetadataService {
         'This server does not host this topic-partition.',
       );
     }
-    const configs = await this.kafka.topicConfigs(topic);
-    return { name: topic, configs, partitions: meta.partitions.map(toPartitionView) };
+    return meta;
   }
+}
+
+function requirePartition(meta: TopicPartitions, partition: number): PartitionMetadata {
+  const p = meta.partitions.find((x) => x.partitionId === partition);
+  if (p === undefined) throw new GatewayError('partition_not_found', 'Partition not found.');
+  return p;
 }
 
 export function toPartitionView(p: PartitionMetadata): PartitionView {

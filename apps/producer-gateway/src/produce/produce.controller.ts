@@ -13,7 +13,8 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { type EmbeddedFormat, produceFormat } from '@kafka-gateway/codec';
-import { GatewayError, V2JsonInterceptor } from '@kafka-gateway/server-kit';
+import { V2JsonInterceptor } from '@kafka-gateway/server-kit';
+import { partitionParam } from '../common/path-params';
 import type { Request, Response } from 'express';
 import { ProduceService, type ProduceResponse } from './produce.service';
 
@@ -33,12 +34,6 @@ export class ProduceFormatGuard implements CanActivate {
 const Format = createParamDecorator((_: unknown, ctx: ExecutionContext): EmbeddedFormat => {
   return ctx.switchToHttp().getRequest<WithFormat>()[FORMAT] ?? 'binary';
 });
-
-/** A non-integer partition in the path is an unknown route in Confluent (404). */
-function partitionParam(raw: string): number {
-  if (!/^\d{1,9}$/.test(raw)) throw new GatewayError('route_not_found', 'HTTP 404 Not Found');
-  return Number(raw);
-}
 
 @Controller('topics')
 @UseGuards(ProduceFormatGuard)

@@ -15,6 +15,7 @@ import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.
 
 import { KafkaService, type OutgoingRecord } from '../kafka/kafka.service';
 import { parseProduceRequest } from './produce-request.parser';
+import { ProduceMetrics } from './produce-metrics';
 
 export interface OffsetEntry {
   partition: number | null;
@@ -48,6 +49,7 @@ export class ProduceService {
   constructor(
     private readonly kafka: KafkaService,
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerGatewayConfig,
+    private readonly metrics: ProduceMetrics,
   ) {}
 
   async produce(
@@ -56,6 +58,7 @@ export class ProduceService {
     format: EmbeddedFormat,
     body: unknown,
   ): Promise<ProduceResult> {
+    const started = process.hrtime.bigint();
     const request = parseProduceRequest(body, this.config.produce.maxRecordsPerRequest);
     const encode = ENCODERS[format];
     if (encode === undefined) {
@@ -94,33 +97,44 @@ export class ProduceService {
       slots.push(i);
     }
 
+    let producedRecords = 0;
+    let producedBytes = 0;
     if (outgoing.length > 0) {
-      try {
-        const results = await this.kafka.send(topic, outgoing);
-        const next = new Map<number, bigint>();
-        for (const m of results) next.set(m.partition, BigInt(m.baseOffset ?? '-1'));
-        for (let j = 0; j < outgoing.length; j++) {
-          const { partition } = outgoing[j]!;
-          const offset = next.get(partition);
-          if (offset === undefined || offset < 0n) {
-            offsets[slots[j]!] = failed({
-              error_code: 50002,
-              error: 'Kafka returned no offset for this partition',
-            });
-            continue;
-          }
-          next.set(partition, offset + 1n);
-          offsets[slots[j]!] = { partition, offset: Number(offset), error_code: null, error: null };
-        }
-      } catch (err) {
-        const gatewayError = toGatewayError(err);
-        // Unreachable Kafka fails the whole request with a retriable 503: nothing was written.
-        if (gatewayError.code === 'broker_not_available') throw gatewayError;
-        if (gatewayError.code === 'unknown_topic_or_partition') this.kafka.invalidateMetadata();
-        const recordError = toRecordError(err);
-        for (const slot of slots) offsets[slot] = failed(recordError);
+      // Unreachable Kafka fails the whole request with a retriable 503 before anything is queued.
+      if (!this.kafka.isConnected()) {
+        throw new GatewayError('broker_not_available', 'Kafka is not available', {
+          retriable: true,
+          retryAfterSeconds: 1,
+        });
       }
+      const outcomes = await this.kafka.produce(topic, outgoing);
+      let unknownTopic = false;
+      for (let j = 0; j < outcomes.length; j++) {
+        const o = outcomes[j]!;
+        if ('error' in o) {
+          unknownTopic ||= toGatewayError(o.error).code === 'unknown_topic_or_partition';
+          offsets[slots[j]!] = failed(toRecordError(o.error));
+        } else {
+          offsets[slots[j]!] = {
+            partition: o.partition,
+            offset: o.offset,
+            error_code: null,
+            error: null,
+          };
+          producedRecords++;
+          producedBytes += (outgoing[j]!.key?.length ?? 0) + (outgoing[j]!.value?.length ?? 0);
+        }
+      }
+      if (unknownTopic) this.kafka.invalidateMetadata();
     }
+    this.metrics.produced(
+      topic,
+      format,
+      producedRecords,
+      producedBytes,
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
+    for (const o of offsets) if (o.error_code !== null) this.metrics.recordFailed(o.error_code);
 
     let status = 200;
     if (offsets.some((o) => o.error_code === 40101)) status = 401;

@@ -49,7 +49,7 @@ export async function startGateway(options: {
   express.set('etag', false);
   app.use(httpMetricsMiddleware(metrics));
   app.use(jsonBody(config.http.maxBodyBytes));
-  app.use(bodyErrorHandler(logger));
+  app.use(bodyErrorHandler(logger, metrics));
 
   await app.listen(config.http.port, config.http.host);
   const server: Server = app.getHttpServer();

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { type ErrorResponse, reason, toErrorResponse } from './error-response';
 import { allowedMethods, type RouterLike } from './method-not-allowed';
 import { LOGGER } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
 
 /**
  * The one place that writes error responses: every error, from a handler, a guard, an unknown
@@ -22,6 +23,7 @@ export class ConfluentErrorFilter implements ExceptionFilter {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: MetricsService,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -47,6 +49,7 @@ export class ConfluentErrorFilter implements ExceptionFilter {
       response = toErrorResponse(exception);
     }
     logErrorResponse(this.logger, response, exception, req);
+    this.metrics.errors.inc({ error_code: String(response.body.error_code) });
     writeErrorResponse(req, res, response);
   }
 }

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The prom-client adapter: one registry per process with the default process metrics and the
@@ -8,6 +8,8 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 export class MetricsService {
   readonly registry = new Registry();
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Every error answered or reported per record, by Confluent error_code (a bounded set). */
+  readonly errors: Counter<'error_code'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -19,6 +21,46 @@ export class MetricsService {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [this.registry],
     });
+    this.errors = this.counter(
+      'kafka_gateway_errors_total',
+      'Errors by Confluent error_code (requests and records)',
+      ['error_code'],
+    );
+  }
+
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** `sample`, when given, sets the gauge's value(s) at every scrape. */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    sample?: (gauge: Gauge<L>) => void,
+  ): Gauge<L> {
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      ...(sample === undefined
+        ? {}
+        : {
+            collect(this: Gauge<L>) {
+              sample(this);
+            },
+          }),
+    });
+  }
+
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

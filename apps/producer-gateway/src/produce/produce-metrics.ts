@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { MetricsService } from '@kafka-gateway/server-kit';
+import type { EmbeddedFormat } from '@kafka-gateway/codec';
+
+/**
+ * Produce metrics. `topic` is a label only for topics that exist in the cluster (records for an
+ * unknown topic are refused before they are counted), so its set is bounded by the cluster's.
+ */
+@Injectable()
+export class ProduceMetrics {
+  private readonly records;
+  private readonly bytes;
+  private readonly duration;
+
+  constructor(private readonly metrics: MetricsService) {
+    this.records = metrics.counter(
+      'kafka_gateway_produce_records_total',
+      'Records acknowledged by Kafka',
+      ['topic', 'format'],
+    );
+    this.bytes = metrics.counter(
+      'kafka_gateway_produce_bytes_total',
+      'Key and value bytes acknowledged by Kafka',
+      ['topic', 'format'],
+    );
+    this.duration = metrics.histogram(
+      'kafka_gateway_produce_duration_seconds',
+      'Produce requests from body parsed to Kafka acknowledgement',
+      ['format'],
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    );
+  }
+
+  produced(
+    topic: string,
+    format: EmbeddedFormat,
+    records: number,
+    bytes: number,
+    seconds: number,
+  ): void {
+    if (records > 0) {
+      this.records.inc({ topic, format }, records);
+      this.bytes.inc({ topic, format }, bytes);
+    }
+    this.duration.observe({ format }, seconds);
+  }
+
+  recordFailed(errorCode: number): void {
+    this.metrics.errors.inc({ error_code: String(errorCode) });
+  }
+}
