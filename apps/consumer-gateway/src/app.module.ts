@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ServerKitModule } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from './config/consumer.config';
+import { ConsumersModule } from './consumers/consumers.module';
 import { KafkaModule } from './kafka/kafka.module';
 
 /**
@@ -17,6 +18,7 @@ export class AppModule {
         ServerKitModule.forRoot({ service: 'consumer-gateway', logger }),
         ConfigModule.forRoot(CONSUMER_CONFIG, config),
         KafkaModule,
+        ConsumersModule,
       ],
     };
   }

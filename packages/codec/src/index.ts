@@ -21,3 +21,4 @@ export {
 } from './media-type';
 export { decodeBinaryField, encodeBinaryField } from './serializers/binary.serializer';
 export { encodeJsonField, decodeJsonField } from './serializers/json.serializer';
+export { negotiateRecordsType, type RecordsResponseType } from './records-accept';

@@ -13,6 +13,12 @@ export interface ConsumersConfig {
   readonly maxInstances: number;
   /** The URL clients reach the gateway on (the load balancer); base_uri is built from it. */
   readonly publicBaseUrl: string | undefined;
+  /** Default longest wait of a records fetch (Confluent `consumer.request.timeout.ms`). */
+  readonly requestTimeoutMs: number;
+  /** Fetched records buffered per instance before its partitions are paused. */
+  readonly maxBufferBytes: number;
+  /** Kafka session timeout of instance consumers. */
+  readonly sessionTimeoutMs: number;
 }
 
 export interface RedisConfig {
@@ -35,6 +41,9 @@ export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
     instanceTimeoutMs: r.int('CONSUMER_INSTANCE_TIMEOUT_MS', 300_000, { min: 1000 }),
     maxInstances: r.int('CONSUMER_MAX_INSTANCES', 1000, { min: 1 }),
     publicBaseUrl: r.url('HTTP_PUBLIC_BASE_URL'),
+    requestTimeoutMs: r.int('CONSUMER_REQUEST_TIMEOUT_MS', 1000, { min: 0, max: 300_000 }),
+    maxBufferBytes: r.int('CONSUMER_MAX_BUFFER_BYTES', 8 * 1024 * 1024, { min: 1024 }),
+    sessionTimeoutMs: r.int('KAFKA_CONSUMER_SESSION_TIMEOUT_MS', 30_000, { min: 6000, max: 300_000 }),
   };
   const redis: RedisConfig = { url: r.url('REDIS_URL') };
   r.done();

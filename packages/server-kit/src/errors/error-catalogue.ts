@@ -18,6 +18,11 @@ export type GatewayErrorCode =
   | 'consumer_instance_not_found'
   | 'consumer_instance_exists'
   | 'illegal_consumer_state'
+  | 'consumer_format_mismatch'
+  | 'invalid_consumer_config'
+  | 'consumer_config_constraint'
+  | 'too_many_consumer_instances'
+  | 'record_not_decodable'
   | 'kafka_authentication_failed'
   | 'kafka_authorization_failed'
   | 'kafka_error'
@@ -57,6 +62,11 @@ const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze({
   consumer_instance_not_found: { status: 404, errorCode: 40403 },
   consumer_instance_exists: { status: 409, errorCode: 40902 },
   illegal_consumer_state: { status: 409, errorCode: 40903 },
+  consumer_format_mismatch: { status: 406, errorCode: 40601 },
+  invalid_consumer_config: { status: 422, errorCode: 42204 },
+  consumer_config_constraint: { status: 422, errorCode: 40001 },
+  too_many_consumer_instances: { status: 429, errorCode: 429 },
+  record_not_decodable: { status: 408, errorCode: 40801 },
   kafka_authentication_failed: { status: 401, errorCode: 40101 },
   kafka_authorization_failed: { status: 403, errorCode: 40301 },
   kafka_error: { status: 500, errorCode: 50002 },

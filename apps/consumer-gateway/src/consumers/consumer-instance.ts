@@ -1,0 +1,355 @@
+import { decodeJsonField, type EmbeddedFormat, encodeBinaryField } from '@kafka-gateway/codec';
+import { GatewayError } from '@kafka-gateway/server-kit';
+import type {
+  CommitOffset,
+  ConsumerEvents,
+  FetchedRecord,
+  Subscription,
+  TopicPartition,
+} from '../kafka/kafka-consumer.adapter';
+
+/** The kafkajs side of an instance (KafkaConsumerAdapter in production, a fake in unit tests). */
+export interface ConsumerPort {
+  start(subscription: Subscription): Promise<void>;
+  stop(): Promise<void>;
+  isRunning(): boolean;
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  seek(tp: TopicPartition, offset: string): void;
+  commit(offsets: readonly CommitOffset[]): Promise<void>;
+}
+
+export interface InstanceSettings {
+  readonly format: EmbeddedFormat;
+  readonly autoCommit: boolean;
+  /** Bytes a fetch accumulates before it returns early; -1 = return as soon as records exist. */
+  readonly fetchMinBytes: number;
+  /** The longest a records fetch waits (Confluent `consumer.request.timeout.ms`). */
+  readonly requestTimeoutMs: number;
+  /** Records buffered in the gateway beyond this pause fetching from Kafka. */
+  readonly maxBufferBytes: number;
+}
+
+/** A record as the v2 records endpoint returns it. */
+export interface RecordView {
+  topic: string;
+  key: unknown;
+  value: unknown;
+  partition: number;
+  offset: number;
+}
+
+interface Buffered {
+  readonly record: FetchedRecord;
+  readonly bytes: number;
+}
+
+const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/**
+ * One v2 consumer instance: kafkajs' push model turned into pull. Fetched batches land in a
+ * bounded buffer (a partition is paused while the buffer is over its bound); a records request
+ * takes from it. Positions advance only as records are returned, commits without a body cover
+ * exactly what was returned, and a rebalance drops everything buffered because kafkajs restarts
+ * every assigned partition from its committed offset after a rejoin.
+ */
+export class ConsumerInstance implements ConsumerEvents {
+  private port: ConsumerPort | undefined;
+  private subscription: Subscription | undefined;
+  private assignment: TopicPartition[] = [];
+  private buffer: Buffered[] = [];
+  private bufferedBytes = 0;
+  private readonly paused = new Map<string, TopicPartition>();
+  /** Next offset to read per partition, after what was returned to the client. */
+  private readonly delivered = new Map<string, CommitOffset>();
+  private readonly highWatermarks = new Map<string, bigint>();
+  private waiters: (() => void)[] = [];
+  private crash: unknown;
+  private polling: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private lastUsed = Date.now();
+  rebalances = 0;
+
+  constructor(
+    readonly group: string,
+    readonly name: string,
+    readonly settings: InstanceSettings,
+    private readonly createPort: (events: ConsumerEvents) => ConsumerPort,
+  ) {}
+
+  touch(): void {
+    this.lastUsed = Date.now();
+  }
+
+  idleSince(): number {
+    return this.lastUsed;
+  }
+
+  // ---- kafkajs events --------------------------------------------------------------------
+
+  onBatch(records: FetchedRecord[], highWatermark: string, stale: () => boolean): void {
+    if (this.closed || stale()) return;
+    const first = records[0];
+    if (first === undefined) return;
+    const key = tpKey(first.topic, first.partition);
+    this.highWatermarks.set(key, BigInt(highWatermark));
+    for (const record of records) {
+      const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+      this.buffer.push({ record, bytes });
+      this.bufferedBytes += bytes;
+    }
+    if (this.bufferedBytes > this.settings.maxBufferBytes && !this.paused.has(key)) {
+      const tp = { topic: first.topic, partition: first.partition };
+      this.paused.set(key, tp);
+      this.port?.pause([tp]);
+    }
+    this.wake();
+  }
+
+  onAssignment(assignment: TopicPartition[]): void {
+    this.rebalances++;
+    this.assignment = assignment;
+    // kafkajs refetches every assigned partition from its committed offset after a rejoin:
+    // anything buffered is now either revoked or about to arrive again.
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    if (this.paused.size > 0) {
+      this.port?.resume([...this.paused.values()]);
+      this.paused.clear();
+    }
+    const owned = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)));
+    for (const key of [...this.delivered.keys()]) if (!owned.has(key)) this.delivered.delete(key);
+    this.wake();
+  }
+
+  onCrash(error: unknown): void {
+    this.crash = error;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  // ---- subscription and assignment -------------------------------------------------------
+
+  async subscribe(subscription: Subscription): Promise<void> {
+    this.touch();
+    if (subscription.kind !== 'assign' && this.subscription?.kind === 'assign') {
+      throw mutuallyExclusive();
+    }
+    if (subscription.kind === 'assign' && this.subscription !== undefined && this.subscription.kind !== 'assign') {
+      throw mutuallyExclusive();
+    }
+    await this.restart(subscription);
+  }
+
+  private async restart(subscription: Subscription | undefined): Promise<void> {
+    // A change of subscription is a clean restart: the old member leaves the group (committing
+    // what was delivered when auto-commit is on), nothing buffered survives.
+    if (this.port !== undefined) {
+      if (this.settings.autoCommit) await this.commitDelivered().catch(() => undefined);
+      await this.port.stop();
+      this.port = undefined;
+    }
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    this.paused.clear();
+    this.delivered.clear();
+    this.assignment = [];
+    this.crash = undefined;
+    this.subscription = subscription;
+    if (subscription === undefined) return;
+    const port = this.createPort(this);
+    this.port = port;
+    await port.start(subscription);
+  }
+
+  async unsubscribe(): Promise<void> {
+    this.touch();
+    await this.restart(undefined);
+  }
+
+  /** Topics of the subscription (for a pattern: those assigned so far). */
+  subscribedTopics(): string[] {
+    const s = this.subscription;
+    if (s === undefined || s.kind === 'assign') return [];
+    if (s.kind === 'topics') return [...s.topics];
+    return [...new Set(this.assignment.map((tp) => tp.topic))].sort();
+  }
+
+  currentAssignment(): TopicPartition[] {
+    const s = this.subscription;
+    if (s?.kind === 'assign' && this.assignment.length === 0) return [...s.partitions];
+    return [...this.assignment];
+  }
+
+  // ---- positions ---------------------------------------------------------------------------
+
+  /** Seeks assigned partitions; the next records returned start at `offset`. */
+  seek(targets: readonly { tp: TopicPartition; offset: string }[]): void {
+    this.touch();
+    const owned = new Set(this.assignment.map((tp) => tpKey(tp.topic, tp.partition)));
+    for (const { tp } of targets) {
+      if (this.port === undefined || !owned.has(tpKey(tp.topic, tp.partition))) {
+        throw new GatewayError('illegal_consumer_state', `Illegal state: No current assignment for partition ${tp.topic}-${tp.partition}`);
+      }
+    }
+    for (const { tp, offset } of targets) {
+      const key = tpKey(tp.topic, tp.partition);
+      this.port!.seek(tp, offset);
+      this.dropBuffered(key);
+      this.delivered.set(key, { topic: tp.topic, partition: tp.partition, offset });
+      if (this.paused.delete(key)) this.port!.resume([tp]);
+    }
+  }
+
+  private dropBuffered(key: string): void {
+    const kept: Buffered[] = [];
+    for (const b of this.buffer) {
+      if (tpKey(b.record.topic, b.record.partition) === key) this.bufferedBytes -= b.bytes;
+      else kept.push(b);
+    }
+    this.buffer = kept;
+  }
+
+  // ---- records -----------------------------------------------------------------------------
+
+  /**
+   * Returns buffered records, waiting up to `timeoutMs` for some to arrive. Concurrent fetches of
+   * one instance run one after another so a record is returned once per position.
+   */
+  async poll(timeoutMs: number, maxBytes: number): Promise<RecordView[]> {
+    const run = this.polling.then(() => this.pollNow(timeoutMs, maxBytes));
+    this.polling = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pollNow(timeoutMs: number, maxBytes: number): Promise<RecordView[]> {
+    this.touch();
+    const deadline = Date.now() + Math.max(0, Math.min(timeoutMs, this.settings.requestTimeoutMs));
+    const minBytes = this.settings.fetchMinBytes;
+    for (;;) {
+      if (this.closed) throw new GatewayError('consumer_instance_not_found', 'Consumer instance not found.');
+      if (this.crash !== undefined) {
+        const err = this.crash;
+        this.crash = undefined;
+        throw err instanceof GatewayError ? err : new GatewayError('kafka_error', `Consumer failed: ${String(err)}`, { cause: err });
+      }
+      const enough = minBytes <= 0 ? this.buffer.length > 0 : this.bufferedBytes >= minBytes || this.bufferedBytes >= maxBytes;
+      const remaining = deadline - Date.now();
+      if (enough || (remaining <= 0 && this.buffer.length > 0)) return this.take(maxBytes);
+      if (remaining <= 0) return [];
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, remaining);
+        const waiter = (): void => done();
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiters.push(waiter);
+      });
+    }
+  }
+
+  private take(maxBytes: number): RecordView[] {
+    const out: RecordView[] = [];
+    let bytes = 0;
+    while (this.buffer.length > 0) {
+      const head = this.buffer[0]!;
+      if (out.length > 0 && bytes + head.bytes > maxBytes) break;
+      const view = this.decode(head.record, out.length === 0);
+      if (view === undefined) break; // a record that cannot be decoded waits at the head
+      this.buffer.shift();
+      this.bufferedBytes -= head.bytes;
+      bytes += head.bytes;
+      out.push(view);
+      const r = head.record;
+      this.delivered.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: (BigInt(r.offset) + 1n).toString() });
+    }
+    this.touch();
+    if (this.paused.size > 0 && this.bufferedBytes <= this.settings.maxBufferBytes / 2) {
+      this.port?.resume([...this.paused.values()]);
+      this.paused.clear();
+    }
+    return out;
+  }
+
+  /**
+   * Decodes one record for the instance's format. A record that cannot be decoded is not skipped
+   * silently: records before it are returned; once it is first in line the fetch fails with
+   * 40801 naming its position, and the client moves past it with a seek to the next offset.
+   */
+  private decode(r: FetchedRecord, first: boolean): RecordView | undefined {
+    if (this.settings.format === 'binary') {
+      return { topic: r.topic, key: encodeBinaryField(r.key), value: encodeBinaryField(r.value), partition: r.partition, offset: Number(r.offset) };
+    }
+    const key = decodeJsonField(r.key);
+    const value = decodeJsonField(r.value);
+    if (key.ok && value.ok) return { topic: r.topic, key: key.value, value: value.value, partition: r.partition, offset: Number(r.offset) };
+    if (!first) return undefined;
+    const next = (BigInt(r.offset) + 1n).toString();
+    throw new GatewayError(
+      'record_not_decodable',
+      `The ${key.ok ? 'value' : 'key'} of the record at ${r.topic}-${r.partition} offset ${r.offset} is not valid ${this.settings.format}. ` +
+        `Seek past it: POST .../positions {"offsets":[{"topic":"${r.topic}","partition":${r.partition},"offset":${next}}]}`,
+    );
+  }
+
+  // ---- offsets -----------------------------------------------------------------------------
+
+  /** Commits the given positions (already "next offset" values), or all delivered positions. */
+  async commit(offsets: readonly CommitOffset[] | undefined): Promise<void> {
+    this.touch();
+    if (offsets === undefined) {
+      await this.commitDelivered();
+      return;
+    }
+    if (this.port === undefined || !this.port.isRunning()) {
+      throw new GatewayError('illegal_consumer_state', 'Illegal state: the consumer has no subscription or assignment');
+    }
+    await this.port.commit(offsets);
+  }
+
+  private async commitDelivered(): Promise<void> {
+    if (this.delivered.size === 0 || this.port === undefined || !this.port.isRunning()) return;
+    await this.port.commit([...this.delivered.values()]);
+  }
+
+  /** Summed lag of the assigned partitions (records between what was returned and the end). */
+  lag(): number {
+    let lag = 0n;
+    for (const [key, hw] of this.highWatermarks) {
+      const d = this.delivered.get(key);
+      if (d !== undefined && hw > BigInt(d.offset)) lag += hw - BigInt(d.offset);
+    }
+    return Number(lag);
+  }
+
+  bufferedRecords(): number {
+    return this.buffer.length;
+  }
+
+  /** Closes the Kafka consumer: it leaves the group (after committing with auto-commit on). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake();
+    if (this.port !== undefined) {
+      if (this.settings.autoCommit) await this.commitDelivered().catch(() => undefined);
+      await this.port.stop();
+      this.port = undefined;
+    }
+  }
+
+  /** Periodic auto-commit of what was returned (Kafka's auto.commit.interval.ms analogue). */
+  async autoCommit(): Promise<void> {
+    if (this.settings.autoCommit && !this.closed) await this.commitDelivered();
+  }
+}
+
+function mutuallyExclusive(): GatewayError {
+  return new GatewayError('illegal_consumer_state', 'Illegal state: Subscription to topics, partitions and pattern are mutually exclusive');
+}

@@ -1,0 +1,141 @@
+import {
+  type CanActivate,
+  Controller,
+  Delete,
+  type ExecutionContext,
+  Get,
+  Headers,
+  HttpCode,
+  Injectable,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import { parseRequestContentType } from '@kafka-gateway/codec';
+import { V2JsonInterceptor } from '@kafka-gateway/server-kit';
+import type { Request, Response } from 'express';
+import type { TopicPartition } from '../kafka/kafka-consumer.adapter';
+import type { RecordView } from './consumer-instance';
+import { ConsumersService } from './consumers.service';
+
+/** Request bodies must be a Kafka REST or JSON type (415 otherwise), checked before Accept. */
+@Injectable()
+export class ConsumerContentTypeGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    parseRequestContentType(context.switchToHttp().getRequest<Request>().headers['content-type']);
+    return true;
+  }
+}
+
+const INSTANCE = ':group/instances/:instance';
+
+@Controller('consumers')
+@UseGuards(ConsumerContentTypeGuard)
+export class ConsumersController {
+  constructor(private readonly consumers: ConsumersService) {}
+
+  @Post(':group')
+  @HttpCode(200)
+  @UseInterceptors(V2JsonInterceptor)
+  create(@Param('group') group: string, @Req() req: Request): Promise<{ instance_id: string; base_uri: string }> {
+    const host = req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost';
+    const proto = req.headers['x-forwarded-proto'] ?? req.protocol;
+    return this.consumers.create(group, req.body, `${String(proto)}://${String(host)}`);
+  }
+
+  @Delete(INSTANCE)
+  @HttpCode(204)
+  @UseInterceptors(V2JsonInterceptor)
+  delete(@Param('group') group: string, @Param('instance') instance: string): Promise<void> {
+    return this.consumers.delete(group, instance);
+  }
+
+  @Post(`${INSTANCE}/subscription`)
+  @HttpCode(204)
+  @UseInterceptors(V2JsonInterceptor)
+  subscribe(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<void> {
+    return this.consumers.subscribe(group, instance, req.body);
+  }
+
+  @Get(`${INSTANCE}/subscription`)
+  @UseInterceptors(V2JsonInterceptor)
+  subscription(@Param('group') group: string, @Param('instance') instance: string): { topics: string[] } {
+    return this.consumers.subscription(group, instance);
+  }
+
+  @Delete(`${INSTANCE}/subscription`)
+  @HttpCode(204)
+  @UseInterceptors(V2JsonInterceptor)
+  unsubscribe(@Param('group') group: string, @Param('instance') instance: string): Promise<void> {
+    return this.consumers.unsubscribe(group, instance);
+  }
+
+  @Post(`${INSTANCE}/assignments`)
+  @HttpCode(204)
+  @UseInterceptors(V2JsonInterceptor)
+  assign(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<void> {
+    return this.consumers.assign(group, instance, req.body);
+  }
+
+  @Get(`${INSTANCE}/assignments`)
+  @UseInterceptors(V2JsonInterceptor)
+  assignments(@Param('group') group: string, @Param('instance') instance: string): { partitions: TopicPartition[] } {
+    return this.consumers.assignments(group, instance);
+  }
+
+  @Post(`${INSTANCE}/positions`)
+  @HttpCode(204)
+  @UseInterceptors(V2JsonInterceptor)
+  seek(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<void> {
+    return this.consumers.seek(group, instance, req.body);
+  }
+
+  @Post(`${INSTANCE}/positions/beginning`)
+  @HttpCode(204)
+  @UseInterceptors(V2JsonInterceptor)
+  seekToBeginning(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<void> {
+    return this.consumers.seekToEdge(group, instance, req.body, 'beginning');
+  }
+
+  @Post(`${INSTANCE}/positions/end`)
+  @HttpCode(204)
+  @UseInterceptors(V2JsonInterceptor)
+  seekToEnd(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<void> {
+    return this.consumers.seekToEdge(group, instance, req.body, 'end');
+  }
+
+  @Get(`${INSTANCE}/records`)
+  async records(
+    @Param('group') group: string,
+    @Param('instance') instance: string,
+    @Headers('accept') accept: string | undefined,
+    @Query('timeout') timeout: string | undefined,
+    @Query('max_bytes') maxBytes: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<RecordView[]> {
+    const { mediaType, records } = await this.consumers.records(group, instance, accept, timeout, maxBytes);
+    res.setHeader('Content-Type', [mediaType]); // an array keeps Express from adding a charset
+    return records;
+  }
+
+  @Post(`${INSTANCE}/offsets`)
+  @HttpCode(200)
+  @UseInterceptors(V2JsonInterceptor)
+  commit(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<[]> {
+    return this.consumers.commit(group, instance, req.body);
+  }
+
+  @Get(`${INSTANCE}/offsets`)
+  @UseInterceptors(V2JsonInterceptor)
+  committed(
+    @Param('group') group: string,
+    @Param('instance') instance: string,
+    @Req() req: Request,
+  ): Promise<{ offsets: { topic: string; partition: number; offset: number; metadata: string }[] }> {
+    return this.consumers.committed(group, instance, req.body);
+  }
+}

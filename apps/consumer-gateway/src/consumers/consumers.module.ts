@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { KafkaModule } from '../kafka/kafka.module';
+import { ConsumerMetrics } from './consumer-metrics';
+import { ConsumerRegistryService } from './consumer-registry.service';
+import { ConsumersController } from './consumers.controller';
+import { ConsumersService } from './consumers.service';
+
+@Module({
+  imports: [KafkaModule],
+  controllers: [ConsumersController],
+  providers: [ConsumerRegistryService, ConsumersService, ConsumerMetrics],
+})
+export class ConsumersModule {}
