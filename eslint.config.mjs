@@ -27,7 +27,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', '**/test/**/*.ts', '**/config/*.ts', '**/src/main.ts', 'bench/**/*.ts'],
+    files: [
+      '**/*.spec.ts',
+      '**/*-spec.ts',
+      '**/test/**/*.ts',
+      '**/config/*.ts',
+      '**/src/main.ts',
+      'bench/**/*.ts',
+    ],
     rules: {
       'no-restricted-syntax': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -32,6 +32,8 @@ export function negotiateRecordsType(accept: string | undefined): RecordsRespons
   const chosen = negotiate(accept, RECORDS_OFFERS);
   if (chosen === undefined) throw new CodecError('not_acceptable', 'HTTP 406 Not Acceptable');
   if (chosen === V2_JSON) return { format: 'binary', mediaType: V2_JSON };
-  const format = /^application\/vnd\.kafka\.([a-z]+)\.v2\+json$/.exec(chosen)?.[1] as EmbeddedFormat;
+  const format = /^application\/vnd\.kafka\.([a-z]+)\.v2\+json$/.exec(
+    chosen,
+  )?.[1] as EmbeddedFormat;
   return { format, mediaType: chosen };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { Kafka, logLevel } from 'kafkajs';
 
 /**
@@ -120,4 +121,140 @@ export async function consumeAll(
     await consumer.disconnect();
   }
   return got;
+}
+
+/** GET with a JSON body (Confluent's committed-offsets query), which fetch() cannot send. */
+export function getWithBody(path: string, body: unknown, contentType = V2): Promise<HttpResult> {
+  const url = new URL(stack.gatewayUrl + path);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'GET',
+        headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers))
+            if (typeof v === 'string') headers.set(k, v);
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers['content-type'] ?? null,
+            headers,
+            body: parsed,
+            text,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+export const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** Produces binary records (values as given strings) through the gateway. */
+export async function produceValues(
+  topic: string,
+  values: string[],
+  partition?: number,
+): Promise<void> {
+  const res = await http(
+    'POST',
+    partition === undefined ? `/topics/${topic}` : `/topics/${topic}/partitions/${partition}`,
+    {
+      headers: { 'content-type': BINARY },
+      body: { records: values.map((v) => ({ value: Buffer.from(v).toString('base64') })) },
+    },
+  );
+  if (res.status !== 200) throw new Error(`produce failed: ${res.status} ${res.text}`);
+}
+
+export interface ConsumerRecordView {
+  topic: string;
+  key: unknown;
+  value: unknown;
+  partition: number;
+  offset: number;
+}
+
+/** A v2 consumer instance driven over HTTP. */
+export class RestConsumer {
+  constructor(
+    readonly group: string,
+    readonly name: string,
+    readonly format = 'binary',
+  ) {}
+
+  static async create(group: string, body: Record<string, unknown> = {}): Promise<RestConsumer> {
+    const res = await http('POST', `/consumers/${group}`, {
+      headers: { 'content-type': V2 },
+      body: { 'auto.offset.reset': 'earliest', ...body },
+    });
+    if (res.status !== 200) throw new Error(`create failed: ${res.status} ${res.text}`);
+    const { instance_id } = res.body as { instance_id: string };
+    return new RestConsumer(
+      group,
+      instance_id,
+      typeof body['format'] === 'string' ? body['format'] : 'binary',
+    );
+  }
+
+  get path(): string {
+    return `/consumers/${this.group}/instances/${this.name}`;
+  }
+
+  async call(
+    method: string,
+    suffix: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult> {
+    return http(method, this.path + suffix, {
+      headers: { 'content-type': V2, ...headers },
+      ...(body === undefined ? {} : { body }),
+    });
+  }
+
+  async subscribe(topics: string[]): Promise<void> {
+    const res = await this.call('POST', '/subscription', { topics });
+    if (res.status !== 204) throw new Error(`subscribe failed: ${res.status} ${res.text}`);
+  }
+
+  async records(timeoutMs = 1000): Promise<ConsumerRecordView[]> {
+    const res = await http('GET', `${this.path}/records?timeout=${timeoutMs}`, {
+      headers: { accept: `application/vnd.kafka.${this.format}.v2+json` },
+    });
+    if (res.status !== 200) throw new Error(`records failed: ${res.status} ${res.text}`);
+    return res.body as ConsumerRecordView[];
+  }
+
+  /** Polls until `count` records arrived or `deadlineMs` passed. */
+  async recordsUntil(count: number, deadlineMs = 30_000): Promise<ConsumerRecordView[]> {
+    const all: ConsumerRecordView[] = [];
+    const end = Date.now() + deadlineMs;
+    while (all.length < count && Date.now() < end) all.push(...(await this.records(1000)));
+    return all;
+  }
+
+  async commit(body?: unknown): Promise<void> {
+    const res = await this.call('POST', '/offsets', body);
+    if (res.status !== 200) throw new Error(`commit failed: ${res.status} ${res.text}`);
+  }
+
+  async delete(): Promise<HttpResult> {
+    return http('DELETE', this.path);
+  }
 }

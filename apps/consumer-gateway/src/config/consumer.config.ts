@@ -43,7 +43,10 @@ export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
     publicBaseUrl: r.url('HTTP_PUBLIC_BASE_URL'),
     requestTimeoutMs: r.int('CONSUMER_REQUEST_TIMEOUT_MS', 1000, { min: 0, max: 300_000 }),
     maxBufferBytes: r.int('CONSUMER_MAX_BUFFER_BYTES', 8 * 1024 * 1024, { min: 1024 }),
-    sessionTimeoutMs: r.int('KAFKA_CONSUMER_SESSION_TIMEOUT_MS', 30_000, { min: 6000, max: 300_000 }),
+    sessionTimeoutMs: r.int('KAFKA_CONSUMER_SESSION_TIMEOUT_MS', 30_000, {
+      min: 6000,
+      max: 300_000,
+    }),
   };
   const redis: RedisConfig = { url: r.url('REDIS_URL') };
   r.done();

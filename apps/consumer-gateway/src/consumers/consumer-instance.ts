@@ -140,7 +140,11 @@ export class ConsumerInstance implements ConsumerEvents {
     if (subscription.kind !== 'assign' && this.subscription?.kind === 'assign') {
       throw mutuallyExclusive();
     }
-    if (subscription.kind === 'assign' && this.subscription !== undefined && this.subscription.kind !== 'assign') {
+    if (
+      subscription.kind === 'assign' &&
+      this.subscription !== undefined &&
+      this.subscription.kind !== 'assign'
+    ) {
       throw mutuallyExclusive();
     }
     await this.restart(subscription);
@@ -194,7 +198,10 @@ export class ConsumerInstance implements ConsumerEvents {
     const owned = new Set(this.assignment.map((tp) => tpKey(tp.topic, tp.partition)));
     for (const { tp } of targets) {
       if (this.port === undefined || !owned.has(tpKey(tp.topic, tp.partition))) {
-        throw new GatewayError('illegal_consumer_state', `Illegal state: No current assignment for partition ${tp.topic}-${tp.partition}`);
+        throw new GatewayError(
+          'illegal_consumer_state',
+          `Illegal state: No current assignment for partition ${tp.topic}-${tp.partition}`,
+        );
       }
     }
     for (const { tp, offset } of targets) {
@@ -232,13 +239,23 @@ export class ConsumerInstance implements ConsumerEvents {
     const deadline = Date.now() + Math.max(0, Math.min(timeoutMs, this.settings.requestTimeoutMs));
     const minBytes = this.settings.fetchMinBytes;
     for (;;) {
-      if (this.closed) throw new GatewayError('consumer_instance_not_found', 'Consumer instance not found.');
+      if (this.closed)
+        throw new GatewayError('consumer_instance_not_found', 'Consumer instance not found.');
       if (this.crash !== undefined) {
         const err = this.crash;
         this.crash = undefined;
-        throw err instanceof GatewayError ? err : new GatewayError('kafka_error', `Consumer failed: ${String(err)}`, { cause: err });
+        throw err instanceof GatewayError
+          ? err
+          : new GatewayError(
+              'kafka_error',
+              `Consumer failed: ${err instanceof Error ? err.message : 'unknown error'}`,
+              { cause: err },
+            );
       }
-      const enough = minBytes <= 0 ? this.buffer.length > 0 : this.bufferedBytes >= minBytes || this.bufferedBytes >= maxBytes;
+      const enough =
+        minBytes <= 0
+          ? this.buffer.length > 0
+          : this.bufferedBytes >= minBytes || this.bufferedBytes >= maxBytes;
       const remaining = deadline - Date.now();
       if (enough || (remaining <= 0 && this.buffer.length > 0)) return this.take(maxBytes);
       if (remaining <= 0) return [];
@@ -267,7 +284,11 @@ export class ConsumerInstance implements ConsumerEvents {
       bytes += head.bytes;
       out.push(view);
       const r = head.record;
-      this.delivered.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: (BigInt(r.offset) + 1n).toString() });
+      this.delivered.set(tpKey(r.topic, r.partition), {
+        topic: r.topic,
+        partition: r.partition,
+        offset: (BigInt(r.offset) + 1n).toString(),
+      });
     }
     this.touch();
     if (this.paused.size > 0 && this.bufferedBytes <= this.settings.maxBufferBytes / 2) {
@@ -284,11 +305,24 @@ export class ConsumerInstance implements ConsumerEvents {
    */
   private decode(r: FetchedRecord, first: boolean): RecordView | undefined {
     if (this.settings.format === 'binary') {
-      return { topic: r.topic, key: encodeBinaryField(r.key), value: encodeBinaryField(r.value), partition: r.partition, offset: Number(r.offset) };
+      return {
+        topic: r.topic,
+        key: encodeBinaryField(r.key),
+        value: encodeBinaryField(r.value),
+        partition: r.partition,
+        offset: Number(r.offset),
+      };
     }
     const key = decodeJsonField(r.key);
     const value = decodeJsonField(r.value);
-    if (key.ok && value.ok) return { topic: r.topic, key: key.value, value: value.value, partition: r.partition, offset: Number(r.offset) };
+    if (key.ok && value.ok)
+      return {
+        topic: r.topic,
+        key: key.value,
+        value: value.value,
+        partition: r.partition,
+        offset: Number(r.offset),
+      };
     if (!first) return undefined;
     const next = (BigInt(r.offset) + 1n).toString();
     throw new GatewayError(
@@ -308,7 +342,10 @@ export class ConsumerInstance implements ConsumerEvents {
       return;
     }
     if (this.port === undefined || !this.port.isRunning()) {
-      throw new GatewayError('illegal_consumer_state', 'Illegal state: the consumer has no subscription or assignment');
+      throw new GatewayError(
+        'illegal_consumer_state',
+        'Illegal state: the consumer has no subscription or assignment',
+      );
     }
     await this.port.commit(offsets);
   }
@@ -351,5 +388,8 @@ export class ConsumerInstance implements ConsumerEvents {
 }
 
 function mutuallyExclusive(): GatewayError {
-  return new GatewayError('illegal_consumer_state', 'Illegal state: Subscription to topics, partitions and pattern are mutually exclusive');
+  return new GatewayError(
+    'illegal_consumer_state',
+    'Illegal state: Subscription to topics, partitions and pattern are mutually exclusive',
+  );
 }

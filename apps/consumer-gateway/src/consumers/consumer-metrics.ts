@@ -11,15 +11,31 @@ export class ConsumerMetrics {
   readonly commitErrors;
 
   constructor(readonly metrics: MetricsService) {
-    this.recordsFetched = metrics.counter('kafka_gateway_consumer_records_total', 'Records returned by records fetches', ['format']);
-    this.bytesFetched = metrics.counter('kafka_gateway_consumer_bytes_total', 'Key and value bytes returned by records fetches', ['format']);
+    this.recordsFetched = metrics.counter(
+      'kafka_gateway_consumer_records_total',
+      'Records returned by records fetches',
+      ['format'],
+    );
+    this.bytesFetched = metrics.counter(
+      'kafka_gateway_consumer_bytes_total',
+      'Key and value bytes returned by records fetches',
+      ['format'],
+    );
     this.pollDuration = metrics.histogram(
       'kafka_gateway_consumer_fetch_duration_seconds',
       'Records fetch (poll) duration',
       ['format'],
       [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     );
-    this.rebalances = metrics.counter('kafka_gateway_consumer_rebalances_total', 'Group (re)assignments seen by consumer instances', []);
-    this.commitErrors = metrics.counter('kafka_gateway_consumer_commit_errors_total', 'Failed offset commits', []);
+    this.rebalances = metrics.counter(
+      'kafka_gateway_consumer_rebalances_total',
+      'Group (re)assignments seen by consumer instances',
+      [],
+    );
+    this.commitErrors = metrics.counter(
+      'kafka_gateway_consumer_commit_errors_total',
+      'Failed offset commits',
+      [],
+    );
   }
 }

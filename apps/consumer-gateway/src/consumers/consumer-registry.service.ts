@@ -27,12 +27,22 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
     private readonly kafka: KafkaService,
     private readonly metrics: ConsumerMetrics,
   ) {
-    metrics.metrics.gauge('kafka_gateway_consumer_instances', 'Live consumer instances on this replica', [], (g) => g.set(this.instances.size));
-    metrics.metrics.gauge('kafka_gateway_consumer_lag_records', 'Records between what instances returned and the log end, summed', [], (g) => {
-      let lag = 0;
-      for (const i of this.instances.values()) lag += i.lag();
-      g.set(lag);
-    });
+    metrics.metrics.gauge(
+      'kafka_gateway_consumer_instances',
+      'Live consumer instances on this replica',
+      [],
+      (g) => g.set(this.instances.size),
+    );
+    metrics.metrics.gauge(
+      'kafka_gateway_consumer_lag_records',
+      'Records between what instances returned and the log end, summed',
+      [],
+      (g) => {
+        let lag = 0;
+        for (const i of this.instances.values()) lag += i.lag();
+        g.set(lag);
+      },
+    );
   }
 
   onModuleInit(): void {
@@ -54,7 +64,10 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
     const name = request.name ?? `rest-consumer-${randomUUID()}`;
     const k = key(group, name);
     if (this.instances.has(k)) {
-      throw new GatewayError('consumer_instance_exists', 'Consumer with specified consumer ID already exists in the specified consumer group.');
+      throw new GatewayError(
+        'consumer_instance_exists',
+        'Consumer with specified consumer ID already exists in the specified consumer group.',
+      );
     }
     if (this.instances.size >= this.config.consumers.maxInstances) {
       throw new GatewayError(
@@ -63,7 +76,10 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
       );
     }
     if (request.format !== 'binary' && request.format !== 'json') {
-      throw new GatewayError('validation_failed', `Embedded format ${request.format} is not supported by this gateway yet`);
+      throw new GatewayError(
+        'validation_failed',
+        `Embedded format ${request.format} is not supported by this gateway yet`,
+      );
     }
     const settings = {
       format: request.format,
@@ -89,14 +105,18 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
       }),
     );
     this.instances.set(k, instance);
-    this.logger.info({ group, instance: name, format: request.format }, 'consumer instance created');
+    this.logger.info(
+      { group, instance: name, format: request.format },
+      'consumer instance created',
+    );
     return instance;
   }
 
   /** The instance, touched; 404/40403 when it does not live here. */
   get(group: string, name: string): ConsumerInstance {
     const instance = this.instances.get(key(group, name));
-    if (instance === undefined) throw new GatewayError('consumer_instance_not_found', 'Consumer instance not found.');
+    if (instance === undefined)
+      throw new GatewayError('consumer_instance_not_found', 'Consumer instance not found.');
     instance.touch();
     return instance;
   }
@@ -113,8 +133,13 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
     for (const [k, instance] of this.instances) {
       if (instance.idleSince() < deadline) {
         this.instances.delete(k);
-        this.logger.info({ group: instance.group, instance: instance.name }, 'consumer instance expired');
-        await instance.close().catch((err: unknown) => this.logger.warn({ err }, 'closing an expired instance failed'));
+        this.logger.info(
+          { group: instance.group, instance: instance.name },
+          'consumer instance expired',
+        );
+        await instance
+          .close()
+          .catch((err: unknown) => this.logger.warn({ err }, 'closing an expired instance failed'));
       }
     }
   }
@@ -123,7 +148,10 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
     for (const instance of this.instances.values()) {
       await instance.autoCommit().catch((err: unknown) => {
         this.metrics.commitErrors.inc();
-        this.logger.warn({ err, group: instance.group, instance: instance.name }, 'auto-commit failed');
+        this.logger.warn(
+          { err, group: instance.group, instance: instance.name },
+          'auto-commit failed',
+        );
       });
     }
   }

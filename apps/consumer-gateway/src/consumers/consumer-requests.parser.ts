@@ -14,7 +14,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function onlyFields(body: Record<string, unknown>, allowed: ReadonlySet<string>): void {
   for (const field in body) {
-    if (!allowed.has(field)) throw new GatewayError('unrecognized_field', `Unrecognized field: ${field.slice(0, 100)}`);
+    if (!allowed.has(field))
+      throw new GatewayError('unrecognized_field', `Unrecognized field: ${field.slice(0, 100)}`);
   }
 }
 
@@ -23,7 +24,8 @@ function objectBody(body: unknown, optional: boolean): Record<string, unknown> {
     if (optional) return {};
     throw new GatewayError('validation_failed', 'Request body is empty');
   }
-  if (!isObject(body)) throw new GatewayError('invalid_request', 'Request body must be a JSON object');
+  if (!isObject(body))
+    throw new GatewayError('invalid_request', 'Request body must be a JSON object');
   return body;
 }
 
@@ -55,9 +57,13 @@ export function parseCreateConsumer(raw: unknown): CreateConsumerRequest {
   const nameValue = body['id'] ?? body['name'];
   let name: string | undefined;
   if (nameValue !== undefined && nameValue !== null) {
-    if (typeof nameValue !== 'string') throw new GatewayError('invalid_request', 'name must be a string');
+    if (typeof nameValue !== 'string')
+      throw new GatewayError('invalid_request', 'name must be a string');
     if (!NAME.test(nameValue)) {
-      throw new GatewayError('validation_failed', 'Invalid consumer name: use 1-200 characters of letters, digits, ".", "_" and "-"');
+      throw new GatewayError(
+        'validation_failed',
+        'Invalid consumer name: use 1-200 characters of letters, digits, ".", "_" and "-"',
+      );
     }
     name = nameValue;
   }
@@ -67,19 +73,39 @@ export function parseCreateConsumer(raw: unknown): CreateConsumerRequest {
   }
   const reset = body['auto.offset.reset'] ?? 'latest';
   if (reset !== 'earliest' && reset !== 'latest' && reset !== 'smallest' && reset !== 'largest') {
-    throw new GatewayError('invalid_consumer_config', `Invalid consumer configuration: auto.offset.reset=${String(reset).slice(0, 50)} (earliest or latest)`);
+    throw new GatewayError(
+      'invalid_consumer_config',
+      `Invalid consumer configuration: auto.offset.reset=${JSON.stringify(reset).slice(0, 50)} (earliest or latest)`,
+    );
   }
   const commit = body['auto.commit.enable'] ?? 'true';
   if (commit !== 'true' && commit !== 'false' && commit !== true && commit !== false) {
-    throw new GatewayError('invalid_consumer_config', 'Invalid consumer configuration: auto.commit.enable must be true or false');
+    throw new GatewayError(
+      'invalid_consumer_config',
+      'Invalid consumer configuration: auto.commit.enable must be true or false',
+    );
   }
   const minBytes = body['fetch.min.bytes'] ?? body['responseMinBytes'] ?? -1;
-  if (typeof minBytes !== 'number' || !Number.isInteger(minBytes) || minBytes < -1 || minBytes > 10_000_000) {
-    throw new GatewayError('consumer_config_constraint', 'fetch.min.bytes must be an integer between -1 and 10000000');
+  if (
+    typeof minBytes !== 'number' ||
+    !Number.isInteger(minBytes) ||
+    minBytes < -1 ||
+    minBytes > 10_000_000
+  ) {
+    throw new GatewayError(
+      'consumer_config_constraint',
+      'fetch.min.bytes must be an integer between -1 and 10000000',
+    );
   }
   const timeout = body['consumer.request.timeout.ms'] ?? body['requestWaitMs'];
-  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0 || timeout > 300_000)) {
-    throw new GatewayError('consumer_config_constraint', 'consumer.request.timeout.ms must be an integer between 0 and 300000');
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0 || timeout > 300_000)
+  ) {
+    throw new GatewayError(
+      'consumer_config_constraint',
+      'consumer.request.timeout.ms must be an integer between 0 and 300000',
+    );
   }
   return {
     name,
@@ -87,28 +113,33 @@ export function parseCreateConsumer(raw: unknown): CreateConsumerRequest {
     autoOffsetReset: reset === 'earliest' || reset === 'smallest' ? 'earliest' : 'latest',
     autoCommit: commit === true || commit === 'true',
     fetchMinBytes: minBytes,
-    requestTimeoutMs: timeout as number | undefined,
+    requestTimeoutMs: timeout,
   };
 }
 
 function topicPartition(v: unknown, where: string): TopicPartition {
   if (!isObject(v)) throw new GatewayError('invalid_request', `${where} must be an object`);
   const { topic, partition } = v;
-  if (typeof topic !== 'string' || topic === '') throw new GatewayError('invalid_request', `${where}.topic must be a topic name`);
+  if (typeof topic !== 'string' || topic === '')
+    throw new GatewayError('invalid_request', `${where}.topic must be a topic name`);
   if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0) {
     throw new GatewayError('invalid_request', `${where}.partition must be a non-negative integer`);
   }
   return { topic, partition };
 }
 
-function list(body: Record<string, unknown>, field: string, required: boolean): unknown[] | undefined {
+function list(
+  body: Record<string, unknown>,
+  field: string,
+  required: boolean,
+): unknown[] | undefined {
   const v = body[field];
   if (v === undefined || v === null) {
     if (required) throw new GatewayError('validation_failed', `${field} must not be empty`);
     return undefined;
   }
   if (!Array.isArray(v)) throw new GatewayError('invalid_request', `${field} must be an array`);
-  return v;
+  return v as unknown[];
 }
 
 /** `{"topics": [...]}` or `{"topic_pattern": "..."}`; topics win when both are given (Confluent). */
@@ -117,13 +148,17 @@ export function parseSubscription(raw: unknown): Subscription | undefined {
   onlyFields(body, new Set(['topics', 'topic_pattern']));
   const topics = list(body, 'topics', false);
   if (topics !== undefined) {
-    if (topics.length === 0) throw new GatewayError('validation_failed', 'topics must not be empty');
-    for (const t of topics) if (typeof t !== 'string' || t === '') throw new GatewayError('invalid_request', 'topics must be topic names');
+    if (topics.length === 0)
+      throw new GatewayError('validation_failed', 'topics must not be empty');
+    for (const t of topics)
+      if (typeof t !== 'string' || t === '')
+        throw new GatewayError('invalid_request', 'topics must be topic names');
     return { kind: 'topics', topics: [...new Set(topics as string[])] };
   }
   const pattern = body['topic_pattern'];
   if (pattern === undefined || pattern === null) return undefined;
-  if (typeof pattern !== 'string' || pattern === '') throw new GatewayError('invalid_request', 'topic_pattern must be a string');
+  if (typeof pattern !== 'string' || pattern === '')
+    throw new GatewayError('invalid_request', 'topic_pattern must be a string');
   try {
     return { kind: 'pattern', pattern: new RegExp(`^(?:${pattern})$`) };
   } catch {
@@ -149,7 +184,10 @@ export function parseSeek(raw: unknown): SeekRequest {
     const tp = topicPartition(o, `offsets[${i}]`);
     const offset = (o as Record<string, unknown>)['offset'];
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-      throw new GatewayError('invalid_request', `offsets[${i}].offset must be a non-negative integer`);
+      throw new GatewayError(
+        'invalid_request',
+        `offsets[${i}].offset must be a non-negative integer`,
+      );
     }
     return { tp, offset };
   });
@@ -157,10 +195,15 @@ export function parseSeek(raw: unknown): SeekRequest {
     const tp = topicPartition(o, `timestamps[${i}]`);
     const ts = (o as Record<string, unknown>)['timestamp'];
     const ms = typeof ts === 'string' ? Date.parse(ts) : typeof ts === 'number' ? ts : Number.NaN;
-    if (!Number.isFinite(ms) || ms < 0) throw new GatewayError('invalid_request', `timestamps[${i}].timestamp must be an ISO-8601 instant`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new GatewayError(
+        'invalid_request',
+        `timestamps[${i}].timestamp must be an ISO-8601 instant`,
+      );
     return { tp, timestampMs: ms };
   });
-  if (offsets.length === 0 && timestamps.length === 0) throw new GatewayError('validation_failed', 'offsets or timestamps must not be empty');
+  if (offsets.length === 0 && timestamps.length === 0)
+    throw new GatewayError('validation_failed', 'offsets or timestamps must not be empty');
   return { offsets, timestamps };
 }
 
@@ -176,7 +219,10 @@ export function parseCommit(raw: unknown): CommitOffset[] | undefined {
     const rec = o as Record<string, unknown>;
     const offset = rec['offset'];
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-      throw new GatewayError('invalid_request', `offsets[${i}].offset must be a non-negative integer`);
+      throw new GatewayError(
+        'invalid_request',
+        `offsets[${i}].offset must be a non-negative integer`,
+      );
     }
     const metadata = rec['metadata'];
     if (metadata !== undefined && metadata !== null && typeof metadata !== 'string') {

@@ -41,7 +41,10 @@ export class ConsumersController {
   @Post(':group')
   @HttpCode(200)
   @UseInterceptors(V2JsonInterceptor)
-  create(@Param('group') group: string, @Req() req: Request): Promise<{ instance_id: string; base_uri: string }> {
+  create(
+    @Param('group') group: string,
+    @Req() req: Request,
+  ): Promise<{ instance_id: string; base_uri: string }> {
     const host = req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost';
     const proto = req.headers['x-forwarded-proto'] ?? req.protocol;
     return this.consumers.create(group, req.body, `${String(proto)}://${String(host)}`);
@@ -57,13 +60,20 @@ export class ConsumersController {
   @Post(`${INSTANCE}/subscription`)
   @HttpCode(204)
   @UseInterceptors(V2JsonInterceptor)
-  subscribe(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<void> {
+  subscribe(
+    @Param('group') group: string,
+    @Param('instance') instance: string,
+    @Req() req: Request,
+  ): Promise<void> {
     return this.consumers.subscribe(group, instance, req.body);
   }
 
   @Get(`${INSTANCE}/subscription`)
   @UseInterceptors(V2JsonInterceptor)
-  subscription(@Param('group') group: string, @Param('instance') instance: string): { topics: string[] } {
+  subscription(
+    @Param('group') group: string,
+    @Param('instance') instance: string,
+  ): { topics: string[] } {
     return this.consumers.subscription(group, instance);
   }
 
@@ -77,34 +87,53 @@ export class ConsumersController {
   @Post(`${INSTANCE}/assignments`)
   @HttpCode(204)
   @UseInterceptors(V2JsonInterceptor)
-  assign(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<void> {
+  assign(
+    @Param('group') group: string,
+    @Param('instance') instance: string,
+    @Req() req: Request,
+  ): Promise<void> {
     return this.consumers.assign(group, instance, req.body);
   }
 
   @Get(`${INSTANCE}/assignments`)
   @UseInterceptors(V2JsonInterceptor)
-  assignments(@Param('group') group: string, @Param('instance') instance: string): { partitions: TopicPartition[] } {
+  assignments(
+    @Param('group') group: string,
+    @Param('instance') instance: string,
+  ): { partitions: TopicPartition[] } {
     return this.consumers.assignments(group, instance);
   }
 
   @Post(`${INSTANCE}/positions`)
   @HttpCode(204)
   @UseInterceptors(V2JsonInterceptor)
-  seek(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<void> {
+  seek(
+    @Param('group') group: string,
+    @Param('instance') instance: string,
+    @Req() req: Request,
+  ): Promise<void> {
     return this.consumers.seek(group, instance, req.body);
   }
 
   @Post(`${INSTANCE}/positions/beginning`)
   @HttpCode(204)
   @UseInterceptors(V2JsonInterceptor)
-  seekToBeginning(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<void> {
+  seekToBeginning(
+    @Param('group') group: string,
+    @Param('instance') instance: string,
+    @Req() req: Request,
+  ): Promise<void> {
     return this.consumers.seekToEdge(group, instance, req.body, 'beginning');
   }
 
   @Post(`${INSTANCE}/positions/end`)
   @HttpCode(204)
   @UseInterceptors(V2JsonInterceptor)
-  seekToEnd(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<void> {
+  seekToEnd(
+    @Param('group') group: string,
+    @Param('instance') instance: string,
+    @Req() req: Request,
+  ): Promise<void> {
     return this.consumers.seekToEdge(group, instance, req.body, 'end');
   }
 
@@ -117,7 +146,13 @@ export class ConsumersController {
     @Query('max_bytes') maxBytes: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<RecordView[]> {
-    const { mediaType, records } = await this.consumers.records(group, instance, accept, timeout, maxBytes);
+    const { mediaType, records } = await this.consumers.records(
+      group,
+      instance,
+      accept,
+      timeout,
+      maxBytes,
+    );
     res.setHeader('Content-Type', [mediaType]); // an array keeps Express from adding a charset
     return records;
   }
@@ -125,7 +160,11 @@ export class ConsumersController {
   @Post(`${INSTANCE}/offsets`)
   @HttpCode(200)
   @UseInterceptors(V2JsonInterceptor)
-  commit(@Param('group') group: string, @Param('instance') instance: string, @Req() req: Request): Promise<[]> {
+  commit(
+    @Param('group') group: string,
+    @Param('instance') instance: string,
+    @Req() req: Request,
+  ): Promise<[]> {
     return this.consumers.commit(group, instance, req.body);
   }
 
@@ -135,7 +174,9 @@ export class ConsumersController {
     @Param('group') group: string,
     @Param('instance') instance: string,
     @Req() req: Request,
-  ): Promise<{ offsets: { topic: string; partition: number; offset: number; metadata: string }[] }> {
+  ): Promise<{
+    offsets: { topic: string; partition: number; offset: number; metadata: string }[];
+  }> {
     return this.consumers.committed(group, instance, req.body);
   }
 }

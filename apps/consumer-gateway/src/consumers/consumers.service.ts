@@ -29,7 +29,11 @@ export class ConsumersService {
   ) {}
 
   /** `requestBase` (scheme://host of the request) is used when no public URL is configured. */
-  async create(group: string, body: unknown, requestBase: string): Promise<{ instance_id: string; base_uri: string }> {
+  async create(
+    group: string,
+    body: unknown,
+    requestBase: string,
+  ): Promise<{ instance_id: string; base_uri: string }> {
     const request = parseCreateConsumer(body);
     const instance = await this.registry.create(group, request);
     const base = this.config.consumers.publicBaseUrl ?? requestBase;
@@ -73,13 +77,19 @@ export class ConsumersService {
     for (const t of request.timestamps) {
       const offsets = await this.kafka.offsetsForTimestamp(t.tp.topic, t.timestampMs);
       const found = offsets.find((o) => o.partition === t.tp.partition);
-      if (found === undefined) throw new GatewayError('partition_not_found', 'Partition not found.');
+      if (found === undefined)
+        throw new GatewayError('partition_not_found', 'Partition not found.');
       targets.push({ tp: t.tp, offset: found.offset });
     }
     instance.seek(targets);
   }
 
-  async seekToEdge(group: string, name: string, body: unknown, edge: 'beginning' | 'end'): Promise<void> {
+  async seekToEdge(
+    group: string,
+    name: string,
+    body: unknown,
+    edge: 'beginning' | 'end',
+  ): Promise<void> {
     const instance = this.registry.get(group, name);
     const partitions = parsePartitions(body);
     const targets: { tp: TopicPartition; offset: string }[] = [];
@@ -88,7 +98,10 @@ export class ConsumersService {
       for (const tp of partitions.filter((p) => p.topic === topic)) {
         const o = offsets.find((x) => x.partition === tp.partition);
         if (o === undefined) {
-          throw new GatewayError('illegal_consumer_state', `Illegal state: No current assignment for partition ${tp.topic}-${tp.partition}`);
+          throw new GatewayError(
+            'illegal_consumer_state',
+            `Illegal state: No current assignment for partition ${tp.topic}-${tp.partition}`,
+          );
         }
         targets.push({ tp, offset: edge === 'beginning' ? o.low : o.high });
       }
@@ -106,14 +119,19 @@ export class ConsumersService {
     const instance = this.registry.get(group, name);
     const negotiated = negotiateRecordsType(accept);
     if (negotiated.format !== instance.settings.format) {
-      throw new GatewayError('consumer_format_mismatch', 'The requested embedded data format does not match the deserializer for this consumer instance');
+      throw new GatewayError(
+        'consumer_format_mismatch',
+        'The requested embedded data format does not match the deserializer for this consumer instance',
+      );
     }
     const timeoutMs = optionalInt(timeout, 'timeout');
     const maxBytesValue = optionalInt(maxBytes, 'max_bytes');
     const started = process.hrtime.bigint();
     const records = await instance.poll(
       timeoutMs === undefined || timeoutMs <= 0 ? instance.settings.requestTimeoutMs : timeoutMs,
-      maxBytesValue === undefined || maxBytesValue <= 0 ? DEFAULT_MAX_BYTES : Math.min(maxBytesValue, DEFAULT_MAX_BYTES),
+      maxBytesValue === undefined || maxBytesValue <= 0
+        ? DEFAULT_MAX_BYTES
+        : Math.min(maxBytesValue, DEFAULT_MAX_BYTES),
     );
     const format = instance.settings.format;
     this.metrics.pollDuration.observe({ format }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -132,21 +150,36 @@ export class ConsumersService {
     return [];
   }
 
-  async committed(group: string, name: string, body: unknown): Promise<{ offsets: { topic: string; partition: number; offset: number; metadata: string }[] }> {
+  async committed(
+    group: string,
+    name: string,
+    body: unknown,
+  ): Promise<{
+    offsets: { topic: string; partition: number; offset: number; metadata: string }[];
+  }> {
     this.registry.get(group, name);
     const partitions = parseCommittedQuery(body);
     const wanted = new Set(partitions.map((p) => `${p.topic}\u0000${p.partition}`));
-    const committed = await this.kafka.committedOffsets(group, partitions.map((p) => p.topic));
+    const committed = await this.kafka.committedOffsets(
+      group,
+      partitions.map((p) => p.topic),
+    );
     return {
       offsets: committed
         .filter((c) => wanted.has(`${c.topic}\u0000${c.partition}`))
-        .map((c) => ({ topic: c.topic, partition: c.partition, offset: Number(c.offset), metadata: c.metadata ?? '' })),
+        .map((c) => ({
+          topic: c.topic,
+          partition: c.partition,
+          offset: Number(c.offset),
+          metadata: c.metadata ?? '',
+        })),
     };
   }
 }
 
 function optionalInt(raw: string | undefined, name: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (!/^-?\d{1,15}$/.test(raw)) throw new GatewayError('invalid_request', `${name} must be an integer`);
+  if (!/^-?\d{1,15}$/.test(raw))
+    throw new GatewayError('invalid_request', `${name} must be an integer`);
   return Number(raw);
 }

@@ -65,7 +65,11 @@ function manualAssigner(partitions: readonly TopicPartition[]): PartitionAssigne
     version: 1,
     protocol: ({ topics }) => ({
       name: MANUAL_PROTOCOL,
-      metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
+      metadata: AssignerProtocol.MemberMetadata.encode({
+        version: 1,
+        topics,
+        userData: Buffer.alloc(0),
+      }),
     }),
     assign: async ({ members }) => {
       const byTopic: Record<string, number[]> = {};
@@ -134,9 +138,15 @@ export class KafkaConsumerAdapter {
     try {
       await consumer.connect();
       if (subscription.kind === 'topics') {
-        await consumer.subscribe({ topics: [...subscription.topics], fromBeginning: this.settings.fromBeginning });
+        await consumer.subscribe({
+          topics: [...subscription.topics],
+          fromBeginning: this.settings.fromBeginning,
+        });
       } else if (subscription.kind === 'pattern') {
-        await consumer.subscribe({ topics: [subscription.pattern], fromBeginning: this.settings.fromBeginning });
+        await consumer.subscribe({
+          topics: [subscription.pattern],
+          fromBeginning: this.settings.fromBeginning,
+        });
       } else {
         const topics = [...new Set(subscription.partitions.map((p) => p.topic))];
         await consumer.subscribe({ topics, fromBeginning: this.settings.fromBeginning });
@@ -155,8 +165,9 @@ export class KafkaConsumerAdapter {
     }
   }
 
-  private deliver({ batch, isStale }: EachBatchPayload): void {
-    if (isStale() || batch.messages.length === 0) return;
+  private deliver(payload: EachBatchPayload): void {
+    const { batch } = payload;
+    if (payload.isStale() || batch.messages.length === 0) return;
     const records: FetchedRecord[] = batch.messages.map((m) => ({
       topic: batch.topic,
       partition: batch.partition,
@@ -165,7 +176,7 @@ export class KafkaConsumerAdapter {
       value: m.value,
       timestamp: m.timestamp,
     }));
-    this.events.onBatch(records, batch.highWatermark, isStale);
+    this.events.onBatch(records, batch.highWatermark, () => payload.isStale());
   }
 
   /** Leaves the group and closes the connection. */
@@ -174,7 +185,9 @@ export class KafkaConsumerAdapter {
     this.consumer = undefined;
     this.running = false;
     if (consumer !== undefined) {
-      await consumer.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'consumer disconnect failed'));
+      await consumer
+        .disconnect()
+        .catch((err: unknown) => this.logger.warn({ err }, 'consumer disconnect failed'));
     }
   }
 
@@ -196,7 +209,12 @@ export class KafkaConsumerAdapter {
     const consumer = this.requireRunning();
     try {
       await consumer.commitOffsets(
-        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? null })),
+        offsets.map((o) => ({
+          topic: o.topic,
+          partition: o.partition,
+          offset: o.offset,
+          metadata: o.metadata ?? null,
+        })),
       );
     } catch (err) {
       throw toGatewayError(err);
@@ -205,7 +223,10 @@ export class KafkaConsumerAdapter {
 
   private requireRunning(): Consumer {
     if (this.consumer === undefined || !this.running) {
-      throw new GatewayError('illegal_consumer_state', 'Illegal state: the consumer has no subscription or assignment');
+      throw new GatewayError(
+        'illegal_consumer_state',
+        'Illegal state: the consumer has no subscription or assignment',
+      );
     }
     return this.consumer;
   }

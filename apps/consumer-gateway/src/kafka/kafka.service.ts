@@ -1,9 +1,19 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { createKafka, keepConnecting, LOGGER, ReadinessService, toGatewayError } from '@kafka-gateway/server-kit';
+import {
+  createKafka,
+  keepConnecting,
+  LOGGER,
+  ReadinessService,
+  toGatewayError,
+} from '@kafka-gateway/server-kit';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
-import { type ConsumerEvents, type ConsumerSettings, KafkaConsumerAdapter } from './kafka-consumer.adapter';
+import {
+  type ConsumerEvents,
+  type ConsumerSettings,
+  KafkaConsumerAdapter,
+} from './kafka-consumer.adapter';
 
 /**
  * The kafkajs adapter of the consumer gateway: one client per process; consumer instances (a
@@ -40,25 +50,52 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
 
   /** A kafkajs consumer behind the instance-facing adapter. */
   createConsumer(settings: ConsumerSettings, events: ConsumerEvents): KafkaConsumerAdapter {
-    return new KafkaConsumerAdapter(this.kafka, settings, events, this.logger.child({ group: settings.group }));
+    return new KafkaConsumerAdapter(
+      this.kafka,
+      settings,
+      events,
+      this.logger.child({ group: settings.group }),
+    );
   }
 
   /** Earliest and log-end offsets of each partition of a topic. */
   async topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
-    return this.call(async () => (await this.admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, low: o.low, high: o.high })));
+    return this.call(async () =>
+      (await this.admin.fetchTopicOffsets(topic)).map((o) => ({
+        partition: o.partition,
+        low: o.low,
+        high: o.high,
+      })),
+    );
   }
 
   /** For each partition, the earliest offset whose timestamp is at or after `timestampMs` (or the end). */
-  async offsetsForTimestamp(topic: string, timestampMs: number): Promise<{ partition: number; offset: string }[]> {
+  async offsetsForTimestamp(
+    topic: string,
+    timestampMs: number,
+  ): Promise<{ partition: number; offset: string }[]> {
     return this.call(() => this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs));
   }
 
   /** Committed offsets of a group for some topics; partitions without a commit are left out. */
-  async committedOffsets(group: string, topics: readonly string[]): Promise<{ topic: string; partition: number; offset: string; metadata: string | null }[]> {
+  async committedOffsets(
+    group: string,
+    topics: readonly string[],
+  ): Promise<{ topic: string; partition: number; offset: string; metadata: string | null }[]> {
     return this.call(async () => {
-      const result = await this.admin.fetchOffsets({ groupId: group, topics: [...new Set(topics)] });
+      const result = await this.admin.fetchOffsets({
+        groupId: group,
+        topics: [...new Set(topics)],
+      });
       return result.flatMap((t) =>
-        t.partitions.filter((p) => p.offset !== '-1').map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset, metadata: p.metadata })),
+        t.partitions
+          .filter((p) => p.offset !== '-1')
+          .map((p) => ({
+            topic: t.topic,
+            partition: p.partition,
+            offset: p.offset,
+            metadata: p.metadata,
+          })),
       );
     });
   }

@@ -1,0 +1,196 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GatewayError } from '@kafka-gateway/server-kit';
+import type {
+  CommitOffset,
+  ConsumerEvents,
+  FetchedRecord,
+  Subscription,
+  TopicPartition,
+} from '../kafka/kafka-consumer.adapter';
+import { ConsumerInstance, type ConsumerPort, type InstanceSettings } from './consumer-instance';
+
+class FakePort implements ConsumerPort {
+  running = false;
+  paused: TopicPartition[] = [];
+  resumed: TopicPartition[] = [];
+  seeks: { tp: TopicPartition; offset: string }[] = [];
+  commits: CommitOffset[][] = [];
+  constructor(readonly events: ConsumerEvents) {}
+  async start(_s: Subscription): Promise<void> {
+    this.running = true;
+  }
+  async stop(): Promise<void> {
+    this.running = false;
+  }
+  isRunning(): boolean {
+    return this.running;
+  }
+  pause(p: readonly TopicPartition[]): void {
+    this.paused.push(...p);
+  }
+  resume(p: readonly TopicPartition[]): void {
+    this.resumed.push(...p);
+  }
+  seek(tp: TopicPartition, offset: string): void {
+    this.seeks.push({ tp, offset });
+  }
+  async commit(offsets: readonly CommitOffset[]): Promise<void> {
+    this.commits.push([...offsets]);
+  }
+}
+
+const SETTINGS: InstanceSettings = {
+  format: 'binary',
+  autoCommit: false,
+  fetchMinBytes: -1,
+  requestTimeoutMs: 1000,
+  maxBufferBytes: 100,
+};
+
+async function setup(
+  settings: Partial<InstanceSettings> = {},
+): Promise<{ instance: ConsumerInstance; port: () => FakePort }> {
+  let port: FakePort | undefined;
+  const instance = new ConsumerInstance(
+    'g',
+    'i',
+    { ...SETTINGS, ...settings },
+    (events) => (port = new FakePort(events)),
+  );
+  await instance.subscribe({ kind: 'topics', topics: ['t'] });
+  instance.onAssignment([
+    { topic: 't', partition: 0 },
+    { topic: 't', partition: 1 },
+  ]);
+  return { instance, port: () => port! };
+}
+
+function records(partition: number, from: number, n: number, size = 10): FetchedRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    topic: 't',
+    partition,
+    offset: String(from + i),
+    key: null,
+    value: Buffer.alloc(size, 97),
+    timestamp: '0',
+  }));
+}
+
+test('a fetch returns buffered records at once and waits for new ones', async () => {
+  const { instance } = await setup();
+  instance.onBatch(records(0, 0, 2), '2', () => false);
+  const got = await instance.poll(1000, 1_000_000);
+  assert.deepEqual(
+    got.map((r) => r.offset),
+    [0, 1],
+  );
+  const started = Date.now();
+  const waiting = instance.poll(2000, 1_000_000);
+  setTimeout(() => instance.onBatch(records(1, 5, 1), '6', () => false), 50);
+  const later = await waiting;
+  assert.deepEqual(
+    later.map((r) => [r.partition, r.offset]),
+    [[1, 5]],
+  );
+  assert.ok(Date.now() - started < 1000, 'returned when the record arrived');
+  const t = Date.now();
+  assert.deepEqual(await instance.poll(300, 1_000_000), []);
+  assert.ok(Date.now() - t >= 250, 'an empty fetch waits its timeout');
+});
+
+test('max_bytes bounds a fetch (at least one record is always returned)', async () => {
+  const { instance } = await setup({ maxBufferBytes: 10_000 });
+  instance.onBatch(records(0, 0, 5, 40), '5', () => false);
+  assert.equal((await instance.poll(100, 100)).length, 2);
+  assert.equal((await instance.poll(100, 1)).length, 1);
+  assert.equal((await instance.poll(100, 1_000_000)).length, 2);
+});
+
+test('an over-full buffer pauses the partition and resumes it once drained', async () => {
+  const { instance, port } = await setup({ maxBufferBytes: 50 });
+  instance.onBatch(records(0, 0, 10), '10', () => false);
+  assert.deepEqual(port().paused, [{ topic: 't', partition: 0 }]);
+  await instance.poll(100, 1_000_000);
+  assert.deepEqual(port().resumed, [{ topic: 't', partition: 0 }]);
+});
+
+test('commit without a body covers exactly what was returned', async () => {
+  const { instance, port } = await setup({ maxBufferBytes: 10_000 });
+  instance.onBatch(records(0, 0, 3, 40), '3', () => false);
+  instance.onBatch(records(1, 7, 1), '8', () => false);
+  await instance.poll(100, 80); // returns offsets 0 and 1 of partition 0 only
+  await instance.commit(undefined);
+  assert.deepEqual(port().commits, [[{ topic: 't', partition: 0, offset: '2' }]]);
+  assert.equal(
+    instance.lag(),
+    1,
+    'partition 0: high watermark 3, next offset 2; partition 1 has no position yet',
+  );
+});
+
+test('a rebalance drops buffered records and forgets revoked positions', async () => {
+  const { instance, port } = await setup();
+  instance.onBatch(records(0, 0, 2), '2', () => false);
+  await instance.poll(100, 1_000_000);
+  instance.onBatch(records(1, 0, 2), '2', () => false);
+  instance.onAssignment([{ topic: 't', partition: 1 }]);
+  assert.equal(instance.bufferedRecords(), 0);
+  await instance.commit(undefined);
+  assert.deepEqual(port().commits, [], 'partition 0 was revoked: its position is not committed');
+  instance.onBatch(records(1, 0, 1), '1', () => true);
+  assert.equal(instance.bufferedRecords(), 0, 'stale batches are ignored');
+});
+
+test("seek drops that partition's buffer; unassigned partitions answer 40903", async () => {
+  const { instance, port } = await setup();
+  instance.onBatch(records(0, 0, 3), '3', () => false);
+  instance.onBatch(records(1, 0, 1), '1', () => false);
+  instance.seek([{ tp: { topic: 't', partition: 0 }, offset: '1' }]);
+  assert.deepEqual(port().seeks, [{ tp: { topic: 't', partition: 0 }, offset: '1' }]);
+  assert.deepEqual(
+    (await instance.poll(100, 1_000_000)).map((r) => r.partition),
+    [1],
+  );
+  assert.throws(
+    () => instance.seek([{ tp: { topic: 't', partition: 9 }, offset: '0' }]),
+    (e: unknown) => e instanceof GatewayError && e.code === 'illegal_consumer_state',
+  );
+});
+
+test('subscribe and assign are mutually exclusive (40903)', async () => {
+  const { instance } = await setup();
+  await assert.rejects(
+    instance.subscribe({ kind: 'assign', partitions: [{ topic: 't', partition: 0 }] }),
+    (e: unknown) => e instanceof GatewayError && e.code === 'illegal_consumer_state',
+  );
+});
+
+test('json: records before a poison record are returned; then the poison record fails with its position', async () => {
+  const { instance } = await setup({ format: 'json', maxBufferBytes: 10_000 });
+  const good = {
+    topic: 't',
+    partition: 0,
+    offset: '0',
+    key: null,
+    value: Buffer.from('{"a":1}'),
+    timestamp: '0',
+  };
+  const bad = { ...good, offset: '1', value: Buffer.from('{nope') };
+  instance.onBatch([good, bad], '2', () => false);
+  assert.deepEqual(await instance.poll(100, 1_000_000), [
+    { topic: 't', key: null, value: { a: 1 }, partition: 0, offset: 0 },
+  ]);
+  await assert.rejects(
+    instance.poll(100, 1_000_000),
+    (e: unknown) =>
+      e instanceof GatewayError && e.code === 'record_not_decodable' && /offset 1/.test(e.message),
+  );
+  // still at the head until the client seeks past it
+  await assert.rejects(
+    instance.poll(100, 1_000_000),
+    (e: unknown) => e instanceof GatewayError && e.code === 'record_not_decodable',
+  );
+  instance.seek([{ tp: { topic: 't', partition: 0 }, offset: '2' }]);
+  assert.deepEqual(await instance.poll(50, 1_000_000), []);
+});
