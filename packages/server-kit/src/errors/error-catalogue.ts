@@ -47,6 +47,18 @@ const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze({
   invalid_base64: { status: 400, errorCode: 400 },
   invalid_payload: { status: 400, errorCode: 400 },
   unsupported_format: { status: 415, errorCode: 415 },
+  invalid_wire_format: { status: 408, errorCode: 40801 },
+  schema_registry_not_configured: { status: 422, errorCode: 42206 },
+  key_schema_missing: { status: 422, errorCode: 42201 },
+  value_schema_missing: { status: 422, errorCode: 42202 },
+  schema_invalid: { status: 422, errorCode: 42205 },
+  schema_incompatible: { status: 422, errorCode: 42207 },
+  schema_not_found: { status: 422, errorCode: 42207 },
+  schema_registry_error: { status: 422, errorCode: 42207 },
+  // Confluent surfaces serializer-level failures as 408/40801; an unreachable registry is one.
+  schema_registry_unavailable: { status: 408, errorCode: 40801 },
+  schema_mismatch: { status: 400, errorCode: 400 },
+  deserialization_failed: { status: 408, errorCode: 40801 },
   // generic HTTP
   route_not_found: { status: 404, errorCode: 404 },
   method_not_allowed: { status: 405, errorCode: 405 },

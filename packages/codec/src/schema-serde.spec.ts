@@ -1,0 +1,263 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { CodecError } from './errors';
+import { SchemaSerde } from './schema-serde';
+import type {
+  RegisteredSchema,
+  SchemaReference,
+  SchemaRegistry,
+  SchemaType,
+} from './schema-registry/schema-registry.client';
+
+/** An in-memory registry that counts its calls (each call stands for network I/O). */
+class FakeRegistry implements SchemaRegistry {
+  calls = 0;
+  private readonly schemas: RegisteredSchema[] = [];
+  private readonly subjects = new Map<string, number[]>();
+  async register(
+    subject: string,
+    schemaType: SchemaType,
+    schema: string,
+    references: readonly SchemaReference[] = [],
+  ): Promise<number> {
+    this.calls++;
+    await new Promise((r) => setTimeout(r, 5));
+    let existing = this.schemas.find((s) => s.schema === schema && s.schemaType === schemaType);
+    if (existing === undefined) {
+      existing = { id: this.schemas.length + 1, schemaType, schema, references };
+      this.schemas.push(existing);
+    }
+    const versions = this.subjects.get(subject) ?? [];
+    if (!versions.includes(existing.id)) versions.push(existing.id);
+    this.subjects.set(subject, versions);
+    return existing.id;
+  }
+  async getById(id: number): Promise<RegisteredSchema> {
+    this.calls++;
+    const s = this.schemas[id - 1];
+    if (s === undefined) throw new CodecError('schema_not_found', `Schema ${id} not found`);
+    return s;
+  }
+  async getVersion(
+    subject: string,
+    version: number | 'latest',
+  ): Promise<RegisteredSchema & { version: number }> {
+    this.calls++;
+    const versions = this.subjects.get(subject) ?? [];
+    const v = version === 'latest' ? versions.length : version;
+    const id = versions[v - 1];
+    if (id === undefined) throw new CodecError('schema_not_found', 'not found');
+    return { ...this.schemas[id - 1]!, version: v };
+  }
+}
+
+const USER = JSON.stringify({
+  type: 'record',
+  name: 'User',
+  fields: [
+    { name: 'name', type: 'string' },
+    { name: 'nick', type: ['null', 'string'], default: null },
+    { name: 'age', type: 'long' },
+    { name: 'tags', type: { type: 'array', items: 'string' } },
+  ],
+});
+
+test('raw schema: registered under <topic>-value, then serialize/deserialize with no further I/O', async () => {
+  const registry = new FakeRegistry();
+  const serde = new SchemaSerde(registry);
+  const writer = await serde.writer('users', 'value', 'avro', { schema: USER });
+  assert.equal(writer.schemaId, 1);
+  const bytes = writer.serialize({ name: 'alice', nick: { string: 'al' }, age: 42, tags: ['x'] });
+  assert.ok(bytes !== null && bytes[0] === 0 && bytes.readUInt32BE(1) === 1);
+  const callsAfterWriter = registry.calls;
+  assert.deepEqual(await serde.deserialize(bytes, 'avro'), {
+    name: 'alice',
+    nick: { string: 'al' },
+    age: 42,
+    tags: ['x'],
+  });
+  assert.equal(writer.serialize(null), null);
+  assert.equal(registry.calls, callsAfterWriter, 'the cached paths did no I/O');
+  assert.ok(serde.isCached(1));
+});
+
+test('schema id: fetched once, shared by concurrent requests, cached afterwards', async () => {
+  const registry = new FakeRegistry();
+  const id = await registry.register('t-value', 'AVRO', USER);
+  registry.calls = 0;
+  const serde = new SchemaSerde(registry);
+  const writers = await Promise.all(
+    Array.from({ length: 20 }, () => serde.writer('t', 'value', 'avro', { schemaId: id })),
+  );
+  assert.equal(registry.calls, 1, 'twenty concurrent lookups, one registry call');
+  await serde.writer('t', 'value', 'avro', { schemaId: id });
+  assert.equal(registry.calls, 1);
+  assert.equal(writers[0]!.schemaId, id);
+});
+
+test('errors are data with stable codes', async () => {
+  const serde = new SchemaSerde(new FakeRegistry());
+  const code = async (p: Promise<unknown>): Promise<string> => {
+    try {
+      await p;
+    } catch (e) {
+      if (e instanceof CodecError) return e.code;
+      throw e;
+    }
+    return 'none';
+  };
+  assert.equal(
+    await code(new SchemaSerde(undefined).writer('t', 'value', 'avro', { schema: USER })),
+    'schema_registry_not_configured',
+  );
+  assert.equal(await code(serde.writer('t', 'key', 'avro', {})), 'key_schema_missing');
+  assert.equal(await code(serde.writer('t', 'value', 'avro', {})), 'value_schema_missing');
+  assert.equal(
+    await code(serde.writer('t', 'value', 'avro', { schema: '{"type":"record"' })),
+    'schema_invalid',
+  );
+  assert.equal(
+    await code(serde.writer('t', 'value', 'avro', { schemaId: 99 })),
+    'schema_not_found',
+  );
+  const w = await serde.writer('t', 'value', 'avro', { schema: USER });
+  assert.throws(
+    () => w.serialize({ name: 1 }),
+    (e: unknown) => e instanceof CodecError && e.code === 'schema_mismatch',
+  );
+  assert.equal(
+    await code(serde.writer('t', 'value', 'jsonschema', { schemaId: w.schemaId })),
+    'schema_invalid',
+  );
+  assert.equal(
+    await code(serde.deserialize(Buffer.from('not wire'), 'avro')),
+    'invalid_wire_format',
+  );
+});
+
+test('property: avro records round-trip', async () => {
+  const serde = new SchemaSerde(new FakeRegistry());
+  const w = await serde.writer('p', 'value', 'avro', { schema: USER });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record(
+        {
+          name: fc.string(),
+          nick: fc.option(
+            fc.string().map((s) => ({ string: s })),
+            { nil: null },
+          ),
+          age: fc.maxSafeInteger(),
+          tags: fc.array(fc.string({ unit: 'grapheme' })),
+        },
+        { noNullPrototype: true },
+      ),
+      async (value) => {
+        assert.deepEqual(await serde.deserialize(w.serialize(value), 'avro'), value);
+      },
+    ),
+  );
+});
+
+test('property: json schema values round-trip', async () => {
+  const serde = new SchemaSerde(new FakeRegistry());
+  const schema = JSON.stringify({
+    type: 'object',
+    properties: { id: { type: 'integer' }, data: {} },
+    required: ['id'],
+  });
+  const w = await serde.writer('p', 'value', 'jsonschema', { schema });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record(
+        { id: fc.integer(), data: fc.jsonValue({ noUnicodeString: false }) },
+        { noNullPrototype: true },
+      ),
+      async (value) => {
+        const normalized = JSON.parse(JSON.stringify(value)) as unknown; // -0 and the like as JSON has them
+        assert.deepEqual(
+          await serde.deserialize(w.serialize(normalized), 'jsonschema'),
+          normalized,
+        );
+      },
+    ),
+  );
+  assert.throws(
+    () => w.serialize({ data: 1 }),
+    (e: unknown) => e instanceof CodecError && e.code === 'schema_mismatch',
+  );
+});
+
+const PROTO = `syntax = "proto3";
+message Event {
+  string event_id = 1;
+  int64 sequence = 2;
+  repeated string labels = 3;
+  map<string, int32> counts = 4;
+  Kind kind = 5;
+  Inner inner = 6;
+  enum Kind { KIND_UNKNOWN = 0; KIND_A = 1; KIND_B = 2; }
+  message Inner { bool flag = 1; bytes blob = 2; }
+}`;
+
+test('property: protobuf messages round-trip through the proto3 JSON mapping', async () => {
+  const serde = new SchemaSerde(new FakeRegistry());
+  const w = await serde.writer('p', 'value', 'protobuf', { schema: PROTO });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record(
+        {
+          eventId: fc.string({ minLength: 1 }),
+          sequence: fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }).map(String),
+          labels: fc.array(fc.string(), { minLength: 1 }),
+          counts: fc.dictionary(
+            fc.string({ minLength: 1 }),
+            fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+            { minKeys: 1, noNullPrototype: true },
+          ),
+          kind: fc.constantFrom('KIND_A', 'KIND_B'),
+          inner: fc.record(
+            {
+              flag: fc.constant(true),
+              blob: fc.uint8Array({ minLength: 1 }).map((b) => Buffer.from(b).toString('base64')),
+            },
+            { noNullPrototype: true },
+          ),
+        },
+        { requiredKeys: [], noNullPrototype: true },
+      ),
+      async (value) => {
+        assert.deepEqual(await serde.deserialize(w.serialize(value), 'protobuf'), value);
+      },
+    ),
+  );
+  // snake_case field names are accepted on input too
+  assert.deepEqual(await serde.deserialize(w.serialize({ event_id: 'x' }), 'protobuf'), {
+    eventId: 'x',
+  });
+  assert.throws(
+    () => w.serialize({ nope: 1 }),
+    (e: unknown) => e instanceof CodecError && e.code === 'schema_mismatch',
+  );
+  assert.throws(
+    () => w.serialize({ sequence: 'abc' }),
+    (e: unknown) => e instanceof CodecError && e.code === 'schema_mismatch',
+  );
+});
+
+test('protobuf references are fetched from the registry and resolved', async () => {
+  const registry = new FakeRegistry();
+  const dep =
+    'syntax = "proto3";\npackage common;\nmessage Money { string currency = 1; int64 units = 2; }\n';
+  await registry.register('money.proto', 'PROTOBUF', dep);
+  const main =
+    'syntax = "proto3";\nimport "money.proto";\nmessage Invoice { string id = 1; common.Money total = 2; }\n';
+  const id = await registry.register('inv-value', 'PROTOBUF', main, [
+    { name: 'money.proto', subject: 'money.proto', version: 1 },
+  ]);
+  const serde = new SchemaSerde(registry);
+  const w = await serde.writer('inv', 'value', 'protobuf', { schemaId: id });
+  const value = { id: 'i-1', total: { currency: 'EUR', units: '1200' } };
+  assert.deepEqual(await serde.deserialize(w.serialize(value), 'protobuf'), value);
+});

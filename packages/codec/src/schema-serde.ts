@@ -1,0 +1,149 @@
+import type { EmbeddedFormat } from './embedded-format';
+import { CodecError } from './errors';
+import { parseAvro } from './serde/avro.serde';
+import { parseJsonSchema } from './serde/json-schema.serde';
+import type { ParsedSchema } from './serde/parsed-schema';
+import { parseProtobuf } from './serde/protobuf.serde';
+import type { SchemaRegistry, SchemaType } from './schema-registry/schema-registry.client';
+import { decodeMessageIndexes, decodeWireHeader, encodeWire } from './wire-format';
+
+export type SchemaFormat = 'avro' | 'jsonschema' | 'protobuf';
+
+const SCHEMA_TYPES: Readonly<Record<SchemaFormat, SchemaType>> = {
+  avro: 'AVRO',
+  jsonschema: 'JSON',
+  protobuf: 'PROTOBUF',
+};
+
+export function isSchemaFormat(format: EmbeddedFormat): format is SchemaFormat {
+  return format === 'avro' || format === 'jsonschema' || format === 'protobuf';
+}
+
+/** The schema a produce request names for its keys or values: raw text or a registry id. */
+export interface SchemaSpec {
+  readonly schema?: string | undefined;
+  readonly schemaId?: number | undefined;
+}
+
+/** A writer schema resolved once per request; serializing a record does no I/O. */
+export interface PreparedWriter {
+  readonly schemaId: number;
+  /** JSON envelope value → wire-format bytes; null stays null. Throws `schema_mismatch`. */
+  serialize(value: unknown): Buffer | null;
+}
+
+function parse(
+  type: SchemaType,
+  text: string,
+  imports?: ReadonlyMap<string, string>,
+): ParsedSchema {
+  if (type === 'AVRO') return parseAvro(text);
+  if (type === 'JSON') return parseJsonSchema(text);
+  return parseProtobuf(text, imports);
+}
+
+/**
+ * Serialization and deserialization through a Schema Registry with Confluent's TopicNameStrategy
+ * (`<topic>-key`, `<topic>-value`). Parsed schemas are cached by id forever (ids are immutable),
+ * so the hot path after the first record of a schema is pure CPU.
+ */
+export class SchemaSerde {
+  private readonly parsed = new Map<number, Promise<ParsedSchema>>();
+
+  constructor(private readonly registry: SchemaRegistry | undefined) {}
+
+  private requireRegistry(): SchemaRegistry {
+    if (this.registry === undefined) {
+      throw new CodecError(
+        'schema_registry_not_configured',
+        'Payload error. Schema Registry must be configured when using schemas.',
+      );
+    }
+    return this.registry;
+  }
+
+  async writer(
+    topic: string,
+    role: 'key' | 'value',
+    format: SchemaFormat,
+    spec: SchemaSpec,
+  ): Promise<PreparedWriter> {
+    const registry = this.requireRegistry();
+    const type = SCHEMA_TYPES[format];
+    let id: number;
+    let schema: ParsedSchema;
+    if (spec.schemaId !== undefined) {
+      id = spec.schemaId;
+      schema = await this.byId(id);
+      if (schema.schemaType !== type) {
+        throw new CodecError(
+          'schema_invalid',
+          `Schema ${id} is a ${schema.schemaType} schema, not ${type}`,
+        );
+      }
+    } else if (spec.schema !== undefined) {
+      schema = parse(type, spec.schema); // fail fast (42205) before asking the registry
+      id = await registry.register(`${topic}-${role}`, type, spec.schema);
+      if (!this.parsed.has(id)) this.parsed.set(id, Promise.resolve(schema));
+    } else {
+      throw new CodecError(
+        role === 'key' ? 'key_schema_missing' : 'value_schema_missing',
+        `Request includes ${role}s but does not include ${role}_schema or ${role}_schema_id.`,
+      );
+    }
+    return {
+      schemaId: id,
+      serialize(value: unknown): Buffer | null {
+        if (value === null || value === undefined) return null;
+        const { payload, messageIndexes } = schema.encode(value);
+        return encodeWire(id, payload, messageIndexes);
+      },
+    };
+  }
+
+  /** Wire-format bytes → JSON value with the writer's schema; null stays null. */
+  async deserialize(bytes: Buffer | null, format: SchemaFormat): Promise<unknown> {
+    if (bytes === null) return null;
+    const { schemaId, offset } = decodeWireHeader(bytes);
+    const schema = await this.byId(schemaId);
+    if (schema.schemaType !== SCHEMA_TYPES[format]) {
+      throw new CodecError(
+        'deserialization_failed',
+        `Record was written with ${schema.schemaType} schema ${schemaId}, not ${SCHEMA_TYPES[format]}`,
+      );
+    }
+    if (schema.schemaType === 'PROTOBUF') {
+      const { indexes, offset: at } = decodeMessageIndexes(bytes, offset);
+      return schema.decode(bytes.subarray(at), indexes);
+    }
+    return schema.decode(bytes.subarray(offset));
+  }
+
+  /** Whether a parsed schema for `id` is already cached (no I/O needed). */
+  isCached(id: number): boolean {
+    return this.parsed.has(id);
+  }
+
+  private byId(id: number): Promise<ParsedSchema> {
+    const hit = this.parsed.get(id);
+    if (hit !== undefined) return hit;
+    const registry = this.requireRegistry();
+    const p = (async () => {
+      const registered = await registry.getById(id);
+      const imports = new Map<string, string>();
+      // protobuf references: the imported files' texts, recursively
+      const pending = [...registered.references];
+      while (pending.length > 0) {
+        const ref = pending.shift()!;
+        if (imports.has(ref.name)) continue;
+        const dep = await registry.getVersion(ref.subject, ref.version);
+        imports.set(ref.name, dep.schema);
+        pending.push(...dep.references);
+      }
+      return parse(registered.schemaType, registered.schema, imports);
+    })();
+    this.parsed.set(id, p);
+    p.catch(() => this.parsed.delete(id));
+    return p;
+  }
+}

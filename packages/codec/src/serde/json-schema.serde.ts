@@ -1,0 +1,66 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import Ajv2019 from 'ajv/dist/2019';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { CodecError } from '../errors';
+import type { ParsedSchema } from './parsed-schema';
+
+// One validator factory per draft, created lazily; each compiles a schema once per schema id.
+let draft7: Ajv | undefined;
+let draft2019: Ajv2019 | undefined;
+let draft2020: Ajv2020 | undefined;
+
+function compilerFor(schema: Record<string, unknown>): Ajv | Ajv2019 | Ajv2020 {
+  const dialect = typeof schema['$schema'] === 'string' ? schema['$schema'] : '';
+  const options = { strict: false, allErrors: false, validateFormats: true } as const;
+  if (dialect.includes('2020-12')) return (draft2020 ??= addFormats(new Ajv2020(options)));
+  if (dialect.includes('2019-09')) return (draft2019 ??= addFormats(new Ajv2019(options)));
+  return (draft7 ??= addFormats(new Ajv(options)));
+}
+
+/**
+ * JSON Schema as Confluent's serializer writes it: the value is validated against the registered
+ * schema before producing, and the payload is its compact UTF-8 JSON text.
+ */
+export function parseJsonSchema(text: string): ParsedSchema {
+  let validate: ValidateFunction;
+  try {
+    const schema = JSON.parse(text) as unknown;
+    if (typeof schema !== 'object' || schema === null)
+      throw new Error('a JSON Schema is an object or a boolean');
+    const ajv = compilerFor(schema as Record<string, unknown>);
+    // the registry may hand us the same $id twice (new versions): never reuse a stale compile
+    const { $id: _ignored, ...anonymous } = schema as Record<string, unknown>;
+    validate = ajv.compile(anonymous);
+  } catch (err) {
+    throw new CodecError(
+      'schema_invalid',
+      `Invalid JSON Schema: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  return {
+    schemaType: 'JSON',
+    encode(value: unknown): { payload: Buffer } {
+      if (!validate(value)) {
+        const e = validate.errors?.[0];
+        const where =
+          e?.instancePath === undefined || e.instancePath === '' ? '<root>' : e.instancePath;
+        throw new CodecError(
+          'schema_mismatch',
+          `Value does not match the JSON Schema at ${where}: ${e?.message ?? 'invalid'}`,
+        );
+      }
+      return { payload: Buffer.from(JSON.stringify(value), 'utf8') };
+    },
+    decode(payload: Buffer): unknown {
+      try {
+        return JSON.parse(payload.toString('utf8')) as unknown;
+      } catch (err) {
+        throw new CodecError(
+          'deserialization_failed',
+          `Bytes are not JSON: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    },
+  };
+}
