@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ServerKitModule } from '@kafka-gateway/server-kit';
+import { ConfigModule, SchemaModule, ServerKitModule } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from './config/consumer.config';
 import { ConsumersModule } from './consumers/consumers.module';
@@ -17,6 +17,7 @@ export class AppModule {
       imports: [
         ServerKitModule.forRoot({ service: 'consumer-gateway', logger }),
         ConfigModule.forRoot(CONSUMER_CONFIG, config),
+        SchemaModule.forRoot(config.schemaRegistry),
         KafkaModule,
         ConsumersModule,
       ],

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ServerKitModule } from '@kafka-gateway/server-kit';
+import { ConfigModule, SchemaModule, ServerKitModule } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from './config/producer.config';
 import { MetadataModule } from './metadata/metadata.module';
@@ -15,6 +15,7 @@ export class AppModule {
       imports: [
         ServerKitModule.forRoot({ service: 'producer-gateway', logger }),
         ConfigModule.forRoot(PRODUCER_CONFIG, config),
+        SchemaModule.forRoot(config.schemaRegistry),
         MetadataModule,
         ProduceModule,
       ],

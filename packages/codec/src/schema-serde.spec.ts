@@ -261,3 +261,45 @@ test('protobuf references are fetched from the registry and resolved', async () 
   const value = { id: 'i-1', total: { currency: 'EUR', units: '1200' } };
   assert.deepEqual(await serde.deserialize(w.serialize(value), 'protobuf'), value);
 });
+
+test('sync decode path: missingSchemaId, load, deserializeLoaded', async () => {
+  const registry = new FakeRegistry();
+  const bytes = (
+    await new SchemaSerde(registry).writer('t', 'value', 'avro', { schema: USER })
+  ).serialize({
+    name: 'ann',
+    nick: null,
+    age: 7,
+    tags: [],
+  });
+  const reader = new SchemaSerde(registry);
+  assert.equal(reader.missingSchemaId(null), undefined);
+  assert.equal(reader.missingSchemaId(bytes), 1);
+  assert.throws(
+    () => reader.deserializeLoaded(bytes, 'avro'),
+    (e: unknown) =>
+      e instanceof CodecError && e.code === 'schema_registry_unavailable' && e.retriable,
+  );
+  assert.throws(
+    () => reader.missingSchemaId(Buffer.from('{"plain":"json"}')),
+    (e: unknown) => e instanceof CodecError && e.code === 'invalid_wire_format',
+  );
+  await reader.load(1);
+  assert.equal(reader.missingSchemaId(bytes), undefined);
+  const calls = registry.calls;
+  assert.deepEqual(reader.deserializeLoaded(bytes, 'avro'), {
+    name: 'ann',
+    nick: null,
+    age: 7,
+    tags: [],
+  });
+  assert.equal(registry.calls, calls, 'a loaded schema decodes without I/O');
+  assert.throws(
+    () => reader.deserializeLoaded(bytes, 'jsonschema'),
+    (e: unknown) => e instanceof CodecError && e.code === 'deserialization_failed',
+  );
+  await assert.rejects(
+    reader.load(99),
+    (e: unknown) => e instanceof CodecError && e.code === 'schema_not_found',
+  );
+});

@@ -15,6 +15,8 @@ const SCHEMA_TYPES: Readonly<Record<SchemaFormat, SchemaType>> = {
   protobuf: 'PROTOBUF',
 };
 
+const RAW_CACHE_SIZE = 1000;
+
 export function isSchemaFormat(format: EmbeddedFormat): format is SchemaFormat {
   return format === 'avro' || format === 'jsonschema' || format === 'protobuf';
 }
@@ -49,8 +51,17 @@ function parse(
  */
 export class SchemaSerde {
   private readonly parsed = new Map<number, Promise<ParsedSchema>>();
+  /** Raw schema texts of produce requests, compiled once (bounded; oldest evicted first). */
+  private readonly raw = new Map<string, ParsedSchema>();
+  /** The settled subset of `parsed`, for synchronous decoding. */
+  private readonly ready = new Map<number, ParsedSchema>();
 
   constructor(private readonly registry: SchemaRegistry | undefined) {}
+
+  /** Whether a registry is configured (the schema formats need one). */
+  get configured(): boolean {
+    return this.registry !== undefined;
+  }
 
   private requireRegistry(): SchemaRegistry {
     if (this.registry === undefined) {
@@ -82,9 +93,12 @@ export class SchemaSerde {
         );
       }
     } else if (spec.schema !== undefined) {
-      schema = parse(type, spec.schema); // fail fast (42205) before asking the registry
+      schema = this.parseRaw(format, spec.schema); // fail fast (42205) before asking the registry
       id = await registry.register(`${topic}-${role}`, type, spec.schema);
-      if (!this.parsed.has(id)) this.parsed.set(id, Promise.resolve(schema));
+      if (!this.parsed.has(id)) {
+        this.parsed.set(id, Promise.resolve(schema));
+        this.ready.set(id, schema);
+      }
     } else {
       throw new CodecError(
         role === 'key' ? 'key_schema_missing' : 'value_schema_missing',
@@ -101,11 +115,57 @@ export class SchemaSerde {
     };
   }
 
+  /**
+   * Compiles a raw schema text of a produce request (cached), throwing `schema_invalid` when it
+   * does not parse: lets a caller check every schema of a request before any registry I/O.
+   */
+  parseRaw(format: SchemaFormat, text: string): ParsedSchema {
+    const key = `${format}\u0000${text}`;
+    const hit = this.raw.get(key);
+    if (hit !== undefined) return hit;
+    const schema = parse(SCHEMA_TYPES[format], text);
+    if (this.raw.size >= RAW_CACHE_SIZE) this.raw.delete(this.raw.keys().next().value!);
+    this.raw.set(key, schema);
+    return schema;
+  }
+
   /** Wire-format bytes → JSON value with the writer's schema; null stays null. */
   async deserialize(bytes: Buffer | null, format: SchemaFormat): Promise<unknown> {
     if (bytes === null) return null;
+    await this.byId(decodeWireHeader(bytes).schemaId);
+    return this.deserializeLoaded(bytes, format);
+  }
+
+  /**
+   * The schema id of wire-format bytes whose writer schema is not loaded yet, or `undefined`
+   * when none is needed (null, loaded). Throws `invalid_wire_format` for bytes without the header.
+   */
+  missingSchemaId(bytes: Buffer | null): number | undefined {
+    if (bytes === null) return undefined;
+    const { schemaId } = decodeWireHeader(bytes);
+    return this.ready.has(schemaId) ? undefined : schemaId;
+  }
+
+  /** Loads (fetches and compiles) the schema with this id; rejects with the registry's error. */
+  async load(id: number): Promise<void> {
+    await this.byId(id);
+  }
+
+  /**
+   * Synchronous decode for bytes whose writer schema is loaded (see `missingSchemaId`/`load`):
+   * the consumer's hot path decodes a whole batch without awaiting per record.
+   */
+  deserializeLoaded(bytes: Buffer | null, format: SchemaFormat): unknown {
+    if (bytes === null) return null;
     const { schemaId, offset } = decodeWireHeader(bytes);
-    const schema = await this.byId(schemaId);
+    const schema = this.ready.get(schemaId);
+    if (schema === undefined) {
+      throw new CodecError(
+        'schema_registry_unavailable',
+        `Schema ${schemaId} is not loaded yet`,
+        true,
+      );
+    }
     if (schema.schemaType !== SCHEMA_TYPES[format]) {
       throw new CodecError(
         'deserialization_failed',
@@ -143,7 +203,10 @@ export class SchemaSerde {
       return parse(registered.schemaType, registered.schema, imports);
     })();
     this.parsed.set(id, p);
-    p.catch(() => this.parsed.delete(id));
+    p.then(
+      (schema) => this.ready.set(id, schema),
+      () => this.parsed.delete(id),
+    );
     return p;
   }
 }

@@ -31,3 +31,4 @@ export { pinoLogCreator, kafkajsLevel } from './kafka/kafka-log';
 export { createKafka, keepConnecting } from './kafka/kafka-client';
 export { runGatewayMain } from './bootstrap/run-gateway-main';
 export { ConfigModule } from './config/config.module';
+export { SchemaModule, schemaRegistryOptions } from './schema/schema.module';

@@ -49,6 +49,9 @@ const CONTENT_TYPES = [
   JSON_V2,
   'application/json',
   'application/vnd.kafka.avro.v2+json',
+  'application/vnd.kafka.avro.v2+json',
+  'application/vnd.kafka.jsonschema.v2+json',
+  'application/vnd.kafka.protobuf.v2+json',
   'text/plain',
   '',
   'application/vnd.kafka.binary.v2+json; charset=latin1',
@@ -91,7 +94,25 @@ function mutate(next: () => number): string {
             : {}),
           ...(next() < 0.1 ? { headers: [] } : {}),
         })),
-        ...(next() < 0.2 ? { value_schema_id: pick<unknown>([1, -1, 'x', null]) } : {}),
+        ...(next() < 0.2 ? { value_schema_id: pick<unknown>([1, -1, 'x', null, 2 ** 31]) } : {}),
+        ...(next() < 0.4
+          ? {
+              value_schema: pick<unknown>([
+                '"string"',
+                '"bytes"',
+                '{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}',
+                '{"type":"record"}',
+                '{"type":"object","properties":{"a":{"type":"integer"}}}',
+                '{"type":"nonsense"}',
+                'syntax = "proto3"; message M { string a = 1; }',
+                'syntax = "proto3"; message {',
+                '{',
+                '',
+                42,
+              ]),
+            }
+          : {}),
+        ...(next() < 0.1 ? { key_schema: pick<unknown>(['"string"', 'nope', null]) } : {}),
       });
     default: // random bytes
       return Array.from({ length: Math.floor(next() * 64) }, () =>

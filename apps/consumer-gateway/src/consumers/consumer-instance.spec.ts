@@ -9,6 +9,8 @@ import type {
   TopicPartition,
 } from '../kafka/kafka-consumer.adapter';
 import { ConsumerInstance, type ConsumerPort, type InstanceSettings } from './consumer-instance';
+import { SchemaSerde } from '@kafka-gateway/codec';
+import { createDecoders } from './record-decoder';
 
 class FakePort implements ConsumerPort {
   running = false;
@@ -40,8 +42,11 @@ class FakePort implements ConsumerPort {
   }
 }
 
+const DECODERS = createDecoders(new SchemaSerde(undefined));
+
 const SETTINGS: InstanceSettings = {
   format: 'binary',
+  decoder: DECODERS.binary,
   autoCommit: false,
   fetchMinBytes: -1,
   requestTimeoutMs: 1000,
@@ -55,7 +60,7 @@ async function setup(
   const instance = new ConsumerInstance(
     'g',
     'i',
-    { ...SETTINGS, ...settings },
+    { ...SETTINGS, decoder: DECODERS[settings.format ?? 'binary'], ...settings },
     (events) => (port = new FakePort(events)),
   );
   await instance.subscribe({ kind: 'topics', topics: ['t'] });

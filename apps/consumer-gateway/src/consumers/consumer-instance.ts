@@ -1,5 +1,6 @@
-import { decodeJsonField, type EmbeddedFormat, encodeBinaryField } from '@kafka-gateway/codec';
+import type { EmbeddedFormat } from '@kafka-gateway/codec';
 import { GatewayError } from '@kafka-gateway/server-kit';
+import type { Prepared, RecordDecoder } from './record-decoder';
 import type {
   CommitOffset,
   ConsumerEvents,
@@ -21,6 +22,8 @@ export interface ConsumerPort {
 
 export interface InstanceSettings {
   readonly format: EmbeddedFormat;
+  /** Shared, stateless decoder of that format. */
+  readonly decoder: RecordDecoder;
   readonly autoCommit: boolean;
   /** Bytes a fetch accumulates before it returns early; -1 = return as soon as records exist. */
   readonly fetchMinBytes: number;
@@ -257,7 +260,13 @@ export class ConsumerInstance implements ConsumerEvents {
           ? this.buffer.length > 0
           : this.bufferedBytes >= minBytes || this.bufferedBytes >= maxBytes;
       const remaining = deadline - Date.now();
-      if (enough || (remaining <= 0 && this.buffer.length > 0)) return this.take(maxBytes);
+      if (enough || (remaining <= 0 && this.buffer.length > 0)) {
+        const decoder = this.settings.decoder;
+        const prepared = decoder.needsPrepare
+          ? await decoder.prepare(this.head(maxBytes))
+          : undefined;
+        return this.take(maxBytes, prepared);
+      }
       if (remaining <= 0) return [];
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, remaining);
@@ -271,13 +280,25 @@ export class ConsumerInstance implements ConsumerEvents {
     }
   }
 
-  private take(maxBytes: number): RecordView[] {
+  /** The buffered records one fetch of `maxBytes` may return (at least one). */
+  private head(maxBytes: number): Buffered['record'][] {
+    const out: Buffered['record'][] = [];
+    let bytes = 0;
+    for (const b of this.buffer) {
+      if (out.length > 0 && bytes + b.bytes > maxBytes) break;
+      bytes += b.bytes;
+      out.push(b.record);
+    }
+    return out;
+  }
+
+  private take(maxBytes: number, prepared: Prepared): RecordView[] {
     const out: RecordView[] = [];
     let bytes = 0;
     while (this.buffer.length > 0) {
       const head = this.buffer[0]!;
       if (out.length > 0 && bytes + head.bytes > maxBytes) break;
-      const view = this.decode(head.record, out.length === 0);
+      const view = this.decode(head.record, out.length === 0, prepared);
       if (view === undefined) break; // a record that cannot be decoded waits at the head
       this.buffer.shift();
       this.bufferedBytes -= head.bytes;
@@ -301,34 +322,28 @@ export class ConsumerInstance implements ConsumerEvents {
   /**
    * Decodes one record for the instance's format. A record that cannot be decoded is not skipped
    * silently: records before it are returned; once it is first in line the fetch fails with
-   * 40801 naming its position, and the client moves past it with a seek to the next offset.
+   * 40801 naming its position, and the client moves past it with a seek to the next offset. A
+   * transient failure (registry unreachable) fails the fetch with its retriable code instead.
    */
-  private decode(r: FetchedRecord, first: boolean): RecordView | undefined {
-    if (this.settings.format === 'binary') {
+  private decode(r: FetchedRecord, first: boolean, prepared: Prepared): RecordView | undefined {
+    const d = this.settings.decoder.decode(r, prepared);
+    if (d.ok) {
       return {
         topic: r.topic,
-        key: encodeBinaryField(r.key),
-        value: encodeBinaryField(r.value),
+        key: d.key,
+        value: d.value,
         partition: r.partition,
         offset: Number(r.offset),
       };
     }
-    const key = decodeJsonField(r.key);
-    const value = decodeJsonField(r.value);
-    if (key.ok && value.ok)
-      return {
-        topic: r.topic,
-        key: key.value,
-        value: value.value,
-        partition: r.partition,
-        offset: Number(r.offset),
-      };
     if (!first) return undefined;
+    if (!d.poison) throw d.error;
     const next = (BigInt(r.offset) + 1n).toString();
     throw new GatewayError(
       'record_not_decodable',
-      `The ${key.ok ? 'value' : 'key'} of the record at ${r.topic}-${r.partition} offset ${r.offset} is not valid ${this.settings.format}. ` +
+      `The ${d.field} of the record at ${r.topic}-${r.partition} offset ${r.offset} cannot be decoded as ${this.settings.format}: ${d.error.message}. ` +
         `Seek past it: POST .../positions {"offsets":[{"topic":"${r.topic}","partition":${r.partition},"offset":${next}}]}`,
+      { cause: d.error },
     );
   }
 

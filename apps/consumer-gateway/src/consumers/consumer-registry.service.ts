@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { CodecError, type EmbeddedFormat, isSchemaFormat, SchemaSerde } from '@kafka-gateway/codec';
 import { GatewayError, LOGGER } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
@@ -8,6 +9,7 @@ import type { ConsumerEvents } from '../kafka/kafka-consumer.adapter';
 import { ConsumerInstance } from './consumer-instance';
 import { ConsumerMetrics } from './consumer-metrics';
 import type { CreateConsumerRequest } from './consumer-requests.parser';
+import { createDecoders, type RecordDecoder } from './record-decoder';
 
 const key = (group: string, name: string): string => `${group}\u0000${name}`;
 
@@ -20,13 +22,16 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
   private readonly instances = new Map<string, ConsumerInstance>();
   private sweeper: NodeJS.Timeout | undefined;
   private committer: NodeJS.Timeout | undefined;
+  private readonly decoders: Readonly<Record<EmbeddedFormat, RecordDecoder>>;
 
   constructor(
     @Inject(CONSUMER_CONFIG) private readonly config: ConsumerGatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly kafka: KafkaService,
     private readonly metrics: ConsumerMetrics,
+    private readonly schemas: SchemaSerde,
   ) {
+    this.decoders = createDecoders(schemas);
     metrics.metrics.gauge(
       'kafka_gateway_consumer_instances',
       'Live consumer instances on this replica',
@@ -75,14 +80,15 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
         `This gateway replica already holds ${this.config.consumers.maxInstances} consumer instances (CONSUMER_MAX_INSTANCES); delete unused instances`,
       );
     }
-    if (request.format !== 'binary' && request.format !== 'json') {
-      throw new GatewayError(
-        'validation_failed',
-        `Embedded format ${request.format} is not supported by this gateway yet`,
+    if (isSchemaFormat(request.format) && !this.schemas.configured) {
+      throw new CodecError(
+        'schema_registry_not_configured',
+        'Payload error. Schema Registry must be configured when using schemas.',
       );
     }
     const settings = {
       format: request.format,
+      decoder: this.decoders[request.format],
       autoCommit: request.autoCommit,
       fetchMinBytes: request.fetchMinBytes,
       requestTimeoutMs: request.requestTimeoutMs ?? this.config.consumers.requestTimeoutMs,

@@ -4,6 +4,9 @@ import {
   decodeBinaryField,
   type EmbeddedFormat,
   encodeJsonField,
+  isSchemaFormat,
+  SchemaSerde,
+  type SchemaSpec,
 } from '@kafka-gateway/codec';
 import {
   GatewayError,
@@ -14,7 +17,7 @@ import {
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
 
 import { KafkaService, type OutgoingRecord } from '../kafka/kafka.service';
-import { parseProduceRequest } from './produce-request.parser';
+import { parseProduceRequest, type ProduceRequest } from './produce-request.parser';
 import { ProduceMetrics } from './produce-metrics';
 
 export interface OffsetEntry {
@@ -38,10 +41,24 @@ export interface ProduceResult {
 
 type FieldEncoder = (value: unknown, field: 'key' | 'value') => Buffer | null;
 
-const ENCODERS: Partial<Record<EmbeddedFormat, FieldEncoder>> = {
-  binary: decodeBinaryField,
-  json: encodeJsonField,
+interface RequestEncoders {
+  readonly key: FieldEncoder;
+  readonly value: FieldEncoder;
+  readonly keySchemaId: number | null;
+  readonly valueSchemaId: number | null;
+}
+
+const EMBEDDED_ENCODERS: Readonly<Record<'binary' | 'json', RequestEncoders>> = {
+  binary: {
+    key: decodeBinaryField,
+    value: decodeBinaryField,
+    keySchemaId: null,
+    valueSchemaId: null,
+  },
+  json: { key: encodeJsonField, value: encodeJsonField, keySchemaId: null, valueSchemaId: null },
 };
+
+const ALWAYS_NULL: FieldEncoder = () => null;
 
 /** v2 produce: validate, serialize, choose partitions, send with acks=all, report per record. */
 @Injectable()
@@ -50,7 +67,48 @@ export class ProduceService {
     private readonly kafka: KafkaService,
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerGatewayConfig,
     private readonly metrics: ProduceMetrics,
+    private readonly schemas: SchemaSerde,
   ) {}
+
+  /**
+   * The per-request serializers. Schema formats resolve their writer schemas (registry I/O on a
+   * cache miss only) once per request, per Confluent's rules: a schema or schema id is needed for
+   * a role as soon as one record has a non-null key (value); a null needs none.
+   */
+  private async encoders(
+    topic: string,
+    format: EmbeddedFormat,
+    request: ProduceRequest,
+  ): Promise<RequestEncoders> {
+    if (!isSchemaFormat(format)) return EMBEDDED_ENCODERS[format];
+    // Every check that needs no I/O first: a refused request must not register anything.
+    const needed = (role: 'key' | 'value', spec: SchemaSpec): boolean => {
+      const given = spec.schema !== undefined || spec.schemaId !== undefined;
+      if (given) return true;
+      if (request.records.every((r) => r[role] === undefined || r[role] === null)) return false;
+      throw new CodecError(
+        role === 'key' ? 'key_schema_missing' : 'value_schema_missing',
+        `Request includes ${role}s but does not include ${role}_schema or ${role}_schema_id.`,
+      );
+    };
+    const keySpec = { schema: request.keySchema, schemaId: request.keySchemaId };
+    const valueSpec = { schema: request.valueSchema, schemaId: request.valueSchemaId };
+    const needKey = needed('key', keySpec);
+    const needValue = needed('value', valueSpec);
+    if (needKey && keySpec.schema !== undefined) this.schemas.parseRaw(format, keySpec.schema);
+    if (needValue && valueSpec.schema !== undefined)
+      this.schemas.parseRaw(format, valueSpec.schema);
+    const [key, value] = await Promise.all([
+      needKey ? this.schemas.writer(topic, 'key', format, keySpec) : undefined,
+      needValue ? this.schemas.writer(topic, 'value', format, valueSpec) : undefined,
+    ]);
+    return {
+      key: key === undefined ? ALWAYS_NULL : (v) => key.serialize(v),
+      value: value === undefined ? ALWAYS_NULL : (v) => value.serialize(v),
+      keySchemaId: key?.schemaId ?? null,
+      valueSchemaId: value?.schemaId ?? null,
+    };
+  }
 
   async produce(
     topic: string,
@@ -60,21 +118,6 @@ export class ProduceService {
   ): Promise<ProduceResult> {
     const started = process.hrtime.bigint();
     const request = parseProduceRequest(body, this.config.produce.maxRecordsPerRequest);
-    const encode = ENCODERS[format];
-    if (encode === undefined) {
-      throw new CodecError(
-        'unsupported_format',
-        `Embedded format ${format} is not supported by this gateway yet`,
-      );
-    }
-    // Serialize every record before anything is sent: a bad record fails the whole request
-    // (400), as in Confluent, and nothing of it reaches Kafka.
-    const encoded = request.records.map((r) => ({
-      key: encode(r.key, 'key'),
-      value: encode(r.value, 'value'),
-      partition: pathPartition ?? r.partition ?? undefined,
-    }));
-
     const partitions = await this.kafka.cachedPartitions(topic);
     if (partitions === undefined)
       throw new GatewayError('topic_not_found', `Topic ${topic} not found.`);
@@ -82,6 +125,16 @@ export class ProduceService {
     if (pathPartition !== undefined && pathPartition >= count) {
       throw new GatewayError('partition_not_found', 'Partition not found.');
     }
+
+    // Topic first, so an unknown topic never registers schemas under its subjects. Then every
+    // record is serialized before anything is sent: a bad record fails the whole request (400),
+    // as in Confluent, and nothing of it reaches Kafka.
+    const encode = await this.encoders(topic, format, request);
+    const encoded = request.records.map((r) => ({
+      key: encode.key(r.key, 'key'),
+      value: encode.value(r.value, 'value'),
+      partition: pathPartition ?? r.partition ?? undefined,
+    }));
 
     const offsets: OffsetEntry[] = new Array<OffsetEntry>(encoded.length);
     const outgoing: OutgoingRecord[] = [];
@@ -139,7 +192,14 @@ export class ProduceService {
     let status = 200;
     if (offsets.some((o) => o.error_code === 40101)) status = 401;
     else if (offsets.some((o) => o.error_code === 40301)) status = 403;
-    return { status, body: { offsets, key_schema_id: null, value_schema_id: null } };
+    return {
+      status,
+      body: {
+        offsets,
+        key_schema_id: encode.keySchemaId,
+        value_schema_id: encode.valueSchemaId,
+      },
+    };
   }
 }
 

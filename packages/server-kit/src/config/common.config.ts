@@ -37,7 +37,14 @@ export interface KafkaConfig {
 }
 
 export interface SchemaRegistryConfig {
+  /** Base URL of a Confluent-compatible registry API; unset disables the schema formats (42206). */
   readonly url: string | undefined;
+  /** Budget of one registry operation, retries included. */
+  readonly timeoutMs: number;
+  /** Retries of a network failure or 5xx answer within that budget. */
+  readonly retries: number;
+  /** `user:password` for HTTP basic auth, as Confluent's `basic.auth.user.info`. */
+  readonly basicAuthUserInfo: string | undefined;
 }
 
 export interface CommonConfig {
@@ -46,6 +53,19 @@ export interface CommonConfig {
   readonly metrics: MetricsConfig;
   readonly kafka: KafkaConfig;
   readonly schemaRegistry: SchemaRegistryConfig;
+}
+
+function readSchemaRegistry(r: EnvReader): SchemaRegistryConfig {
+  const userInfo = r.optionalString('SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO');
+  if (userInfo !== undefined && !userInfo.includes(':')) {
+    r.problem('SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO must be user:password');
+  }
+  return {
+    url: r.url('SCHEMA_REGISTRY_URL'),
+    timeoutMs: r.int('SCHEMA_REGISTRY_TIMEOUT_MS', 5000, { min: 100 }),
+    retries: r.int('SCHEMA_REGISTRY_RETRIES', 2, { min: 0, max: 10 }),
+    basicAuthUserInfo: userInfo,
+  };
 }
 
 /** Reads the settings both gateways share. `defaults` differ per app (client id). */
@@ -70,8 +90,6 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
       requestTimeoutMs: r.int('KAFKA_REQUEST_TIMEOUT_MS', 30_000, { min: 100 }),
       metadataMaxAgeMs: r.int('KAFKA_METADATA_MAX_AGE_MS', 30_000, { min: 0 }),
     },
-    schemaRegistry: {
-      url: r.url('SCHEMA_REGISTRY_URL'),
-    },
+    schemaRegistry: readSchemaRegistry(r),
   };
 }

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CodecError,
+  encodeWire,
+  parseAvro,
+  type RegisteredSchema,
+  SchemaSerde,
+  type SchemaRegistry,
+} from '@kafka-gateway/codec';
+import type { FetchedRecord } from '../kafka/kafka-consumer.adapter';
+import { createDecoders } from './record-decoder';
+
+const AVRO = JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'n', type: 'int' }] });
+
+/** Serves schema 7; `down` makes it answer like an unreachable registry. */
+class FakeRegistry implements SchemaRegistry {
+  down = false;
+  calls = 0;
+  async register(): Promise<number> {
+    return 7;
+  }
+  async getById(id: number): Promise<RegisteredSchema> {
+    this.calls++;
+    if (this.down) throw new CodecError('schema_registry_unavailable', 'registry down', true);
+    if (id !== 7) throw new CodecError('schema_not_found', `Schema ${id} not found`);
+    return { id, schemaType: 'AVRO', schema: AVRO, references: [] };
+  }
+  async getVersion(): Promise<RegisteredSchema & { version: number }> {
+    throw new CodecError('schema_not_found', 'no');
+  }
+}
+
+const avroBytes = (id: number, n: number): Buffer =>
+  encodeWire(id, parseAvro(AVRO).encode({ n }).payload);
+
+const rec = (key: Buffer | null, value: Buffer | null): FetchedRecord => ({
+  topic: 't',
+  partition: 0,
+  offset: '5',
+  key,
+  value,
+  timestamp: '0',
+});
+
+test('binary and json decoders need no preparation', async () => {
+  const d = createDecoders(new SchemaSerde(undefined));
+  assert.equal(d.binary.needsPrepare, false);
+  assert.deepEqual(d.binary.decode(rec(null, Buffer.from('hi')), undefined), {
+    ok: true,
+    key: null,
+    value: 'aGk=',
+  });
+  assert.deepEqual(d.json.decode(rec(Buffer.from('"k"'), Buffer.from('{"a":1}')), undefined), {
+    ok: true,
+    key: 'k',
+    value: { a: 1 },
+  });
+  const bad = d.json.decode(rec(null, Buffer.from('{nope')), undefined);
+  assert.ok(!bad.ok && bad.field === 'value' && bad.poison);
+});
+
+test('avro: prepare loads the writer schema once, then decoding is synchronous', async () => {
+  const registry = new FakeRegistry();
+  const d = createDecoders(new SchemaSerde(registry)).avro;
+  const batch = [rec(null, avroBytes(7, 1)), rec(null, avroBytes(7, 2))];
+  const prepared = await d.prepare(batch);
+  assert.equal(prepared, undefined);
+  assert.equal(registry.calls, 1);
+  assert.deepEqual(d.decode(batch[1]!, prepared), { ok: true, key: null, value: { n: 2 } });
+  assert.equal(await d.prepare(batch), undefined);
+  assert.equal(registry.calls, 1, 'a loaded schema is not fetched again');
+});
+
+test('avro: a registry outage is transient, an unknown schema or bad bytes are poison', async () => {
+  const registry = new FakeRegistry();
+  const d = createDecoders(new SchemaSerde(registry)).avro;
+  registry.down = true;
+  const r = rec(null, avroBytes(7, 3));
+  const outage = d.decode(r, await d.prepare([r]));
+  assert.ok(!outage.ok && !outage.poison && outage.error.code === 'schema_registry_unavailable');
+  registry.down = false;
+  assert.deepEqual(d.decode(r, await d.prepare([r])), { ok: true, key: null, value: { n: 3 } });
+
+  const unknown = rec(null, avroBytes(8, 1));
+  const missing = d.decode(unknown, await d.prepare([unknown]));
+  assert.ok(!missing.ok && missing.poison && missing.error.code === 'schema_not_found');
+
+  const plain = rec(Buffer.from('plain key'), avroBytes(7, 1));
+  const noMagic = d.decode(plain, await d.prepare([plain]));
+  assert.ok(!noMagic.ok && noMagic.poison && noMagic.field === 'key');
+  assert.equal(noMagic.ok ? '' : noMagic.error.code, 'invalid_wire_format');
+});
+
+test('a record written with another schema type does not decode as this format', async () => {
+  const registry = new FakeRegistry();
+  const d = createDecoders(new SchemaSerde(registry)).jsonschema;
+  const r = rec(null, avroBytes(7, 1));
+  const res = d.decode(r, await d.prepare([r]));
+  assert.ok(!res.ok && res.poison && res.error.code === 'deserialization_failed');
+});
