@@ -47,8 +47,8 @@ stack_down() { "$REPO_ROOT/infra/stack" down --purge >/dev/null 2>&1 || true; }
 trap stack_down EXIT
 stack_down
 rm -rf "$STACK_RUN_DIR"
-say "starting the test stack in $STACK_RUN_DIR"
-if "$REPO_ROOT/infra/stack" up; then
+say "starting the test stack in $STACK_RUN_DIR (${TEST_REPLICAS:-2} replicas of each gateway behind round-robin)"
+if "$REPO_ROOT/infra/stack" up --replicas "${TEST_REPLICAS:-2}"; then
   record passed stack-up
   # shellcheck disable=SC1091
   source "$STACK_RUN_DIR/stack.env"

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from './config/consumer.config';
 import { ConsumersModule } from './consumers/consumers.module';
 import { KafkaModule } from './kafka/kafka.module';
+import { RoutingModule } from './routing/routing.module';
 
 /**
  * consumer-gateway: the stateful half (consumer instances under /consumers). This foundation
@@ -19,6 +20,7 @@ export class AppModule {
         ConfigModule.forRoot(CONSUMER_CONFIG, config),
         SchemaModule.forRoot(config.schemaRegistry),
         KafkaModule,
+        RoutingModule,
         ConsumersModule,
       ],
     };

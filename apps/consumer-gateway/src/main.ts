@@ -1,10 +1,20 @@
 import 'reflect-metadata';
-import { runGatewayMain } from '@kafka-gateway/server-kit';
+import { MetricsService, runGatewayMain } from '@kafka-gateway/server-kit';
 import { AppModule } from './app.module';
 import { loadConsumerConfig } from './config/consumer.config';
+import { ConsumerRegistryService } from './consumers/consumer-registry.service';
+import { forwardingMiddleware } from './routing/forwarding.middleware';
+import { RoutingService } from './routing/routing.service';
 
 runGatewayMain(
   'consumer-gateway',
   () => loadConsumerConfig(process.env),
   (config, logger) => AppModule.forRoot(config, logger),
+  (app) => [
+    forwardingMiddleware(
+      app.get(RoutingService),
+      app.get(ConsumerRegistryService),
+      app.get(MetricsService),
+    ),
+  ],
 );

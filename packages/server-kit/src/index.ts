@@ -18,7 +18,7 @@ export {
   type GatewayErrorCode,
 } from './errors/error-catalogue';
 export { toErrorResponse, type ErrorResponse } from './errors/error-response';
-export { ConfluentErrorFilter } from './errors/confluent-error.filter';
+export { ConfluentErrorFilter, writeErrorResponse } from './errors/confluent-error.filter';
 export { LOGGER, createLogger, PinoNestLogger } from './logging/logger';
 export { MetricsService, methodLabel } from './metrics/metrics.service';
 export { ReadinessService } from './health/readiness.service';

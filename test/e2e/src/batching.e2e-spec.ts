@@ -2,14 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BINARY, consumeAll, createTopic, http, stack } from './support';
 
+/** The batch-size histogram summed over every producer replica. */
 async function batchHistogram(): Promise<{ count: number; sum: number }> {
-  const text = await (await fetch(`${stack.producerMetricsUrl}/metrics`)).text();
-  const count = Number(
-    /^kafka_gateway_produce_batch_records_count(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0,
-  );
-  const sum = Number(
-    /^kafka_gateway_produce_batch_records_sum(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0,
-  );
+  let count = 0;
+  let sum = 0;
+  for (const url of stack.producerMetricsUrls) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    count += Number(
+      /^kafka_gateway_produce_batch_records_count(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0,
+    );
+    sum += Number(
+      /^kafka_gateway_produce_batch_records_sum(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0,
+    );
+  }
   return { count, sum };
 }
 

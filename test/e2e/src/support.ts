@@ -20,6 +20,13 @@ export const stack = {
   brokers: required('KAFKA_BROKERS').split(','),
   producerMetricsUrl: required('PRODUCER_METRICS_URL'),
   consumerMetricsUrl: required('CONSUMER_METRICS_URL'),
+  /** Every replica's management URL (scaled mode runs several of each gateway). */
+  producerMetricsUrls: (
+    process.env['PRODUCER_METRICS_URLS'] ?? required('PRODUCER_METRICS_URL')
+  ).split(','),
+  consumerMetricsUrls: (
+    process.env['CONSUMER_METRICS_URLS'] ?? required('CONSUMER_METRICS_URL')
+  ).split(','),
 };
 
 export const V2 = 'application/vnd.kafka.v2+json';

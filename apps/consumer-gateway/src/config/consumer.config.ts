@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname, networkInterfaces } from 'node:os';
 import {
   type CommonConfig,
   deepFreeze,
@@ -21,14 +23,26 @@ export interface ConsumersConfig {
   readonly sessionTimeoutMs: number;
 }
 
-export interface RedisConfig {
+export interface RoutingConfig {
   /** Unset: ownership of consumer instances is kept in memory (single replica). */
-  readonly url: string | undefined;
+  readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key this gateway writes. */
+  readonly redisKeyPrefix: string;
+  /** This replica's name in Redis (unique per replica; defaults to hostname and a random tag). */
+  readonly replicaId: string;
+  /** How the other replicas reach this one's HTTP port (the pod IP in Kubernetes). */
+  readonly internalUrl: string;
+  /** Shared secret on forwarded requests; required with Redis. */
+  readonly internalToken: string | undefined;
+  /** Ownership and replica records expire this long after the last heartbeat. */
+  readonly ownershipTtlMs: number;
+  /** Connecting to the owner replica fails after this long (the owner is taken as gone). */
+  readonly forwardConnectTimeoutMs: number;
 }
 
 export interface ConsumerGatewayConfig extends CommonConfig {
   readonly consumers: ConsumersConfig;
-  readonly redis: RedisConfig;
+  readonly routing: RoutingConfig;
 }
 
 export const CONSUMER_CONFIG = Symbol('CONSUMER_CONFIG');
@@ -48,7 +62,36 @@ export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
       max: 300_000,
     }),
   };
-  const redis: RedisConfig = { url: r.url('REDIS_URL') };
+  const routing = readRouting(r, common.http.port);
   r.done();
-  return deepFreeze({ ...common, consumers, redis });
+  return deepFreeze({ ...common, consumers, routing });
+}
+
+function readRouting(r: EnvReader, httpPort: number): RoutingConfig {
+  const redisUrl = r.url('REDIS_URL');
+  const internalToken = r.optionalString('INTERNAL_TOKEN');
+  if (redisUrl !== undefined && (internalToken === undefined || internalToken.length < 16)) {
+    r.problem(
+      'INTERNAL_TOKEN must be set (16 characters or more) when REDIS_URL is set: replicas authenticate forwarded requests with it',
+    );
+  }
+  const tag = randomBytes(3).toString('hex');
+  return {
+    redisUrl,
+    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'kafka-gateway:'),
+    replicaId: r.string('REPLICA_ID', `${hostname()}-${tag}`),
+    internalUrl:
+      r.url('INTERNAL_URL') ?? `http://${firstIPv4() ?? '127.0.0.1'}:${String(httpPort)}`,
+    internalToken,
+    ownershipTtlMs: r.int('ROUTING_OWNERSHIP_TTL_MS', 30_000, { min: 3000 }),
+    forwardConnectTimeoutMs: r.int('ROUTING_FORWARD_CONNECT_TIMEOUT_MS', 2000, { min: 100 }),
+  };
+}
+
+/** The first external IPv4 address (what a pod's peers reach it on when INTERNAL_URL is unset). */
+function firstIPv4(): string | undefined {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
 }

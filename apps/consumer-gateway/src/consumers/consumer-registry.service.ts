@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { CodecError, type EmbeddedFormat, isSchemaFormat, SchemaSerde } from '@kafka-gateway/codec';
 import { GatewayError, LOGGER } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
@@ -10,6 +15,7 @@ import { ConsumerInstance } from './consumer-instance';
 import { ConsumerMetrics } from './consumer-metrics';
 import type { CreateConsumerRequest } from './consumer-requests.parser';
 import { createDecoders, type RecordDecoder } from './record-decoder';
+import { RoutingService } from '../routing/routing.service';
 
 const key = (group: string, name: string): string => `${group}\u0000${name}`;
 
@@ -18,7 +24,7 @@ const key = (group: string, name: string): string => `${group}\u0000${name}`;
  * `CONSUMER_INSTANCE_TIMEOUT_MS`, or the process shuts down; every closing leaves the group.
  */
 @Injectable()
-export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutdown {
+export class ConsumerRegistryService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly instances = new Map<string, ConsumerInstance>();
   private sweeper: NodeJS.Timeout | undefined;
   private committer: NodeJS.Timeout | undefined;
@@ -30,7 +36,11 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
     private readonly kafka: KafkaService,
     private readonly metrics: ConsumerMetrics,
     private readonly schemas: SchemaSerde,
+    private readonly routing: RoutingService,
   ) {
+    routing.track(() =>
+      [...this.instances.values()].map((i) => ({ group: i.group, instance: i.name })),
+    );
     this.decoders = createDecoders(schemas);
     metrics.metrics.gauge(
       'kafka_gateway_consumer_instances',
@@ -57,12 +67,22 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
     this.committer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before Kafka and Redis clients shut down: every instance leaves its group and its claim. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
     clearInterval(this.committer);
     const all = [...this.instances.values()];
     this.instances.clear();
-    await Promise.allSettled(all.map((i) => i.close()));
+    await Promise.allSettled(
+      all.map(async (i) => {
+        await this.routing.release({ group: i.group, instance: i.name });
+        await i.close();
+      }),
+    );
+  }
+
+  has(group: string, name: string): boolean {
+    return this.instances.has(key(group, name));
   }
 
   async create(group: string, request: CreateConsumerRequest): Promise<ConsumerInstance> {
@@ -110,6 +130,14 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
         onCrash: (e) => events.onCrash(e),
       }),
     );
+    // Ownership first: a name another replica holds is refused before anything is created here.
+    await this.routing.claim({ group, instance: name });
+    if (this.instances.has(k)) {
+      throw new GatewayError(
+        'consumer_instance_exists',
+        'Consumer with specified consumer ID already exists in the specified consumer group.',
+      );
+    }
     this.instances.set(k, instance);
     this.logger.info(
       { group, instance: name, format: request.format },
@@ -130,6 +158,7 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
   async delete(group: string, name: string): Promise<void> {
     const instance = this.get(group, name);
     this.instances.delete(key(group, name));
+    await this.routing.release({ group, instance: name });
     await instance.close();
     this.logger.info({ group, instance: name }, 'consumer instance deleted');
   }
@@ -143,6 +172,7 @@ export class ConsumerRegistryService implements OnModuleInit, OnApplicationShutd
           { group: instance.group, instance: instance.name },
           'consumer instance expired',
         );
+        await this.routing.release({ group: instance.group, instance: instance.name });
         await instance
           .close()
           .catch((err: unknown) => this.logger.warn({ err }, 'closing an expired instance failed'));

@@ -1,4 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { CommonConfig } from '../config/common.config';
 import { ConfigError } from '../config/env-reader';
@@ -13,6 +15,7 @@ export function runGatewayMain<C extends CommonConfig>(
   service: string,
   loadConfig: () => C,
   rootModule: (config: C, logger: Logger) => DynamicModule,
+  beforeBody?: (app: NestExpressApplication) => RequestHandler[],
 ): void {
   let config: C;
   try {
@@ -26,8 +29,10 @@ export function runGatewayMain<C extends CommonConfig>(
   }
   const logger = createLogger(service, config.logLevel);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
-  startGateway({ rootModule: rootModule(config, logger), config, logger }).catch((err: unknown) => {
-    logger.fatal({ err }, 'failed to start');
-    process.exit(1);
-  });
+  startGateway({ rootModule: rootModule(config, logger), config, logger, beforeBody }).catch(
+    (err: unknown) => {
+      logger.fatal({ err }, 'failed to start');
+      process.exit(1);
+    },
+  );
 }

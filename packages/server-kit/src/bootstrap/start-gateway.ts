@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { CommonConfig } from '../config/common.config';
 import { ReadinessService } from '../health/readiness.service';
@@ -28,6 +29,8 @@ export async function startGateway(options: {
   config: CommonConfig;
   logger: Logger;
   handleSignals?: boolean;
+  /** App-specific middleware that must see requests before their bodies are read (forwarding). */
+  beforeBody?: (app: NestExpressApplication) => RequestHandler[];
 }): Promise<RunningGateway> {
   const { config, logger } = options;
   const app = await NestFactory.create<NestExpressApplication>(
@@ -48,6 +51,7 @@ export async function startGateway(options: {
   express.disable('x-powered-by');
   express.set('etag', false);
   app.use(httpMetricsMiddleware(metrics));
+  for (const handler of options.beforeBody?.(app) ?? []) app.use(handler);
   app.use(jsonBody(config.http.maxBodyBytes));
   app.use(bodyErrorHandler(logger, metrics));
 

@@ -29,6 +29,7 @@ export type GatewayErrorCode =
   | 'kafka_retriable_error'
   | 'kafka_timeout'
   | 'broker_not_available'
+  | 'routing_unavailable'
   | 'overloaded'
   | 'shutting_down'
   | 'internal';
@@ -85,6 +86,8 @@ const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze({
   kafka_retriable_error: { status: 500, errorCode: 50003 },
   kafka_timeout: { status: 500, errorCode: 50003 },
   broker_not_available: { status: 503, errorCode: 50302 },
+  // scale-out: the ownership table (Redis) cannot be reached to route a request
+  routing_unavailable: { status: 503, errorCode: 50303 },
   // load
   overloaded: { status: 429, errorCode: 429 },
   shutting_down: { status: 503, errorCode: 503 },

@@ -1,0 +1,115 @@
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import type { Request, Response } from 'express';
+
+/** Headers that describe one hop and must not travel on to the owner (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+export const FORWARDED_BY = 'x-kafka-gateway-forwarded-by';
+export const FORWARD_TOKEN = 'x-kafka-gateway-token';
+
+export type ForwardOutcome =
+  /** The owner answered; its response was streamed to the client. */
+  | 'forwarded'
+  /** No connection to the owner could be made: it is gone. */
+  | 'owner_unreachable'
+  /** Connected, but the owner failed before answering (nothing was sent to the client). */
+  | 'owner_failed'
+  /** The exchange broke after the response started (the client connection was cut). */
+  | 'broken';
+
+function copyHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Streams a request to the owning replica and its answer back unchanged (status, headers, body).
+ * Keep-alive connections between replicas keep the added latency to one local round trip.
+ */
+export class Forwarder {
+  private readonly agent = new Agent({
+    keepAlive: true,
+    maxSockets: 512,
+    scheduling: 'lifo',
+    timeout: 30_000,
+  });
+
+  constructor(
+    private readonly replicaId: string,
+    private readonly token: string,
+    private readonly connectTimeoutMs: number,
+  ) {}
+
+  forward(req: Request, res: Response, ownerUrl: string): Promise<ForwardOutcome> {
+    return new Promise((resolve) => {
+      const target = new URL(req.originalUrl, ownerUrl);
+      const headers = copyHeaders(req.headers);
+      headers[FORWARDED_BY] = this.replicaId;
+      headers[FORWARD_TOKEN] = this.token;
+      let settled = false;
+      const settle = (o: ForwardOutcome): void => {
+        if (!settled) {
+          settled = true;
+          resolve(o);
+        }
+      };
+      const upstream = request(target, { method: req.method, headers, agent: this.agent });
+      let connected = false;
+      const connectTimer = setTimeout(
+        () => upstream.destroy(new Error('connect timeout')),
+        this.connectTimeoutMs,
+      );
+      upstream.once('socket', (socket) => {
+        const onConnect = (): void => {
+          connected = true;
+          clearTimeout(connectTimer);
+        };
+        if (!socket.connecting) onConnect();
+        else socket.once('connect', onConnect);
+      });
+      upstream.once('response', (answer) => {
+        clearTimeout(connectTimer);
+        res.writeHead(answer.statusCode ?? 502, copyHeaders(answer.headers));
+        answer.pipe(res);
+        answer.once('end', () => settle('forwarded'));
+        answer.once('error', () => {
+          res.destroy();
+          settle('broken');
+        });
+      });
+      upstream.once('error', () => {
+        clearTimeout(connectTimer);
+        if (res.headersSent) {
+          res.destroy();
+          settle('broken');
+        } else {
+          settle(connected ? 'owner_failed' : 'owner_unreachable');
+        }
+      });
+      // the client gave up: stop the upstream exchange too
+      res.once('close', () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      req.pipe(upstream);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
