@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { CommonConfig } from '../config/common.config';
@@ -13,6 +14,7 @@ export function runGatewayMain<C extends CommonConfig>(
   service: string,
   loadConfig: () => C,
   rootModule: (config: C, logger: Logger) => DynamicModule,
+  options: { streamingBody?: (req: IncomingMessage) => boolean } = {},
 ): void {
   let config: C;
   try {
@@ -26,8 +28,10 @@ export function runGatewayMain<C extends CommonConfig>(
   }
   const logger = createLogger(service, config.logLevel);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
-  startGateway({ rootModule: rootModule(config, logger), config, logger }).catch((err: unknown) => {
-    logger.fatal({ err }, 'failed to start');
-    process.exit(1);
-  });
+  startGateway({ rootModule: rootModule(config, logger), config, logger, ...options }).catch(
+    (err: unknown) => {
+      logger.fatal({ err }, 'failed to start');
+      process.exit(1);
+    },
+  );
 }

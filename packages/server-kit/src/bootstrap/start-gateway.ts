@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
@@ -28,6 +28,8 @@ export async function startGateway(options: {
   config: CommonConfig;
   logger: Logger;
   handleSignals?: boolean;
+  /** Requests whose body the handler reads as a stream (never buffered by the JSON parser). */
+  streamingBody?: (req: IncomingMessage) => boolean;
 }): Promise<RunningGateway> {
   const { config, logger } = options;
   const app = await NestFactory.create<NestExpressApplication>(
@@ -48,7 +50,7 @@ export async function startGateway(options: {
   express.disable('x-powered-by');
   express.set('etag', false);
   app.use(httpMetricsMiddleware(metrics));
-  app.use(jsonBody(config.http.maxBodyBytes));
+  app.use(jsonBody(config.http.maxBodyBytes, options.streamingBody));
   app.use(bodyErrorHandler(logger, metrics));
 
   await app.listen(config.http.port, config.http.host);
