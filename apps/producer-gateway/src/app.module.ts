@@ -5,6 +5,7 @@ import { PRODUCER_CONFIG, type ProducerGatewayConfig } from './config/producer.c
 import { AdminModule } from './admin/admin.module';
 import { MetadataModule } from './metadata/metadata.module';
 import { ProduceModule } from './produce/produce.module';
+import { RecordsModule } from './records/records.module';
 import { RootController } from './root/root.controller';
 
 /** producer-gateway: v2 produce and metadata v3 administration and produce. */
@@ -20,6 +21,7 @@ export class AppModule {
         MetadataModule,
         ProduceModule,
         AdminModule,
+        RecordsModule,
       ],
       controllers: [RootController],
     };
