@@ -23,6 +23,8 @@ function body(raw: unknown, fields: ReadonlySet<string>): Json {
   if (raw === undefined || raw === null) throw new GatewayError('payload_error', EMPTY);
   if (!isObject(raw))
     throw new GatewayError('invalid_request', 'Request body must be a JSON object');
+  // the JSON body parser reads an empty body as {}: Confluent's "no data" either way
+  if (Object.keys(raw).length === 0) throw new GatewayError('payload_error', EMPTY);
   for (const f in raw) {
     if (!fields.has(f))
       throw new GatewayError('unrecognized_field', `Unrecognized field: ${f.slice(0, 100)}`);

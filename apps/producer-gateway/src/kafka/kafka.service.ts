@@ -87,7 +87,6 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
       (g) => g.set(this.batcher.pendingBytes()),
     );
     this.batcher = new ProduceBatcher(
-      // kafkajs writes a null header value as a null header
       (topicMessages) => this.producer.sendBatch({ topicMessages, acks: -1 }),
       {
         lingerMs: p.lingerMs,

@@ -4,8 +4,8 @@ export interface OutgoingRecord {
   readonly partition: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  /** Record headers by name (a name may repeat; a null value is a header without value). */
-  readonly headers?: Readonly<Record<string, (Buffer | null)[]>>;
+  /** Record headers by name (a name may repeat). */
+  readonly headers?: Readonly<Record<string, Buffer[]>>;
   /** CreateTime in epoch milliseconds as a decimal string; unset = when the batch is built. */
   readonly timestamp?: string;
 }
@@ -255,7 +255,7 @@ export function recordBytes(r: OutgoingRecord): number {
   let bytes = (r.key?.length ?? 0) + (r.value?.length ?? 0) + RECORD_OVERHEAD;
   if (r.headers !== undefined) {
     for (const name in r.headers) {
-      for (const v of r.headers[name]!) bytes += name.length + (v?.length ?? 0) + 4;
+      for (const v of r.headers[name]!) bytes += name.length + v.length + 4;
     }
   }
   return bytes;

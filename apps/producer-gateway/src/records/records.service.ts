@@ -196,9 +196,15 @@ function encodePlain(type: 'BINARY' | 'JSON' | 'STRING', data: unknown): Buffer 
   return Buffer.from(data, 'utf8');
 }
 
-function groupHeaders(headers: readonly V3Header[]): Record<string, (Buffer | null)[]> {
-  const grouped: Record<string, (Buffer | null)[]> = {};
-  for (const h of headers) (grouped[h.name] ??= []).push(h.value);
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Headers by name for kafkajs. kafkajs cannot encode a null header value, so a null value is
+ * sent as an empty one (see docs/api-compatibility.md).
+ */
+function groupHeaders(headers: readonly V3Header[]): Record<string, Buffer[]> {
+  const grouped: Record<string, Buffer[]> = {};
+  for (const h of headers) (grouped[h.name] ??= []).push(h.value ?? EMPTY);
   return grouped;
 }
 
