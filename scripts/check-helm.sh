@@ -9,10 +9,11 @@
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CHART="$REPO/infra/helm/kafka-gateway"
-TOOLS="$REPO/.run/tools"
+# cached outside the clone so a fresh clone on the same machine does not rebuild helm
+TOOLS="${KAFKA_GATEWAY_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/kafka-gateway/tools}"
 HELM_VERSION=v3.22.0
 KV_VERSION=1.31.0
-OUT="$TOOLS/helm-render"
+OUT="$REPO/.run/helm-render"
 mkdir -p "$TOOLS/bin" "$OUT"
 
 skip() { echo "helm: skipped ($1)"; exit 77; }

@@ -39,6 +39,14 @@ case $? in
   *) record failed compose ;;
 esac
 
+say "Helm chart (infra/helm/kafka-gateway)"
+bash scripts/check-helm.sh
+case $? in
+  0) record passed helm ;;
+  77) record skipped helm ;;
+  *) record failed helm ;;
+esac
+
 # A private stack: never collides with a stack started by `npm start` on the default ports.
 export STACK_RUN_DIR="$REPO_ROOT/.run/test-stack"
 export EDGE_PORT="${TEST_EDGE_PORT:-auto}"

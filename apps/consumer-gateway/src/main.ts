@@ -10,11 +10,13 @@ runGatewayMain(
   'consumer-gateway',
   () => loadConsumerConfig(process.env),
   (config, logger) => AppModule.forRoot(config, logger),
-  (app) => [
-    forwardingMiddleware(
-      app.get(RoutingService),
-      app.get(ConsumerRegistryService),
-      app.get(MetricsService),
-    ),
-  ],
+  {
+    beforeBody: (app) => [
+      forwardingMiddleware(
+        app.get(RoutingService),
+        app.get(ConsumerRegistryService),
+        app.get(MetricsService),
+      ),
+    ],
+  },
 );

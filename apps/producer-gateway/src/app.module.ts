@@ -2,11 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, SchemaModule, ServerKitModule } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from './config/producer.config';
+import { AdminModule } from './admin/admin.module';
 import { MetadataModule } from './metadata/metadata.module';
 import { ProduceModule } from './produce/produce.module';
+import { RecordsModule } from './records/records.module';
 import { RootController } from './root/root.controller';
 
-/** producer-gateway: v2 produce and metadata (v3 admin comes with its own module). */
+/** producer-gateway: v2 produce and metadata v3 administration and produce. */
 @Module({})
 export class AppModule {
   static forRoot(config: ProducerGatewayConfig, logger: Logger): DynamicModule {
@@ -18,6 +20,8 @@ export class AppModule {
         SchemaModule.forRoot(config.schemaRegistry),
         MetadataModule,
         ProduceModule,
+        AdminModule,
+        RecordsModule,
       ],
       controllers: [RootController],
     };

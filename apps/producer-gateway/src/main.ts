@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { runGatewayMain } from '@kafka-gateway/server-kit';
 import { AppModule } from './app.module';
 import { loadProducerConfig } from './config/producer.config';
+import { isStreamingProduce } from './records/records.module';
 
 runGatewayMain(
   'producer-gateway',
   () => loadProducerConfig(process.env),
   (config, logger) => AppModule.forRoot(config, logger),
+  { streamingBody: isStreamingProduce },
 );

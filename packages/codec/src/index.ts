@@ -43,6 +43,9 @@ export {
   type SchemaFormat,
   type SchemaSpec,
   type PreparedWriter,
+  type ResolvedWriter,
+  type SubjectNameStrategy,
+  type V3SchemaSpec,
 } from './schema-serde';
 export { parseAvro } from './serde/avro.serde';
 export { parseJsonSchema } from './serde/json-schema.serde';

@@ -50,6 +50,20 @@ class FakeRegistry implements SchemaRegistry {
     if (id === undefined) throw new CodecError('schema_not_found', 'not found');
     return { ...this.schemas[id - 1]!, version: v };
   }
+  async lookup(
+    subject: string,
+    schemaType: SchemaType,
+    schema: string,
+  ): Promise<{ id: number; version: number }> {
+    this.calls++;
+    const versions = this.subjects.get(subject) ?? [];
+    const i = versions.findIndex((id) => {
+      const s = this.schemas[id - 1]!;
+      return s.schema === schema && s.schemaType === schemaType;
+    });
+    if (i < 0) throw new CodecError('schema_not_found', `not under ${subject}`);
+    return { id: versions[i]!, version: i + 1 };
+  }
 }
 
 const USER = JSON.stringify({
@@ -302,4 +316,58 @@ test('sync decode path: missingSchemaId, load, deserializeLoaded', async () => {
     reader.load(99),
     (e: unknown) => e instanceof CodecError && e.code === 'schema_not_found',
   );
+});
+
+test('v3 resolveWriter: raw schema registers under the strategy subject and reports its version', async () => {
+  const registry = new FakeRegistry();
+  const serde = new SchemaSerde(registry);
+  const w = await serde.resolveWriter('orders', 'value', { format: 'avro', schema: USER });
+  assert.deepEqual([w.subject, w.schemaVersion, w.format], ['orders-value', 1, 'avro']);
+  const rec = await serde.resolveWriter('orders', 'value', {
+    format: 'avro',
+    schema: USER,
+    subjectNameStrategy: 'TOPIC_RECORD_NAME',
+  });
+  assert.equal(rec.subject, 'orders-User');
+  const named = await serde.resolveWriter('orders', 'key', {
+    format: 'avro',
+    schema: USER,
+    subjectNameStrategy: 'RECORD_NAME',
+  });
+  assert.equal(named.subject, 'User');
+  const explicit = await serde.resolveWriter('orders', 'key', {
+    format: 'avro',
+    schema: USER,
+    subject: 'custom',
+  });
+  assert.equal(explicit.subject, 'custom');
+});
+
+test('v3 resolveWriter: by id, by version and latest; type taken from the registry', async () => {
+  const registry = new FakeRegistry();
+  const id = await registry.register('t-value', 'AVRO', USER);
+  const serde = new SchemaSerde(registry);
+  const byId = await serde.resolveWriter('t', 'value', { schemaId: id });
+  assert.deepEqual([byId.schemaId, byId.schemaVersion, byId.format], [id, 1, 'avro']);
+  const byVersion = await serde.resolveWriter('t', 'value', { schemaVersion: 1 });
+  assert.equal(byVersion.schemaId, id);
+  const latest = await serde.resolveWriter('t', 'value', {});
+  assert.equal(latest.schemaId, id);
+  const bytes = latest.serialize({ name: 'a', nick: null, age: 1, tags: [] });
+  assert.deepEqual(await serde.deserialize(bytes, 'avro'), {
+    name: 'a',
+    nick: null,
+    age: 1,
+    tags: [],
+  });
+  // an id not registered under the subject, a type that does not match, a strategy without schema
+  await assert.rejects(serde.resolveWriter('other', 'value', { schemaId: id }), {
+    code: 'schema_not_found',
+  });
+  await assert.rejects(serde.resolveWriter('t', 'value', { schemaId: id, format: 'protobuf' }), {
+    code: 'schema_invalid',
+  });
+  await assert.rejects(serde.resolveWriter('t', 'value', { subjectNameStrategy: 'RECORD_NAME' }), {
+    code: 'invalid_payload',
+  });
 });

@@ -27,6 +27,32 @@ export interface SchemaSpec {
   readonly schemaId?: number | undefined;
 }
 
+/** How a v3 produce record names its key or value schema (Confluent's ProduceRequestData). */
+export interface V3SchemaSpec {
+  /** From `type`; undefined = whatever type the registry's schema has. */
+  readonly format?: SchemaFormat | undefined;
+  readonly subject?: string | undefined;
+  readonly subjectNameStrategy?: SubjectNameStrategy | undefined;
+  readonly schemaId?: number | undefined;
+  readonly schemaVersion?: number | undefined;
+  readonly schema?: string | undefined;
+}
+
+export type SubjectNameStrategy = 'TOPIC_NAME' | 'RECORD_NAME' | 'TOPIC_RECORD_NAME';
+
+/** A v3 writer: also says which subject, version and format were used (for the response). */
+export interface ResolvedWriter extends PreparedWriter {
+  readonly format: SchemaFormat;
+  readonly subject: string;
+  readonly schemaVersion: number;
+}
+
+const FORMATS_BY_TYPE: Readonly<Record<SchemaType, SchemaFormat>> = {
+  AVRO: 'avro',
+  JSON: 'jsonschema',
+  PROTOBUF: 'protobuf',
+};
+
 /** A writer schema resolved once per request; serializing a record does no I/O. */
 export interface PreparedWriter {
   readonly schemaId: number;
@@ -95,10 +121,7 @@ export class SchemaSerde {
     } else if (spec.schema !== undefined) {
       schema = this.parseRaw(format, spec.schema); // fail fast (42205) before asking the registry
       id = await registry.register(`${topic}-${role}`, type, spec.schema);
-      if (!this.parsed.has(id)) {
-        this.parsed.set(id, Promise.resolve(schema));
-        this.ready.set(id, schema);
-      }
+      this.remember(id, schema);
     } else {
       throw new CodecError(
         role === 'key' ? 'key_schema_missing' : 'value_schema_missing',
@@ -113,6 +136,101 @@ export class SchemaSerde {
         return encodeWire(id, payload, messageIndexes);
       },
     };
+  }
+
+  /**
+   * Resolves the writer schema of a v3 produce record, as Confluent's SchemaManager does: a raw
+   * `schema` (with a `format`) is looked up under the subject and registered when absent; a
+   * `schemaId` is fetched and must be registered under the subject; a `schemaVersion` is read
+   * from the subject; with none of them the subject's latest version is used. The subject is
+   * `subject`, or else derived by the strategy (default TOPIC_NAME → `<topic>-key|value`).
+   * Spec conflicts throw `invalid_payload` (400).
+   */
+  async resolveWriter(
+    topic: string,
+    role: 'key' | 'value',
+    spec: V3SchemaSpec,
+  ): Promise<ResolvedWriter> {
+    const registry = this.requireRegistry();
+    const subjectFor = (schema: ParsedSchema | undefined): string => {
+      if (spec.subject !== undefined) return spec.subject;
+      const strategy = spec.subjectNameStrategy ?? 'TOPIC_NAME';
+      if (strategy === 'TOPIC_NAME') return `${topic}-${role}`;
+      const name = schema?.recordName;
+      if (name === undefined) {
+        throw new CodecError(
+          'invalid_payload',
+          `subject_name_strategy ${strategy} needs a schema with a record name (schema or schema_id)`,
+        );
+      }
+      return strategy === 'RECORD_NAME' ? name : `${topic}-${name}`;
+    };
+    let id: number;
+    let version: number;
+    let subject: string;
+    let schema: ParsedSchema;
+    if (spec.schema !== undefined) {
+      if (spec.format === undefined)
+        throw new CodecError(
+          'invalid_payload',
+          'A raw schema needs a type (AVRO, JSONSCHEMA or PROTOBUF)',
+        );
+      const type = SCHEMA_TYPES[spec.format];
+      schema = this.parseRaw(spec.format, spec.schema); // fail fast (42205) before any I/O
+      subject = subjectFor(schema);
+      let found: { id: number; version: number };
+      try {
+        found = await registry.lookup(subject, type, spec.schema);
+      } catch (err) {
+        if (!(err instanceof CodecError) || err.code !== 'schema_not_found') throw err;
+        await registry.register(subject, type, spec.schema);
+        found = await registry.lookup(subject, type, spec.schema);
+      }
+      ({ id, version } = found);
+      this.remember(id, schema);
+    } else if (spec.schemaId !== undefined) {
+      id = spec.schemaId;
+      schema = await this.byId(id);
+      subject = subjectFor(schema);
+      const registered = await registry.getById(id);
+      ({ version } = await registry.lookup(subject, registered.schemaType, registered.schema));
+    } else {
+      if (spec.subject === undefined && (spec.subjectNameStrategy ?? 'TOPIC_NAME') !== 'TOPIC_NAME')
+        throw new CodecError(
+          'invalid_payload',
+          'subject_name_strategy RECORD_NAME and TOPIC_RECORD_NAME need a schema or schema_id',
+        );
+      subject = subjectFor(undefined);
+      const registered = await registry.getVersion(subject, spec.schemaVersion ?? 'latest');
+      id = registered.id;
+      version = registered.version;
+      schema = await this.byId(id);
+    }
+    const format = FORMATS_BY_TYPE[schema.schemaType];
+    if (spec.format !== undefined && spec.format !== format) {
+      throw new CodecError(
+        'schema_invalid',
+        `Schema ${id} is a ${schema.schemaType} schema, not ${SCHEMA_TYPES[spec.format]}`,
+      );
+    }
+    return {
+      schemaId: id,
+      schemaVersion: version,
+      subject,
+      format,
+      serialize(value: unknown): Buffer | null {
+        if (value === null || value === undefined) return null;
+        const { payload, messageIndexes } = schema.encode(value);
+        return encodeWire(id, payload, messageIndexes);
+      },
+    };
+  }
+
+  private remember(id: number, schema: ParsedSchema): void {
+    if (!this.parsed.has(id)) {
+      this.parsed.set(id, Promise.resolve(schema));
+      this.ready.set(id, schema);
+    }
   }
 
   /**

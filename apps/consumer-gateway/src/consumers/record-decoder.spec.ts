@@ -29,6 +29,9 @@ class FakeRegistry implements SchemaRegistry {
   async getVersion(): Promise<RegisteredSchema & { version: number }> {
     throw new CodecError('schema_not_found', 'no');
   }
+  async lookup(): Promise<{ id: number; version: number }> {
+    throw new CodecError('schema_not_found', 'no');
+  }
 }
 
 const avroBytes = (id: number, n: number): Buffer =>

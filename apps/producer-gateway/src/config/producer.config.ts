@@ -19,8 +19,18 @@ export interface ProduceConfig {
   readonly maxPendingBytes: number;
 }
 
+export interface StreamingProduceConfig {
+  /** Records of one v3 produce stream read but not yet answered before reading pauses. */
+  readonly maxInFlightRecords: number;
+  /** Largest single JSON record in a v3 produce stream; a larger one ends the stream (400). */
+  readonly maxRecordBytes: number;
+}
+
 export interface ProducerGatewayConfig extends CommonConfig {
   readonly produce: ProduceConfig;
+  readonly streaming: StreamingProduceConfig;
+  /** The URL clients use (the load balancer), for v3 links; unset = the request's own. */
+  readonly publicBaseUrl: string | undefined;
 }
 
 /** Injection token of the frozen producer-gateway configuration. */
@@ -39,6 +49,11 @@ export function loadProducerConfig(env: Env): ProducerGatewayConfig {
     maxBatchBytes: r.int('KAFKA_PRODUCE_MAX_BATCH_BYTES', 900_000, { min: 1024 }),
     maxPendingBytes: r.int('KAFKA_PRODUCE_MAX_PENDING_BYTES', 128 * 1024 * 1024, { min: 1024 }),
   };
+  const streaming: StreamingProduceConfig = {
+    maxInFlightRecords: r.int('HTTP_STREAM_MAX_IN_FLIGHT_RECORDS', 1000, { min: 1 }),
+    maxRecordBytes: r.int('HTTP_STREAM_MAX_RECORD_BYTES', common.http.maxBodyBytes, { min: 1024 }),
+  };
+  const publicBaseUrl = r.url('HTTP_PUBLIC_BASE_URL');
   r.done();
-  return deepFreeze({ ...common, produce });
+  return deepFreeze({ ...common, produce, streaming, publicBaseUrl });
 }

@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
 import { KafkaService } from './kafka.service';
+import { KafkaAdminService } from './kafka-admin.service';
 
-@Module({ providers: [KafkaService], exports: [KafkaService] })
+@Module({
+  providers: [KafkaService, KafkaAdminService],
+  exports: [KafkaService, KafkaAdminService],
+})
 export class KafkaModule {}

@@ -26,6 +26,10 @@ const INTERNAL_TOPICS = new Set([
   '__transaction_state',
   '__share_group_state',
 ]);
+export function isInternalTopic(name: string): boolean {
+  return INTERNAL_TOPICS.has(name);
+}
+
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes; // ConfigResourceTypes.TOPIC (a const enum)
 
 export type { OutgoingRecord, RecordOutcome } from './produce-batcher';
@@ -260,6 +264,11 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The shared admin client, for the other adapters of this folder (kafka-admin.service). */
+  adminClient(): Admin {
+    return this.admin;
   }
 
   /** Bytes accepted and not yet acknowledged by Kafka. */

@@ -66,7 +66,8 @@ test('records arriving while a send is in flight form the next batch', async () 
   const batches: number[] = [];
   const b = new ProduceBatcher(broker.send, OPTS, (n) => batches.push(n));
   const first = b.submit('t', [rec(0)]);
-  await new Promise((r) => setTimeout(r, 5)); // the first batch is now in flight
+  // wait for the first batch to be in flight (a fixed sleep raced on a loaded machine)
+  while (broker.sends.length === 0) await new Promise((r) => setImmediate(r));
   const later = Array.from({ length: 30 }, () => b.submit('t', [rec(0), rec(0)]));
   const all = await Promise.all([first.outcomes, ...later.map((s) => s.outcomes)]);
   assert.deepEqual(batches, [1, 60]);

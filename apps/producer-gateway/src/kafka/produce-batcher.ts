@@ -4,6 +4,10 @@ export interface OutgoingRecord {
   readonly partition: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** Record headers by name (a name may repeat). */
+  readonly headers?: Readonly<Record<string, Buffer[]>>;
+  /** CreateTime in epoch milliseconds as a decimal string; unset = when the batch is built. */
+  readonly timestamp?: string;
 }
 
 /** The outcome of one record: where it was written, or why it was not. */
@@ -248,5 +252,11 @@ function settle(e: Entry, outcome: RecordOutcome): void {
 }
 
 export function recordBytes(r: OutgoingRecord): number {
-  return (r.key?.length ?? 0) + (r.value?.length ?? 0) + RECORD_OVERHEAD;
+  let bytes = (r.key?.length ?? 0) + (r.value?.length ?? 0) + RECORD_OVERHEAD;
+  if (r.headers !== undefined) {
+    for (const name in r.headers) {
+      for (const v of r.headers[name]!) bytes += name.length + v.length + 4;
+    }
+  }
+  return bytes;
 }

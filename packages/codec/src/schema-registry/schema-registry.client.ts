@@ -25,6 +25,12 @@ export interface SchemaRegistry {
     references?: readonly SchemaReference[],
   ): Promise<number>;
   getById(id: number): Promise<RegisteredSchema>;
+  /** Id and version of `schema` under `subject`; rejects with `schema_not_found` when absent. */
+  lookup(
+    subject: string,
+    schemaType: SchemaType,
+    schema: string,
+  ): Promise<{ id: number; version: number }>;
   /** The schema text of one version of a subject (for protobuf references). */
   getVersion(
     subject: string,
@@ -61,6 +67,7 @@ interface RegistryErrorBody {
 export class HttpSchemaRegistry implements SchemaRegistry {
   private readonly byId = new Map<number, Promise<RegisteredSchema>>();
   private readonly bySchema = new Map<string, Promise<number>>();
+  private readonly byLookup = new Map<string, Promise<{ id: number; version: number }>>();
   private readonly byVersion = new Map<string, Promise<RegisteredSchema & { version: number }>>();
   private readonly base: string;
   private readonly timeoutMs: number;
@@ -101,6 +108,24 @@ export class HttpSchemaRegistry implements SchemaRegistry {
         body,
       );
       return res.id;
+    });
+  }
+
+  lookup(
+    subject: string,
+    schemaType: SchemaType,
+    schema: string,
+  ): Promise<{ id: number; version: number }> {
+    const key = `${subject}\u0000${schemaType}\u0000${schema}`;
+    return this.cached(this.byLookup, key, async () => {
+      const body: Record<string, unknown> = { schema };
+      if (schemaType !== 'AVRO') body['schemaType'] = schemaType;
+      const res = await this.call<{ id: number; version: number }>(
+        'POST',
+        `/subjects/${encodeURIComponent(subject)}`,
+        body,
+      );
+      return { id: res.id, version: res.version };
     });
   }
 

@@ -36,6 +36,7 @@ export function parseAvro(text: string): ParsedSchema {
   }
   return {
     schemaType: 'AVRO',
+    recordName: type.name,
     encode(value: unknown): { payload: Buffer } {
       let datum: unknown;
       try {

@@ -24,10 +24,13 @@ function compilerFor(schema: Record<string, unknown>): Ajv | Ajv2019 | Ajv2020 {
  */
 export function parseJsonSchema(text: string): ParsedSchema {
   let validate: ValidateFunction;
+  let title: string | undefined;
   try {
     const schema = JSON.parse(text) as unknown;
     if (typeof schema !== 'object' || schema === null)
       throw new Error('a JSON Schema is an object or a boolean');
+    const t = (schema as Record<string, unknown>)['title'];
+    title = typeof t === 'string' ? t : undefined;
     const ajv = compilerFor(schema as Record<string, unknown>);
     // the registry may hand us the same $id twice (new versions): never reuse a stale compile
     const { $id: _ignored, ...anonymous } = schema as Record<string, unknown>;
@@ -40,6 +43,7 @@ export function parseJsonSchema(text: string): ParsedSchema {
   }
   return {
     schemaType: 'JSON',
+    recordName: title,
     encode(value: unknown): { payload: Buffer } {
       if (!validate(value)) {
         const e = validate.errors?.[0];

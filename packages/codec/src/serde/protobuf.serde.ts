@@ -54,6 +54,7 @@ export function parseProtobuf(text: string, imports: ImportedFiles = new Map()):
   }
   return {
     schemaType: 'PROTOBUF',
+    recordName: first.fullName.replace(/^\./, ''),
     encode(value: unknown): { payload: Buffer; messageIndexes: number[] } {
       const plain = fromJson(first, value, '', proto3);
       const message = first.fromObject(plain);

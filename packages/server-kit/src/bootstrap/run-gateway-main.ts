@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RequestHandler } from 'express';
@@ -15,7 +16,10 @@ export function runGatewayMain<C extends CommonConfig>(
   service: string,
   loadConfig: () => C,
   rootModule: (config: C, logger: Logger) => DynamicModule,
-  beforeBody?: (app: NestExpressApplication) => RequestHandler[],
+  options: {
+    streamingBody?: (req: IncomingMessage) => boolean;
+    beforeBody?: (app: NestExpressApplication) => RequestHandler[];
+  } = {},
 ): void {
   let config: C;
   try {
@@ -29,7 +33,7 @@ export function runGatewayMain<C extends CommonConfig>(
   }
   const logger = createLogger(service, config.logLevel);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
-  startGateway({ rootModule: rootModule(config, logger), config, logger, beforeBody }).catch(
+  startGateway({ rootModule: rootModule(config, logger), config, logger, ...options }).catch(
     (err: unknown) => {
       logger.fatal({ err }, 'failed to start');
       process.exit(1);

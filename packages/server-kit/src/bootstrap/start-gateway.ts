@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
@@ -31,6 +31,8 @@ export async function startGateway(options: {
   handleSignals?: boolean;
   /** App-specific middleware that must see requests before their bodies are read (forwarding). */
   beforeBody?: (app: NestExpressApplication) => RequestHandler[];
+  /** Requests whose body the handler reads as a stream (never buffered by the JSON parser). */
+  streamingBody?: (req: IncomingMessage) => boolean;
 }): Promise<RunningGateway> {
   const { config, logger } = options;
   const app = await NestFactory.create<NestExpressApplication>(
@@ -52,7 +54,7 @@ export async function startGateway(options: {
   express.set('etag', false);
   app.use(httpMetricsMiddleware(metrics));
   for (const handler of options.beforeBody?.(app) ?? []) app.use(handler);
-  app.use(jsonBody(config.http.maxBodyBytes));
+  app.use(jsonBody(config.http.maxBodyBytes, options.streamingBody));
   app.use(bodyErrorHandler(logger, metrics));
 
   await app.listen(config.http.port, config.http.host);

@@ -15,6 +15,15 @@ export type GatewayErrorCode =
   | 'topic_not_found'
   | 'partition_not_found'
   | 'unknown_topic_or_partition'
+  | 'cluster_not_found'
+  | 'broker_not_found'
+  | 'topic_config_not_found'
+  | 'consumer_group_not_found'
+  | 'consumer_not_found'
+  | 'consumer_lag_not_found'
+  | 'payload_error'
+  | 'kafka_bad_request'
+  | 'kafka_throttled'
   | 'consumer_instance_not_found'
   | 'consumer_instance_exists'
   | 'illegal_consumer_state'
@@ -72,6 +81,18 @@ const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze({
   topic_not_found: { status: 404, errorCode: 40401 },
   partition_not_found: { status: 404, errorCode: 40402 },
   unknown_topic_or_partition: { status: 404, errorCode: 40403 },
+  // v3 resources that Confluent reports with a plain 404
+  cluster_not_found: { status: 404, errorCode: 404 },
+  broker_not_found: { status: 404, errorCode: 404 },
+  topic_config_not_found: { status: 404, errorCode: 404 },
+  consumer_group_not_found: { status: 404, errorCode: 404 },
+  consumer_not_found: { status: 404, errorCode: 404 },
+  consumer_lag_not_found: { status: 404, errorCode: 404 },
+  // v3 request body missing or unusable ("Payload error. ...")
+  payload_error: { status: 422, errorCode: 42206 },
+  // Kafka refused the request as invalid (topic exists, bad partitions/RF, bad config, ...)
+  kafka_bad_request: { status: 400, errorCode: 40002 },
+  kafka_throttled: { status: 429, errorCode: 42901 },
   consumer_instance_not_found: { status: 404, errorCode: 40403 },
   consumer_instance_exists: { status: 409, errorCode: 40902 },
   illegal_consumer_state: { status: 409, errorCode: 40903 },

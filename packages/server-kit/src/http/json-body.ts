@@ -12,8 +12,16 @@ import { logErrorResponse, writeErrorResponse } from '../errors/confluent-error.
  * Content-Length) and the request gets a 413 before the body is buffered. Other types are left
  * unparsed so the handler can answer 415.
  */
-export function jsonBody(limitBytes: number): RequestHandler {
-  return json({ limit: limitBytes, strict: false, type: isJsonRequest });
+export function jsonBody(
+  limitBytes: number,
+  streamingBody: (req: IncomingMessage) => boolean = () => false,
+): RequestHandler {
+  return json({
+    limit: limitBytes,
+    strict: false,
+    // Streaming endpoints (v3 produce) read the request themselves, record by record.
+    type: (req) => isJsonRequest(req) && !streamingBody(req),
+  });
 }
 
 function isJsonRequest(req: IncomingMessage): boolean {

@@ -16,13 +16,48 @@ export interface RecordError {
 
 function protocolType(err: unknown): string | undefined {
   let e: unknown = err;
-  // kafkajs wraps the last protocol error of a retry loop
-  for (let i = 0; i < 3 && e instanceof Error; i++) {
+  // kafkajs wraps the last protocol error of a retry loop, and admin calls that act on several
+  // resources (createTopics, deleteTopics) throw an aggregate of per-resource protocol errors
+  for (let i = 0; i < 4 && e instanceof Error; i++) {
     if (e instanceof KafkaJSProtocolError) return e.type;
-    e = (e as { originalError?: unknown }).originalError ?? e.cause;
+    const aggregate = (e as { errors?: unknown }).errors;
+    e =
+      (e as { originalError?: unknown }).originalError ??
+      e.cause ??
+      (Array.isArray(aggregate) ? (aggregate[0] as unknown) : undefined);
   }
   return undefined;
 }
+
+/** The innermost protocol error's message (kafkajs wrappers prefix their own text). */
+function protocolMessage(err: unknown): string {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e instanceof Error; i++) {
+    if (e instanceof KafkaJSProtocolError) return e.message;
+    const aggregate = (e as { errors?: unknown }).errors;
+    e =
+      (e as { originalError?: unknown }).originalError ??
+      e.cause ??
+      (Array.isArray(aggregate) ? (aggregate[0] as unknown) : undefined);
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Kafka errors Confluent answers with 400 / 40002 (its "bad request" class of Kafka errors). */
+const BAD_REQUEST = new Set([
+  'TOPIC_ALREADY_EXISTS',
+  'INVALID_REPLICATION_FACTOR',
+  'INVALID_PARTITIONS',
+  'INVALID_REPLICA_ASSIGNMENT',
+  'POLICY_VIOLATION',
+  'INVALID_CONFIG',
+  'INVALID_REQUEST',
+  'UNSUPPORTED_VERSION',
+  'UNKNOWN_SERVER_ERROR',
+  'SECURITY_DISABLED',
+  'TOPIC_DELETION_DISABLED',
+  'INVALID_TOPIC_EXCEPTION',
+]);
 
 function isConnectionFailure(err: unknown): boolean {
   let e: unknown = err;
@@ -46,6 +81,19 @@ export function toGatewayError(err: unknown): GatewayError {
       'This server does not host this topic-partition.',
       { cause: err },
     );
+  }
+  if (type !== undefined && BAD_REQUEST.has(type)) {
+    return new GatewayError('kafka_bad_request', protocolMessage(err), { cause: err });
+  }
+  if (type === 'THROTTLING_QUOTA_EXCEEDED') {
+    return new GatewayError('kafka_throttled', protocolMessage(err), {
+      retriable: true,
+      retryAfterSeconds: 1,
+      cause: err,
+    });
+  }
+  if (type === 'GROUP_AUTHORIZATION_FAILED' || (type !== undefined && AUTHORIZATION.has(type))) {
+    return new GatewayError('kafka_authorization_failed', protocolMessage(err), { cause: err });
   }
   if (isConnectionFailure(err)) {
     return new GatewayError('broker_not_available', `Kafka is not available: ${message}`, {

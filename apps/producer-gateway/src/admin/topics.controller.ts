@@ -1,0 +1,170 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { brokerIdParam, partitionParam } from '../common/path-params';
+import { RequestBase } from '../common/request-base';
+import { V3JsonInterceptor } from '../common/v3-json.interceptor';
+import type { V3Collection, V3Resource } from './v3-resources';
+import {
+  type PartitionData,
+  type ReplicaData,
+  type TopicConfigData,
+  type TopicData,
+  TopicsService,
+} from './topics.service';
+
+@Controller('v3/clusters/:cluster/topics')
+@UseInterceptors(V3JsonInterceptor)
+export class TopicsController {
+  constructor(private readonly topics: TopicsService) {}
+
+  @Get()
+  list(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+  ): Promise<V3Collection<V3Resource<TopicData>>> {
+    return this.topics.listTopics(base, cluster);
+  }
+
+  @Post()
+  async create(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<V3Resource<TopicData>> {
+    const created = await this.topics.createTopic(base, cluster, body);
+    res.status(created.status);
+    if (created.status === 201) res.setHeader('Location', created.location);
+    return created.body;
+  }
+
+  @Get(':topic')
+  get(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+  ): Promise<V3Resource<TopicData>> {
+    return this.topics.getTopic(base, cluster, topic);
+  }
+
+  @Delete(':topic')
+  @HttpCode(204)
+  delete(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+  ): Promise<void> {
+    return this.topics.deleteTopic(base, cluster, topic);
+  }
+
+  @Get(':topic/partitions')
+  listPartitions(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+  ): Promise<V3Collection<V3Resource<PartitionData>>> {
+    return this.topics.listPartitions(base, cluster, topic);
+  }
+
+  @Get(':topic/partitions/:partition')
+  getPartition(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+    @Param('partition') partition: string,
+  ): Promise<V3Resource<PartitionData>> {
+    return this.topics.getPartition(base, cluster, topic, partitionParam(partition));
+  }
+
+  @Get(':topic/partitions/:partition/replicas')
+  listReplicas(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+    @Param('partition') partition: string,
+  ): Promise<V3Collection<V3Resource<ReplicaData>>> {
+    return this.topics.listReplicas(base, cluster, topic, partitionParam(partition));
+  }
+
+  @Get(':topic/partitions/:partition/replicas/:broker')
+  getReplica(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+    @Param('partition') partition: string,
+    @Param('broker') broker: string,
+  ): Promise<V3Resource<ReplicaData>> {
+    return this.topics.getReplica(
+      base,
+      cluster,
+      topic,
+      partitionParam(partition),
+      brokerIdParam(broker),
+    );
+  }
+
+  @Get(':topic/configs')
+  listConfigs(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+  ): Promise<V3Collection<V3Resource<TopicConfigData>>> {
+    return this.topics.listConfigs(base, cluster, topic);
+  }
+
+  // `configs:alter` is a literal path segment (Google-style custom method), hence the escape.
+  @Post(':topic/configs\\:alter')
+  @HttpCode(204)
+  alterConfigs(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+    @Body() body: unknown,
+  ): Promise<void> {
+    return this.topics.alterConfigs(base, cluster, topic, body);
+  }
+
+  @Get(':topic/configs/:name')
+  getConfig(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+    @Param('name') name: string,
+  ): Promise<V3Resource<TopicConfigData>> {
+    return this.topics.getConfig(base, cluster, topic, name);
+  }
+
+  @Put(':topic/configs/:name')
+  @HttpCode(204)
+  updateConfig(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ): Promise<void> {
+    return this.topics.updateConfig(base, cluster, topic, name, body);
+  }
+
+  @Delete(':topic/configs/:name')
+  @HttpCode(204)
+  resetConfig(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+    @Param('name') name: string,
+  ): Promise<void> {
+    return this.topics.resetConfig(base, cluster, topic, name);
+  }
+}

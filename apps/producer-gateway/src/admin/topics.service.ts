@@ -1,0 +1,380 @@
+import { Injectable } from '@nestjs/common';
+import { GatewayError } from '@kafka-gateway/server-kit';
+import type { PartitionMetadata } from 'kafkajs';
+import {
+  type ConfigChange,
+  type ConfigSynonym,
+  KafkaAdminService,
+  type TopicConfigEntry,
+} from '../kafka/kafka-admin.service';
+import { isInternalTopic, KafkaService, type TopicPartitions } from '../kafka/kafka.service';
+import { parseAlterConfigs, parseCreateTopic, parseUpdateConfig } from './admin-requests.parser';
+import { ClustersService } from './clusters.service';
+import {
+  collection,
+  type Relationship,
+  resource,
+  type V3Collection,
+  type V3Links,
+  type V3Resource,
+} from './v3-resources';
+
+export interface TopicData {
+  cluster_id: string;
+  topic_name: string;
+  is_internal: boolean;
+  replication_factor: number;
+  partitions_count: number;
+  partitions: Relationship;
+  configs: Relationship;
+  partition_reassignments: Relationship;
+}
+
+export interface PartitionData {
+  cluster_id: string;
+  topic_name: string;
+  partition_id: number;
+  leader?: Relationship;
+  replicas: Relationship;
+  reassignment: Relationship;
+}
+
+export interface ReplicaData {
+  cluster_id: string;
+  topic_name: string;
+  partition_id: number;
+  broker_id: number;
+  is_leader: boolean;
+  is_in_sync: boolean;
+  broker: Relationship;
+}
+
+export interface TopicConfigData {
+  cluster_id: string;
+  topic_name: string;
+  name: string;
+  value: string | null;
+  is_default: boolean;
+  is_read_only: boolean;
+  is_sensitive: boolean;
+  source: string;
+  synonyms: ConfigSynonym[];
+}
+
+export interface CreatedTopic {
+  /** 201 when created, 200 for a validate_only dry run. */
+  readonly status: 200 | 201;
+  readonly location: string;
+  readonly body: V3Resource<TopicData>;
+}
+
+/** v3 topics, partitions, replicas and topic configs. */
+@Injectable()
+export class TopicsService {
+  constructor(
+    private readonly clusters: ClustersService,
+    private readonly kafka: KafkaService,
+    private readonly admin: KafkaAdminService,
+  ) {}
+
+  async listTopics(base: string, clusterId: string): Promise<V3Collection<V3Resource<TopicData>>> {
+    const links = await this.clusters.links(base, clusterId);
+    const names = await this.kafka.listTopics();
+    const topics = await Promise.all(names.map((n) => this.kafka.cachedPartitions(n)));
+    const data: V3Resource<TopicData>[] = [];
+    names.forEach((name, i) => {
+      const partitions = topics[i];
+      if (partitions !== undefined) data.push(topicData(links, { name, partitions }));
+    });
+    return collection('KafkaTopicList', links.url('topics'), data);
+  }
+
+  async getTopic(base: string, clusterId: string, topic: string): Promise<V3Resource<TopicData>> {
+    const links = await this.clusters.links(base, clusterId);
+    return topicData(links, await this.requireTopic(topic));
+  }
+
+  async createTopic(base: string, clusterId: string, body: unknown): Promise<CreatedTopic> {
+    const links = await this.clusters.links(base, clusterId);
+    const request = parseCreateTopic(body);
+    await this.admin.createTopic(request);
+    const location = links.url('topics', request.name);
+    if (request.validateOnly) {
+      // Nothing exists to describe: answer what would have been created, as Confluent does.
+      const partitions =
+        request.replicasAssignments?.size ?? Math.max(request.partitionsCount ?? 1, 1);
+      const rf =
+        request.replicasAssignments?.values().next().value?.length ??
+        Math.max(request.replicationFactor ?? 1, 1);
+      return {
+        status: 200,
+        location,
+        body: topicResource(links, request.name, partitions, rf),
+      };
+    }
+    const created = await this.requireTopic(request.name);
+    return { status: 201, location, body: topicData(links, created) };
+  }
+
+  async deleteTopic(base: string, clusterId: string, topic: string): Promise<void> {
+    await this.clusters.links(base, clusterId);
+    await this.requireTopic(topic);
+    await this.admin.deleteTopic(topic);
+  }
+
+  async listPartitions(
+    base: string,
+    clusterId: string,
+    topic: string,
+  ): Promise<V3Collection<V3Resource<PartitionData>>> {
+    const links = await this.clusters.links(base, clusterId);
+    const meta = await this.requireTopic(topic);
+    return collection(
+      'KafkaPartitionList',
+      links.url('topics', topic, 'partitions'),
+      meta.partitions.map((p) => partitionData(links, topic, p)),
+    );
+  }
+
+  async getPartition(
+    base: string,
+    clusterId: string,
+    topic: string,
+    partition: number,
+  ): Promise<V3Resource<PartitionData>> {
+    const links = await this.clusters.links(base, clusterId);
+    const p = requirePartition(await this.requireTopic(topic), partition);
+    return partitionData(links, topic, p);
+  }
+
+  async listReplicas(
+    base: string,
+    clusterId: string,
+    topic: string,
+    partition: number,
+  ): Promise<V3Collection<V3Resource<ReplicaData>>> {
+    const links = await this.clusters.links(base, clusterId);
+    const p = requirePartition(await this.requireTopic(topic), partition);
+    return collection(
+      'KafkaReplicaList',
+      links.url('topics', topic, 'partitions', partition, 'replicas'),
+      p.replicas.map((b) => replicaData(links, topic, p, b)),
+    );
+  }
+
+  async getReplica(
+    base: string,
+    clusterId: string,
+    topic: string,
+    partition: number,
+    brokerId: number,
+  ): Promise<V3Resource<ReplicaData>> {
+    const links = await this.clusters.links(base, clusterId);
+    const p = requirePartition(await this.requireTopic(topic), partition);
+    if (!p.replicas.includes(brokerId))
+      throw new GatewayError('broker_not_found', `Replica ${brokerId} cannot be found.`);
+    return replicaData(links, topic, p, brokerId);
+  }
+
+  async listConfigs(
+    base: string,
+    clusterId: string,
+    topic: string,
+  ): Promise<V3Collection<V3Resource<TopicConfigData>>> {
+    const links = await this.clusters.links(base, clusterId);
+    await this.requireTopic(topic);
+    const entries = await this.admin.topicConfigs(topic);
+    return collection(
+      'KafkaTopicConfigList',
+      links.url('topics', topic, 'configs'),
+      entries.map((e) => configData(links, topic, e)),
+    );
+  }
+
+  async getConfig(
+    base: string,
+    clusterId: string,
+    topic: string,
+    name: string,
+  ): Promise<V3Resource<TopicConfigData>> {
+    const links = await this.clusters.links(base, clusterId);
+    await this.requireTopic(topic);
+    return configData(links, topic, await this.requireConfig(topic, name));
+  }
+
+  /** `PUT .../configs/{name}`: sets one config (a null value resets it). */
+  async updateConfig(
+    base: string,
+    clusterId: string,
+    topic: string,
+    name: string,
+    body: unknown,
+  ): Promise<void> {
+    const change = parseUpdateConfig(name, body);
+    await this.alter(base, clusterId, topic, [change], false, true);
+  }
+
+  /** `DELETE .../configs/{name}`: resets one config to its default. */
+  async resetConfig(base: string, clusterId: string, topic: string, name: string): Promise<void> {
+    await this.alter(
+      base,
+      clusterId,
+      topic,
+      [{ name, operation: 'DELETE', value: null }],
+      false,
+      true,
+    );
+  }
+
+  /** `POST .../configs:alter`: several SET/DELETE changes in one Kafka call. */
+  async alterConfigs(base: string, clusterId: string, topic: string, body: unknown): Promise<void> {
+    const { changes, validateOnly } = parseAlterConfigs(body);
+    await this.alter(base, clusterId, topic, changes, validateOnly, false);
+  }
+
+  private async alter(
+    base: string,
+    clusterId: string,
+    topic: string,
+    changes: readonly ConfigChange[],
+    validateOnly: boolean,
+    mustExist: boolean,
+  ): Promise<void> {
+    await this.clusters.links(base, clusterId);
+    await this.requireTopic(topic);
+    // The single-config resources name a config that must exist (404), like Confluent's GET.
+    if (mustExist) for (const c of changes) await this.requireConfig(topic, c.name);
+    await this.admin.alterTopicConfigs(topic, changes, validateOnly);
+  }
+
+  private async requireConfig(topic: string, name: string): Promise<TopicConfigEntry> {
+    const entry = (await this.admin.topicConfigs(topic)).find((e) => e.name === name);
+    if (entry === undefined) {
+      throw new GatewayError(
+        'topic_config_not_found',
+        `Config ${name} cannot be found for topic ${topic}.`,
+      );
+    }
+    return entry;
+  }
+
+  private async requireTopic(topic: string): Promise<TopicPartitions> {
+    const meta = await this.kafka.describeTopic(topic);
+    if (meta === undefined) {
+      throw new GatewayError(
+        'unknown_topic_or_partition',
+        'This server does not host this topic-partition.',
+      );
+    }
+    return meta;
+  }
+}
+
+function requirePartition(meta: TopicPartitions, partition: number): PartitionMetadata {
+  const p = meta.partitions.find((x) => x.partitionId === partition);
+  if (p === undefined) {
+    throw new GatewayError(
+      'unknown_topic_or_partition',
+      'This server does not host this topic-partition.',
+    );
+  }
+  return p;
+}
+
+function topicData(links: V3Links, meta: TopicPartitions): V3Resource<TopicData> {
+  return topicResource(
+    links,
+    meta.name,
+    meta.partitions.length,
+    meta.partitions[0]?.replicas.length ?? 0,
+  );
+}
+
+function topicResource(
+  links: V3Links,
+  name: string,
+  partitions: number,
+  replicationFactor: number,
+): V3Resource<TopicData> {
+  return resource('KafkaTopic', links.url('topics', name), links.crn(['topic', name]), {
+    cluster_id: links.clusterId,
+    topic_name: name,
+    is_internal: isInternalTopic(name),
+    replication_factor: replicationFactor,
+    partitions_count: partitions,
+    partitions: links.related('topics', name, 'partitions'),
+    configs: links.related('topics', name, 'configs'),
+    partition_reassignments: {
+      related: `${links.url('topics', name, 'partitions')}/-/reassignment`,
+    },
+  });
+}
+
+function partitionData(
+  links: V3Links,
+  topic: string,
+  p: PartitionMetadata,
+): V3Resource<PartitionData> {
+  const id = p.partitionId;
+  return resource(
+    'KafkaPartition',
+    links.url('topics', topic, 'partitions', id),
+    links.crn(['topic', topic], ['partition', id]),
+    {
+      cluster_id: links.clusterId,
+      topic_name: topic,
+      partition_id: id,
+      ...(p.leader >= 0
+        ? { leader: links.related('topics', topic, 'partitions', id, 'replicas', p.leader) }
+        : {}),
+      replicas: links.related('topics', topic, 'partitions', id, 'replicas'),
+      reassignment: links.related('topics', topic, 'partitions', id, 'reassignment'),
+    },
+  );
+}
+
+function replicaData(
+  links: V3Links,
+  topic: string,
+  p: PartitionMetadata,
+  brokerId: number,
+): V3Resource<ReplicaData> {
+  const id = p.partitionId;
+  return resource(
+    'KafkaReplica',
+    links.url('topics', topic, 'partitions', id, 'replicas', brokerId),
+    links.crn(['topic', topic], ['partition', id], ['replica', brokerId]),
+    {
+      cluster_id: links.clusterId,
+      topic_name: topic,
+      partition_id: id,
+      broker_id: brokerId,
+      is_leader: p.leader === brokerId,
+      is_in_sync: p.isr.includes(brokerId),
+      broker: links.related('brokers', brokerId),
+    },
+  );
+}
+
+function configData(
+  links: V3Links,
+  topic: string,
+  e: TopicConfigEntry,
+): V3Resource<TopicConfigData> {
+  return resource(
+    'KafkaTopicConfig',
+    links.url('topics', topic, 'configs', e.name),
+    links.crn(['topic', topic], ['config', e.name]),
+    {
+      cluster_id: links.clusterId,
+      topic_name: topic,
+      name: e.name,
+      value: e.value,
+      is_default: e.isDefault,
+      is_read_only: e.isReadOnly,
+      is_sensitive: e.isSensitive,
+      source: e.source,
+      synonyms: [...e.synonyms],
+    },
+  );
+}

@@ -1,0 +1,316 @@
+import { Injectable } from '@nestjs/common';
+import { GatewayError, toGatewayError } from '@kafka-gateway/server-kit';
+import {
+  AssignerProtocol,
+  type Admin,
+  type ConfigResourceTypes,
+  type ConfigSource,
+  type ITopicConfig,
+} from 'kafkajs';
+import { KafkaService } from './kafka.service';
+
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes; // ConfigResourceTypes.TOPIC (a const enum)
+const DYNAMIC_TOPIC_CONFIG = 1 as ConfigSource; // ConfigSource.TOPIC_CONFIG
+
+/** Kafka's config sources under the names Confluent's v3 API uses. */
+const CONFIG_SOURCES: readonly string[] = [
+  'UNKNOWN',
+  'DYNAMIC_TOPIC_CONFIG',
+  'DYNAMIC_BROKER_CONFIG',
+  'DYNAMIC_DEFAULT_BROKER_CONFIG',
+  'STATIC_BROKER_CONFIG',
+  'DEFAULT_CONFIG',
+  'DYNAMIC_BROKER_LOGGER_CONFIG',
+];
+
+export interface BrokerInfo {
+  readonly brokerId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ClusterInfo {
+  readonly clusterId: string;
+  readonly controllerId: number | null;
+  readonly brokers: readonly BrokerInfo[];
+}
+
+export interface NewTopic {
+  readonly name: string;
+  readonly partitionsCount: number | undefined;
+  readonly replicationFactor: number | undefined;
+  readonly replicasAssignments: ReadonlyMap<number, readonly number[]> | undefined;
+  readonly configs: readonly { name: string; value: string | null }[];
+  readonly validateOnly: boolean;
+}
+
+export interface ConfigSynonym {
+  readonly name: string;
+  readonly value: string | null;
+  readonly source: string;
+}
+
+export interface TopicConfigEntry {
+  readonly name: string;
+  readonly value: string | null;
+  readonly isDefault: boolean;
+  readonly isReadOnly: boolean;
+  readonly isSensitive: boolean;
+  readonly source: string;
+  readonly synonyms: readonly ConfigSynonym[];
+}
+
+export interface ConfigChange {
+  readonly name: string;
+  readonly operation: 'SET' | 'DELETE';
+  readonly value: string | null;
+}
+
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly host: string;
+  readonly assignments: readonly { topic: string; partition: number }[];
+}
+
+export interface GroupInfo {
+  readonly groupId: string;
+  /** Kafka's state in Confluent's spelling (STABLE, EMPTY, PREPARING_REBALANCE, ...). */
+  readonly state: string;
+  readonly protocolType: string;
+  readonly partitionAssignor: string;
+  readonly members: readonly GroupMember[];
+}
+
+export interface CommittedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/**
+ * Administrative Kafka calls of the v3 API (cluster, topics, configs, consumer groups) over the
+ * one admin client that KafkaService owns. kafkajs errors leave as GatewayErrors.
+ */
+@Injectable()
+export class KafkaAdminService {
+  private clusterId: string | undefined;
+
+  constructor(private readonly kafka: KafkaService) {}
+
+  private get admin(): Admin {
+    return this.kafka.adminClient();
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toGatewayError(err);
+    }
+  }
+
+  async cluster(): Promise<ClusterInfo> {
+    const c = await this.call(() => this.admin.describeCluster());
+    this.clusterId = c.clusterId;
+    return {
+      clusterId: c.clusterId,
+      controllerId: c.controller,
+      brokers: c.brokers
+        .map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port }))
+        .sort((a, b) => a.brokerId - b.brokerId),
+    };
+  }
+
+  /** The cluster id, asked once (it never changes for a running cluster). */
+  async currentClusterId(): Promise<string> {
+    return this.clusterId ?? (await this.cluster()).clusterId;
+  }
+
+  async createTopic(t: NewTopic): Promise<void> {
+    const config: ITopicConfig = {
+      topic: t.name,
+      configEntries: t.configs
+        .filter((c): c is { name: string; value: string } => c.value !== null)
+        .map((c) => ({ name: c.name, value: c.value })),
+    };
+    if (t.replicasAssignments !== undefined) {
+      config.replicaAssignment = [...t.replicasAssignments].map(([partition, replicas]) => ({
+        partition,
+        replicas: [...replicas],
+      }));
+    } else {
+      if (t.partitionsCount !== undefined) config.numPartitions = t.partitionsCount;
+      if (t.replicationFactor !== undefined) config.replicationFactor = t.replicationFactor;
+    }
+    const created = await this.call(() =>
+      this.admin.createTopics({
+        topics: [config],
+        validateOnly: t.validateOnly,
+        waitForLeaders: !t.validateOnly,
+      }),
+    );
+    this.kafka.invalidateMetadata();
+    // kafkajs swallows TOPIC_ALREADY_EXISTS and answers false
+    if (!created) {
+      throw new GatewayError('kafka_bad_request', `Topic '${t.name}' already exists.`);
+    }
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.call(() => this.admin.deleteTopics({ topics: [name] }));
+    this.kafka.invalidateMetadata();
+  }
+
+  /** Every config of a topic (defaults included) with its source and synonyms, sorted by name. */
+  async topicConfigs(topic: string): Promise<TopicConfigEntry[]> {
+    const { resources } = await this.call(() =>
+      this.admin.describeConfigs({
+        resources: [{ type: TOPIC_RESOURCE, name: topic }],
+        includeSynonyms: true,
+      }),
+    );
+    const entries = resources[0]?.configEntries ?? [];
+    return entries
+      .map((e) => ({
+        name: e.configName,
+        value: e.isSensitive ? null : (e.configValue ?? null),
+        isDefault: e.isDefault,
+        isReadOnly: e.readOnly,
+        isSensitive: e.isSensitive,
+        source: configSource(e.configSource),
+        synonyms: (e.configSynonyms ?? []).map((s) => ({
+          name: s.configName,
+          value: e.isSensitive ? null : (s.configValue ?? null),
+          source: configSource(s.configSource),
+        })),
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Applies SET/DELETE changes to a topic's configs. kafkajs only speaks the non-incremental
+   * AlterConfigs, which replaces every dynamic config of the topic, so the current dynamic
+   * configs are read first and sent back with the changes merged in. Two concurrent alters of
+   * the same topic can therefore lose one another's change (see docs/api-compatibility.md).
+   */
+  async alterTopicConfigs(
+    topic: string,
+    changes: readonly ConfigChange[],
+    validateOnly: boolean,
+  ): Promise<void> {
+    const { resources } = await this.call(() =>
+      this.admin.describeConfigs({
+        resources: [{ type: TOPIC_RESOURCE, name: topic }],
+        includeSynonyms: false,
+      }),
+    );
+    const dynamic = new Map<string, string>();
+    for (const e of resources[0]?.configEntries ?? []) {
+      if (e.configSource === DYNAMIC_TOPIC_CONFIG && !e.isSensitive && e.configValue !== null)
+        dynamic.set(e.configName, e.configValue);
+    }
+    for (const c of changes) {
+      if (c.operation === 'DELETE' || c.value === null) dynamic.delete(c.name);
+      else dynamic.set(c.name, c.value);
+    }
+    await this.call(() =>
+      this.admin.alterConfigs({
+        validateOnly,
+        resources: [
+          {
+            type: TOPIC_RESOURCE,
+            name: topic,
+            configEntries: [...dynamic].map(([name, value]) => ({ name, value })),
+          },
+        ],
+      }),
+    );
+  }
+
+  async listGroupIds(): Promise<string[]> {
+    const { groups } = await this.call(() => this.admin.listGroups());
+    return groups.map((g) => g.groupId).sort();
+  }
+
+  /** Descriptions of groups; a group Kafka does not know comes back as undefined. */
+  async describeGroups(groupIds: readonly string[]): Promise<(GroupInfo | undefined)[]> {
+    if (groupIds.length === 0) return [];
+    const { groups } = await this.call(() => this.admin.describeGroups([...groupIds]));
+    const byId = new Map(groups.map((g) => [g.groupId, g]));
+    return groupIds.map((id) => {
+      const g = byId.get(id);
+      // Kafka answers an unknown group with a DEAD group without members or protocol type
+      if (g === undefined || (g.state === 'Dead' && g.protocolType === '')) return undefined;
+      return {
+        groupId: g.groupId,
+        state: groupState(g.state),
+        protocolType: g.protocolType,
+        partitionAssignor: g.protocol,
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          clientId: m.clientId,
+          host: m.clientHost,
+          assignments: decodeAssignment(g.protocolType, m.memberAssignment),
+        })),
+      };
+    });
+  }
+
+  /** Committed offsets of a group (partitions without a commit left out). */
+  async committedOffsets(groupId: string): Promise<CommittedOffset[]> {
+    const topics = await this.call(() => this.admin.fetchOffsets({ groupId }));
+    const out: CommittedOffset[] = [];
+    for (const t of topics) {
+      for (const p of t.partitions) {
+        const offset = Number(p.offset);
+        if (offset >= 0) out.push({ topic: t.topic, partition: p.partition, offset });
+      }
+    }
+    return out;
+  }
+
+  /** Log-end offsets of the partitions of some topics: `topic` → partition → offset. */
+  async logEndOffsets(topics: readonly string[]): Promise<Map<string, Map<number, number>>> {
+    const result = new Map<string, Map<number, number>>();
+    await Promise.all(
+      topics.map(async (topic) => {
+        const offsets = await this.call(() => this.admin.fetchTopicOffsets(topic));
+        result.set(topic, new Map(offsets.map((o) => [o.partition, Number(o.high)])));
+      }),
+    );
+    return result;
+  }
+
+  /** Earliest and log-end offsets of every partition of a topic. */
+  partitionOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
+    return this.kafka.partitionOffsets(topic);
+  }
+}
+
+function configSource(source: number): string {
+  return CONFIG_SOURCES[source] ?? 'UNKNOWN';
+}
+
+/** `PreparingRebalance` → `PREPARING_REBALANCE`, as Java's ConsumerGroupState names print. */
+function groupState(state: string): string {
+  const s = state.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+  return s === '' ? 'UNKNOWN' : s;
+}
+
+function decodeAssignment(
+  protocolType: string,
+  bytes: Buffer,
+): { topic: string; partition: number }[] {
+  if (protocolType !== 'consumer' || bytes.length === 0) return [];
+  try {
+    const decoded = AssignerProtocol.MemberAssignment.decode(bytes);
+    const out: { topic: string; partition: number }[] = [];
+    for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {}))
+      for (const partition of partitions) out.push({ topic, partition });
+    return out;
+  } catch {
+    // a client with its own assignment encoding: members are still listed, without assignments
+    return [];
+  }
+}

@@ -1,0 +1,224 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  CodecError,
+  decodeBinaryField,
+  encodeJsonField,
+  parseMediaType,
+  type ResolvedWriter,
+  type SchemaFormat,
+  SchemaSerde,
+} from '@kafka-gateway/codec';
+import { GatewayError, LOGGER, toErrorResponse, toGatewayError } from '@kafka-gateway/server-kit';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
+import { KafkaService, type OutgoingRecord } from '../kafka/kafka.service';
+import { StreamingProduce, type RecordPipeline, type ResultEntry } from './streaming-produce';
+import { parseV3Record, type V3Data, type V3Header } from './v3-record.parser';
+
+/** The `key`/`value` block of a success line. */
+interface FieldReport {
+  type: string;
+  subject?: string;
+  schema_id?: number;
+  schema_version?: number;
+  size: number;
+}
+
+interface Encoded {
+  readonly bytes: Buffer | null;
+  readonly report: FieldReport | undefined;
+}
+
+interface Prepared {
+  readonly record: OutgoingRecord;
+  readonly timestamp: number;
+  readonly key: FieldReport | undefined;
+  readonly value: FieldReport | undefined;
+}
+
+const SCHEMA_FORMATS: Readonly<Record<string, SchemaFormat>> = {
+  AVRO: 'avro',
+  JSONSCHEMA: 'jsonschema',
+  PROTOBUF: 'protobuf',
+};
+const SCHEMA_TYPE_NAMES: Readonly<Record<SchemaFormat, string>> = {
+  avro: 'AVRO',
+  jsonschema: 'JSONSCHEMA',
+  protobuf: 'PROTOBUF',
+};
+
+/**
+ * `POST /v3/clusters/{c}/topics/{t}/records`: a stream of JSON records in, one result line per
+ * record out (see StreamingProduce). Records go through the same batching producer as v2.
+ */
+@Injectable()
+export class RecordsService {
+  constructor(
+    private readonly kafka: KafkaService,
+    private readonly schemas: SchemaSerde,
+    @Inject(PRODUCER_CONFIG) private readonly config: ProducerGatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async produce(clusterId: string, topic: string, req: Request, res: Response): Promise<void> {
+    const encoding = bodyEncoding(req.headers['content-type']);
+    const pipeline = this.pipeline(clusterId, topic);
+    await new StreamingProduce(req, res, pipeline, {
+      maxInFlight: this.config.streaming.maxInFlightRecords,
+      maxRecordBytes: this.config.streaming.maxRecordBytes,
+      encoding,
+    }).run();
+  }
+
+  private pipeline(clusterId: string, topic: string): RecordPipeline<Prepared> {
+    // Writers resolved once per distinct schema spec in this request (registry I/O at most once).
+    const writers = new Map<string, Promise<ResolvedWriter>>();
+    const encode = async (role: 'key' | 'value', d: V3Data | undefined): Promise<Encoded> => {
+      if (d === undefined) return { bytes: null, report: undefined };
+      if (d.type === 'BINARY' || d.type === 'JSON' || d.type === 'STRING') {
+        const bytes = encodePlain(d.type, d.data);
+        return { bytes, report: { type: d.type, size: bytes?.length ?? 0 } };
+      }
+      const format = d.type === undefined ? undefined : SCHEMA_FORMATS[d.type];
+      const spec = {
+        format,
+        subject: d.subject,
+        subjectNameStrategy: d.subjectNameStrategy,
+        schemaId: d.schemaId,
+        schemaVersion: d.schemaVersion,
+        schema: d.schema,
+      };
+      const cacheKey = `${role}\u0000${JSON.stringify(spec)}`;
+      let writer = writers.get(cacheKey);
+      if (writer === undefined) {
+        writer = this.schemas.resolveWriter(topic, role, spec);
+        writers.set(cacheKey, writer);
+      }
+      const w = await writer;
+      const bytes = w.serialize(d.data);
+      return {
+        bytes,
+        report: {
+          type: SCHEMA_TYPE_NAMES[w.format],
+          subject: w.subject,
+          schema_id: w.schemaId,
+          schema_version: w.schemaVersion,
+          size: bytes?.length ?? 0,
+        },
+      };
+    };
+
+    return {
+      prepare: async (raw, receivedAt) => {
+        const r = parseV3Record(raw);
+        const partitions = await this.kafka.cachedPartitions(topic);
+        if (partitions === undefined)
+          throw new GatewayError('topic_not_found', `Topic ${topic} not present in metadata.`);
+        const [key, value] = await Promise.all([encode('key', r.key), encode('value', r.value)]);
+        const partition = r.partitionId ?? this.kafka.choosePartition(topic, partitions, key.bytes);
+        if (partition >= partitions.length)
+          throw new GatewayError('partition_not_found', `Partition ${partition} not found.`);
+        const timestamp = r.timestamp ?? receivedAt;
+        return {
+          record: {
+            partition,
+            key: key.bytes,
+            value: value.bytes,
+            ...(r.headers.length > 0 ? { headers: groupHeaders(r.headers) } : {}),
+            timestamp: String(timestamp),
+          },
+          timestamp,
+          key: key.report,
+          value: value.report,
+        };
+      },
+      submit: async (prepared) => {
+        if (!this.kafka.isConnected()) {
+          throw new GatewayError('broker_not_available', 'Kafka is not available', {
+            retriable: true,
+          });
+        }
+        const outcomes = await this.kafka.produce(
+          topic,
+          prepared.map((p) => p.record),
+        );
+        let unknownTopic = false;
+        const entries = outcomes.map((o, i): ResultEntry => {
+          if ('error' in o) {
+            const e = toGatewayError(o.error);
+            unknownTopic ||= e.code === 'unknown_topic_or_partition';
+            return this.failureEntry(e);
+          }
+          const p = prepared[i]!;
+          return {
+            error_code: 200,
+            cluster_id: clusterId,
+            topic_name: topic,
+            partition_id: o.partition,
+            offset: o.offset,
+            timestamp: new Date(p.timestamp).toISOString(),
+            ...(p.key === undefined ? {} : { key: p.key }),
+            ...(p.value === undefined ? {} : { value: p.value }),
+          };
+        });
+        if (unknownTopic) this.kafka.invalidateMetadata();
+        return entries;
+      },
+      failure: (err) => this.failureEntry(err),
+    };
+  }
+
+  /** A record's failure line; unexpected errors are logged with the incident id they show. */
+  private failureEntry(err: unknown): ResultEntry {
+    const response = toErrorResponse(err);
+    if (response.incidentId !== undefined) {
+      this.logger.error({ err, incidentId: response.incidentId }, 'unexpected produce failure');
+    }
+    return { error_code: response.body.error_code, message: response.body.message };
+  }
+}
+
+function encodePlain(type: 'BINARY' | 'JSON' | 'STRING', data: unknown): Buffer | null {
+  if (type === 'BINARY') {
+    try {
+      return decodeBinaryField(data, 'value');
+    } catch {
+      const shown =
+        typeof data === 'string' ? data.slice(0, 40) : JSON.stringify(data)?.slice(0, 40);
+      throw new CodecError('invalid_base64', `Bad Request: data=${shown} is not a base64 string.`);
+    }
+  }
+  if (type === 'JSON') return encodeJsonField(data);
+  if (data === undefined || data === null) return null;
+  if (typeof data !== 'string')
+    throw new CodecError('invalid_payload', 'Bad Request: STRING data must be a JSON string');
+  return Buffer.from(data, 'utf8');
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Headers by name for kafkajs. kafkajs cannot encode a null header value, so a null value is
+ * sent as an empty one (see docs/api-compatibility.md).
+ */
+function groupHeaders(headers: readonly V3Header[]): Record<string, Buffer[]> {
+  const grouped: Record<string, Buffer[]> = {};
+  for (const h of headers) (grouped[h.name] ??= []).push(h.value ?? EMPTY);
+  return grouped;
+}
+
+/**
+ * The body must be `application/json` (415 otherwise); its charset, when given, UTF-8 or
+ * ISO-8859-1 (400 otherwise), as Confluent's v3 produce. A missing Content-Type reads as JSON.
+ */
+function bodyEncoding(contentType: string | undefined): BufferEncoding {
+  if (contentType === undefined) return 'utf8';
+  const type = parseMediaType(contentType);
+  if (type === undefined || `${type.type}/${type.subtype}` !== 'application/json')
+    throw new CodecError('unsupported_media_type', 'HTTP 415 Unsupported Media Type');
+  const charset = type.params['charset']?.toLowerCase();
+  if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return 'utf8';
+  if (charset === 'iso-8859-1' || charset === 'latin1') return 'latin1';
+  throw new GatewayError('invalid_request', `Bad Request: unsupported charset ${charset}`);
+}
