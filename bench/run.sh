@@ -44,58 +44,48 @@ if [[ -n "$stack_env" ]]; then
 fi
 
 export STACK_RUN_DIR="${BENCH_STACK_RUN_DIR:-$REPO/.run/bench-stack}"
-started=0
-if infra/stack status >/dev/null 2>&1; then
+# `status` exits 0 even when some components are stopped: all six must be ready
+stack_ready() {
+  local out
+  out="$(infra/stack status 2>/dev/null)" || return 1
+  [[ -f "$STACK_RUN_DIR/stack.env" && "$(grep -c ' ready ' <<< "$out")" -eq 6 ]]
+}
+
+stop_stack() {
+  if ((keep_stack)); then
+    say "stack left running: source $STACK_RUN_DIR/stack.env; stop: STACK_RUN_DIR=$STACK_RUN_DIR infra/stack down --purge"
+    ((cpu_prof == 0)) || say "the gateways write their CPU profiles to $profiles when they stop"
+    return 0
+  fi
+  infra/stack down --purge > "$STACK_RUN_DIR/down.log" 2>&1 || say "stopping the stack failed (see $STACK_RUN_DIR/down.log)"
+  if ((cpu_prof)); then
+    say "CPU profiles (whole life of each gateway):"
+    ls -1t "$profiles"/*.cpuprofile 2>/dev/null | head -n 2 >&2 || say "none written (see $STACK_RUN_DIR/down.log)"
+  fi
+}
+
+if stack_ready; then
   say "using the stack already running in $STACK_RUN_DIR (left running)"
   ((cpu_prof == 0)) || say "--cpu-prof needs a stack this script starts; stop that one first"
   cpu_prof=0
 else
   say "starting a stack in $STACK_RUN_DIR (log: $STACK_RUN_DIR/up.log)"
   mkdir -p "$STACK_RUN_DIR"
+  # from here on, whatever part of the stack came up is stopped again on exit
+  trap stop_stack EXIT
   profiles="$BENCH/results/profiles"
   # 1000 idle instances are measured; the per-replica default cap is exactly 1000
   export CONSUMER_MAX_INSTANCES="${CONSUMER_MAX_INSTANCES:-2000}"
   if ((cpu_prof)); then
-    mkdir -p "$profiles/tmp"
-    # node writes the profile when the process exits, i.e. when the stack is stopped below
-    NODE_OPTIONS="${NODE_OPTIONS:-} --cpu-prof --cpu-prof-dir=$profiles/tmp" \
-      EDGE_PORT=auto infra/stack up > "$STACK_RUN_DIR/up.log" 2>&1 \
+    # node 20 refuses --cpu-prof in NODE_OPTIONS: a preload starts the profiler instead, and the
+    # gateways write their profiles when the stack is stopped below
+    NODE_OPTIONS="${NODE_OPTIONS:-} --require $BENCH/dist/cpu-profile-preload.js" \
+      BENCH_CPU_PROF_DIR="$profiles" EDGE_PORT=auto infra/stack up > "$STACK_RUN_DIR/up.log" 2>&1 \
       || { tail -n 30 "$STACK_RUN_DIR/up.log" >&2; exit 1; }
   else
     EDGE_PORT=auto infra/stack up > "$STACK_RUN_DIR/up.log" 2>&1 \
       || { tail -n 30 "$STACK_RUN_DIR/up.log" >&2; exit 1; }
   fi
-  started=1
 fi
-
-stop_stack() {
-  local pids=()
-  if ((cpu_prof)); then
-    local c
-    for c in producer-gateway consumer-gateway; do
-      [[ -f "$STACK_RUN_DIR/pids/$c.pid" ]] && pids+=("$c:$(awk '{ print $1 }' "$STACK_RUN_DIR/pids/$c.pid")")
-    done
-  fi
-  if ((keep_stack)); then
-    say "stack left running: source $STACK_RUN_DIR/stack.env; stop: STACK_RUN_DIR=$STACK_RUN_DIR infra/stack down --purge"
-  else
-    infra/stack down --purge > "$STACK_RUN_DIR/down.log" 2>&1 || say "stopping the stack failed (see $STACK_RUN_DIR/down.log)"
-  fi
-  if ((cpu_prof && keep_stack)); then
-    say "CPU profiles are written to $profiles/tmp when the gateways stop (pids: ${pids[*]})"
-  elif ((cpu_prof)); then
-    local entry name pid f stamp
-    stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-    for entry in "${pids[@]}"; do
-      name="${entry%%:*}" pid="${entry#*:}"
-      for f in "$profiles"/tmp/CPU.*."$pid".*.cpuprofile; do
-        [[ -f "$f" ]] && mv "$f" "$profiles/$name-$stamp.cpuprofile" && say "profile: $profiles/$name-$stamp.cpuprofile"
-      done
-    done
-    # profiles of other node processes (the stack's readiness checks) are not wanted
-    rm -rf "$profiles/tmp"
-  fi
-}
-if ((started)); then trap stop_stack EXIT; fi
 
 node "$BENCH/dist/main.js" --stack-env "$STACK_RUN_DIR/stack.env" "${pass[@]}"

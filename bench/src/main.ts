@@ -145,6 +145,7 @@ async function main(): Promise<void> {
     version: 1,
     mode: options.mode,
     label: options.label,
+    note: options.note,
     machine,
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
     settings: {

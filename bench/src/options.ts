@@ -22,6 +22,8 @@ export interface BenchOptions {
   readonly only: readonly string[];
   readonly outDir: string;
   readonly label: string | undefined;
+  /** a free-text note printed at the top of the report (e.g. where and how it was taken) */
+  readonly note: string | undefined;
   readonly runId: string;
   readonly produce: readonly ProduceCase[];
   readonly consume: readonly ConsumeCase[];
@@ -45,7 +47,8 @@ export const USAGE = `usage: node bench/dist/main.js [options]   (normally throu
   --instances N         idle consumer instances for the memory row (default 1000; 0 skips)
   --only TEXT           run only rows whose id contains TEXT (repeatable), e.g. "avro"
   --out DIR             where the .md and .json go (default bench/results)
-  --label TEXT          added to the result file names, e.g. quick-sample
+  --label TEXT          result file name <date>-<TEXT>, e.g. quick-sample
+  --note TEXT           a note printed at the top of the report
 `;
 
 function quickProduce(): ProduceCase[] {
@@ -99,6 +102,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   const only: string[] = [];
   let outDir = resolve(__dirname, '..', 'results');
   let label: string | undefined;
+  let note: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = (): string | undefined => argv[++i];
@@ -145,6 +149,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       case '--label':
         label = next() ?? fail('--label needs a text');
         break;
+      case '--note':
+        note = next() ?? fail('--note needs a text');
+        break;
       case '--help':
       case '-h':
         process.stdout.write(USAGE);
@@ -168,6 +175,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     only,
     outDir,
     label,
+    note,
     runId: randomUUID().slice(0, 8),
     produce: quick ? quickProduce() : fullProduce(),
     consume: quick

@@ -9,6 +9,7 @@ export interface BenchReport {
   readonly version: 1;
   readonly mode: BenchOptions['mode'];
   readonly label: string | undefined;
+  readonly note: string | undefined;
   readonly machine: MachineDescription;
   /** load averages when the run ended */
   readonly loadAverageAtEnd: readonly number[];
@@ -60,13 +61,13 @@ const ratio = (n: number | undefined): string => (n === undefined ? '–' : `${n
 
 function rowsTable(rows: readonly RowResult[], ratios: readonly PairRatio[]): string[] {
   const lines = [
-    '| Workload | Side | How | records/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors | gateway CPU s (% of a core) | gateway RSS peak MB | client CPU s | gateway ÷ direct |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| Workload | Side | How | ops | records/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors | gateway CPU s (% of a core) | gateway RSS peak MB | client CPU s | gateway ÷ direct |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     if (r.notAvailable !== undefined) {
       lines.push(
-        `| ${r.pair} | ${r.side} | ${r.method} | **not available** | | | | | | | | | ${r.notAvailable.replace(/\|/g, '/')} |`,
+        `| ${r.pair} | ${r.side} | ${r.method} | | **not available** | | | | | | | | | ${r.notAvailable.replace(/\|/g, '/')} |`,
       );
       continue;
     }
@@ -88,7 +89,7 @@ function rowsTable(rows: readonly RowResult[], ratios: readonly PairRatio[]): st
         ? '0'
         : `${r.load.errors} (${(r.load.firstError ?? '').slice(0, 60).replace(/\|/g, '/')})`;
     lines.push(
-      `| ${r.pair} | ${r.side} | ${r.method} | ${int(r.recordsPerSec)} | ${fixed(r.mbPerSec)} | ${ms(l?.p50)} | ${ms(l?.p99)} | ${ms(l?.p999)} | ${errors} | ${cpu} | ${rss} | ${r.clientCpuSeconds.toFixed(2)} | ${rel} |`,
+      `| ${r.pair} | ${r.side} | ${r.method} | ${r.load === undefined || r.load.ops === 0 ? '–' : r.load.ops} | ${int(r.recordsPerSec)} | ${fixed(r.mbPerSec)} | ${ms(l?.p50)} | ${ms(l?.p99)} | ${ms(l?.p999)} | ${errors} | ${cpu} | ${rss} | ${r.clientCpuSeconds.toFixed(2)} | ${rel} |`,
     );
   }
   return lines;
@@ -100,6 +101,7 @@ export function renderMarkdown(report: BenchReport): string {
   const kind =
     report.rows.length === 0 && report.instances === undefined ? 'codec only' : report.mode;
   out.push(`# Gateway benchmark (${kind}${report.label ? `, ${report.label}` : ''})`, '');
+  if (report.note !== undefined) out.push(`> ${report.note}`, '');
   out.push(
     `- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.ramGiB.toFixed(1)} GiB RAM (${m.freeRamGiB.toFixed(1)} GiB free), Linux ${m.kernel}`,
     `- Node ${m.node}; run started ${m.date}; took ${report.durationSeconds.toFixed(0)} s`,
