@@ -18,6 +18,7 @@ REPO="$(cd "$BENCH/.." && pwd)"
 cd "$REPO"
 
 say() { printf '[bench] %s\n' "$*" >&2; }
+SECONDS=0
 
 stack_env="" keep_stack=0 codec_only=0 cpu_prof=0 pass=()
 while (($#)); do
@@ -72,7 +73,7 @@ else
   say "starting a stack in $STACK_RUN_DIR (log: $STACK_RUN_DIR/up.log)"
   mkdir -p "$STACK_RUN_DIR"
   # from here on, whatever part of the stack came up is stopped again on exit
-  trap stop_stack EXIT
+  trap 'stop_stack; say "total ${SECONDS}s including stack start and stop"' EXIT
   profiles="$BENCH/results/profiles"
   # 1000 idle instances are measured; the per-replica default cap is exactly 1000
   export CONSUMER_MAX_INSTANCES="${CONSUMER_MAX_INSTANCES:-2000}"
@@ -86,6 +87,7 @@ else
     EDGE_PORT=auto infra/stack up > "$STACK_RUN_DIR/up.log" 2>&1 \
       || { tail -n 30 "$STACK_RUN_DIR/up.log" >&2; exit 1; }
   fi
+  say "stack ready after ${SECONDS}s"
 fi
 
 node "$BENCH/dist/main.js" --stack-env "$STACK_RUN_DIR/stack.env" "${pass[@]}"
