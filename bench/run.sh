@@ -15,21 +15,27 @@ set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$BENCH/.." && pwd)"
-cd "$REPO"
 
 say() { printf '[bench] %s\n' "$*" >&2; }
 SECONDS=0
 
+# npm runs scripts from the repository root; INIT_CWD is where `npm run bench` was typed
+CALLER_DIR="${INIT_CWD:-$PWD}"
+abspath() { (cd "$CALLER_DIR" && realpath -m -- "$1"); }
+
 stack_env="" keep_stack=0 codec_only=0 cpu_prof=0 pass=()
 while (($#)); do
   case "$1" in
-    --stack-env) stack_env="${2:?--stack-env needs a file}"; shift 2 ;;
+    --stack-env) stack_env="$(abspath "${2:?--stack-env needs a file}")"; shift 2 ;;
+    --out) pass+=("$1" "$(abspath "${2:?--out needs a directory}")"); shift 2 ;;
     --keep-stack) keep_stack=1; shift ;;
     --cpu-prof) cpu_prof=1; shift ;;
     --codec) codec_only=1; pass+=("$1"); shift ;;
     *) pass+=("$1"); shift ;;
   esac
 done
+# paths given on the command line were resolved against the caller's directory above
+cd "$REPO"
 
 [[ -d node_modules ]] || { say "installing dependencies (npm ci)"; npm ci --no-audit --no-fund >&2; }
 say "building (turbo, cached)"
