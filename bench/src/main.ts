@@ -153,6 +153,7 @@ async function main(): Promise<void> {
       warmupSeconds: options.warmupMs / 1000,
       durationSeconds: options.durationMs / 1000,
       partitions: options.partitions,
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
       ...(options.only.length > 0 ? { only: options.only.join('+') } : {}),
     },
     rows,

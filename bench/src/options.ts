@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly durationMs: number;
   readonly partitions: number;
   readonly instances: number;
+  /** `max_bytes` of each GET records of the consume rows; undefined: the gateway's default */
+  readonly maxBytes: number | undefined;
   /** case-insensitive substrings; a row runs when its id contains one of them (empty: all) */
   readonly only: readonly string[];
   readonly outDir: string;
@@ -45,6 +47,7 @@ export const USAGE = `usage: node bench/dist/main.js [options]   (normally throu
   --duration SECONDS    measured window per row (quick 2, full 5)
   --partitions N        partitions of each bench topic (default 3)
   --instances N         idle consumer instances for the memory row (default 1000; 0 skips)
+  --max-bytes N         max_bytes of each GET records in the consume rows (default: the gateway's)
   --only TEXT           run only rows whose id contains TEXT (repeatable), e.g. "avro"
   --out DIR             where the .md and .json go (default bench/results)
   --label TEXT          result file name <date>-<TEXT>, e.g. quick-sample
@@ -99,6 +102,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   let durationMs: number | undefined;
   let partitions = 3;
   let instances = 1000;
+  let maxBytes: number | undefined;
   const only: string[] = [];
   let outDir = resolve(__dirname, '..', 'results');
   let label: string | undefined;
@@ -140,6 +144,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       case '--instances':
         instances = positiveInt(next(), arg, 0);
         break;
+      case '--max-bytes':
+        maxBytes = positiveInt(next(), arg, 1);
+        break;
       case '--only':
         only.push((next() ?? fail('--only needs a text')).toLowerCase());
         break;
@@ -172,6 +179,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     durationMs: durationMs ?? (quick ? 2000 : 5000),
     partitions,
     instances,
+    maxBytes,
     only,
     outDir,
     label,

@@ -85,6 +85,10 @@ async function gatewayRow(
   ) as { instance_id: string };
   const path = `/consumers/${group}/instances/${created.instance_id}`;
   const accept = { accept: `application/vnd.kafka.${c.format}.v2+json` };
+  const query =
+    ctx.options.maxBytes === undefined
+      ? 'timeout=1000'
+      : `timeout=1000&max_bytes=${ctx.options.maxBytes}`;
   const monitor = new ProcessMonitor(ctx.stack.pids);
   const latency = new LatencyRecorder();
   let clientCpu = selfCpu();
@@ -108,7 +112,7 @@ async function gatewayRow(
       const started = performance.now();
       let n = 0;
       try {
-        const text = await client.expect(200, 'GET', `${path}/records?timeout=1000`, accept);
+        const text = await client.expect(200, 'GET', `${path}/records?${query}`, accept);
         n = (JSON.parse(text) as unknown[]).length;
       } catch (err) {
         if (windowStart > 0) errors++;
