@@ -1,0 +1,53 @@
+import type { HttpSchemaRegistry, SchemaSerde } from '@kafka-gateway/codec';
+import type { DirectKafka } from './kafka';
+import type { LoadResult } from './load';
+import type { BenchOptions } from './options';
+import type { ProcessFigures } from './proc';
+import type { StackInfo } from './stack';
+
+/** What every stack workload gets: the stack, the direct client, the real registry. */
+export interface BenchContext {
+  readonly options: BenchOptions;
+  readonly stack: StackInfo;
+  readonly direct: DirectKafka;
+  readonly registry: HttpSchemaRegistry;
+  readonly serde: SchemaSerde;
+  /** base URL the HTTP rows use for produce (the edge or the producer gateway itself) */
+  readonly producerBase: string;
+  /** base URL the HTTP rows use for consumer instances */
+  readonly consumerBase: string;
+  log(message: string): void;
+}
+
+export type RowSide = 'gateway' | 'direct';
+
+/** One measured line of the table; a gateway row and its direct twin share `pair`. */
+export interface RowResult {
+  readonly pair: string;
+  readonly section: 'produce' | 'consume' | 'v3';
+  readonly side: RowSide;
+  /** how this side did the work, e.g. "HTTP v2 binary" or "kafkajs send" */
+  readonly method: string;
+  readonly params: Readonly<Record<string, string | number>>;
+  readonly recordBytes: number;
+  readonly load: LoadResult | undefined;
+  readonly recordsPerSec: number;
+  readonly mbPerSec: number;
+  /** the gateway process serving this row (its CPU and RSS are the row's figures) */
+  readonly servedBy: string | undefined;
+  readonly processes: Readonly<Record<string, ProcessFigures>>;
+  /** CPU seconds of the bench process itself (the client) during the window */
+  readonly clientCpuSeconds: number;
+  /** set when the row could not run, e.g. the v3 endpoint answers 404 */
+  readonly notAvailable?: string;
+}
+
+export function rates(
+  load: LoadResult,
+  recordBytes: number,
+): { recordsPerSec: number; mbPerSec: number } {
+  const seconds = load.elapsedMs / 1000;
+  if (seconds <= 0) return { recordsPerSec: 0, mbPerSec: 0 };
+  const recordsPerSec = load.records / seconds;
+  return { recordsPerSec, mbPerSec: (recordsPerSec * recordBytes) / 1e6 };
+}

@@ -1,0 +1,183 @@
+import type { BenchContext, RowResult } from '../context';
+import { rates } from '../context';
+import { HttpClient } from '../http-client';
+import { closedLoop } from '../load';
+import {
+  makeRecords,
+  type RowFormat,
+  type RowRecords,
+  sizeLabel,
+  BENCH_AVRO_SCHEMA,
+} from '../payloads';
+import { ProcessMonitor, selfCpu } from '../proc';
+
+export interface ProduceCase {
+  readonly format: RowFormat;
+  readonly recordBytes: number;
+  readonly recordsPerRequest: number;
+  readonly concurrency: number;
+}
+
+export function produceCaseId(c: ProduceCase): string {
+  return `produce ${c.format} ${sizeLabel(c.recordBytes)} x${c.recordsPerRequest} c${c.concurrency}`;
+}
+
+interface ProduceAnswer {
+  offsets?: { error_code: number | null; error?: string | null }[];
+}
+
+const CONTENT_TYPE: Readonly<Record<RowFormat, string>> = {
+  binary: 'application/vnd.kafka.binary.v2+json',
+  json: 'application/vnd.kafka.json.v2+json',
+  avro: 'application/vnd.kafka.avro.v2+json',
+};
+
+/** The gateway row and its kafkajs twin, each on a fresh topic, with the same records. */
+export async function producePair(ctx: BenchContext, c: ProduceCase): Promise<RowResult[]> {
+  const pair = produceCaseId(c);
+  const params = {
+    format: c.format,
+    recordBytes: c.recordBytes,
+    recordsPerRequest: c.recordsPerRequest,
+    concurrency: c.concurrency,
+  };
+  const single = c.recordsPerRequest === 1;
+  const rows: RowResult[] = [];
+
+  const gatewayTopic = await ctx.direct.createTopic('p', ctx.options.partitions);
+  const schemaId =
+    c.format === 'avro'
+      ? await ctx.registry.register(`${gatewayTopic}-value`, 'AVRO', BENCH_AVRO_SCHEMA)
+      : undefined;
+  const writer =
+    schemaId === undefined
+      ? undefined
+      : await ctx.serde.writer(gatewayTopic, 'value', 'avro', { schemaId });
+  const records = makeRecords(c.format, c.recordBytes, c.recordsPerRequest, writer);
+  rows.push(await gatewayRow(ctx, c, pair, params, gatewayTopic, records, schemaId, single));
+
+  rows.push(await directProduceRow(ctx, c, pair, params));
+  return rows;
+}
+
+async function gatewayRow(
+  ctx: BenchContext,
+  c: ProduceCase,
+  pair: string,
+  params: Record<string, string | number>,
+  topic: string,
+  records: RowRecords,
+  schemaId: number | undefined,
+  single: boolean,
+): Promise<RowResult> {
+  const client = new HttpClient(ctx.producerBase, c.concurrency);
+  const envelope = {
+    ...(schemaId === undefined ? {} : { value_schema_id: schemaId }),
+    records: records.envelopeValues.map((value) => ({ value })),
+  };
+  const headers = {
+    'content-type': CONTENT_TYPE[c.format],
+    accept: 'application/vnd.kafka.v2+json',
+  };
+  const path = `/topics/${topic}`;
+  const monitor = new ProcessMonitor(ctx.stack.pids);
+  let clientCpu = selfCpu();
+  try {
+    const load = await closedLoop({
+      concurrency: c.concurrency,
+      warmupMs: ctx.options.warmupMs,
+      durationMs: ctx.options.durationMs,
+      onWindowStart: () => {
+        monitor.begin();
+        clientCpu = selfCpu();
+      },
+      op: async () => {
+        // the client serializes its request as any HTTP client would, once per request
+        const text = await client.expect(200, 'POST', path, headers, JSON.stringify(envelope));
+        const answer = JSON.parse(text) as ProduceAnswer;
+        const failed = answer.offsets?.find((o) => o.error_code !== null);
+        if (failed !== undefined)
+          throw new Error(`record failed: ${failed.error ?? failed.error_code}`);
+        return answer.offsets?.length ?? 0;
+      },
+    });
+    const processes = monitor.end();
+    return {
+      pair,
+      section: 'produce',
+      side: 'gateway',
+      method: `HTTP v2 ${c.format}${single ? ' (1 record/request)' : ''}`,
+      params,
+      recordBytes: records.storedBytes,
+      load,
+      ...rates(load, records.storedBytes),
+      servedBy: 'producer-gateway',
+      processes,
+      clientCpuSeconds: clientCpu(),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+/** The kafkajs twin of a produce row, on its own fresh topic (also the twin of the v3 row). */
+export async function directProduceRow(
+  ctx: BenchContext,
+  c: ProduceCase,
+  pair: string,
+  params: Record<string, string | number>,
+): Promise<RowResult> {
+  const topic = await ctx.direct.createTopic('d', ctx.options.partitions);
+  const schemaId =
+    c.format === 'avro'
+      ? await ctx.registry.register(`${topic}-value`, 'AVRO', BENCH_AVRO_SCHEMA)
+      : undefined;
+  const writer =
+    schemaId === undefined
+      ? undefined
+      : await ctx.serde.writer(topic, 'value', 'avro', { schemaId });
+  const records = makeRecords(c.format, c.recordBytes, c.recordsPerRequest, writer);
+  return directRow(ctx, c, pair, params, topic, records, c.recordsPerRequest === 1);
+}
+
+async function directRow(
+  ctx: BenchContext,
+  c: ProduceCase,
+  pair: string,
+  params: Record<string, string | number>,
+  topic: string,
+  records: RowRecords,
+  single: boolean,
+): Promise<RowResult> {
+  const producer = await ctx.direct.getProducer();
+  const monitor = new ProcessMonitor(ctx.stack.pids);
+  let clientCpu = selfCpu();
+  const load = await closedLoop({
+    concurrency: c.concurrency,
+    warmupMs: ctx.options.warmupMs,
+    durationMs: ctx.options.durationMs,
+    onWindowStart: () => {
+      monitor.begin();
+      clientCpu = selfCpu();
+    },
+    op: async () => {
+      const messages = records.serialize();
+      await producer.send({ topic, acks: -1, messages });
+      return messages.length;
+    },
+  });
+  const processes = monitor.end();
+  return {
+    pair,
+    section: 'produce',
+    side: 'direct',
+    method: single ? 'kafkajs send per record' : `kafkajs send (${c.format} serialized by client)`,
+    params,
+    recordBytes: records.storedBytes,
+    load,
+    ...rates(load, records.storedBytes),
+    servedBy: undefined,
+    processes,
+    clientCpuSeconds: clientCpu(),
+  };
+}
