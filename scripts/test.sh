@@ -47,6 +47,17 @@ case $? in
   *) record failed helm ;;
 esac
 
+say "OpenAPI document (docs/openapi.yaml)"
+PY=python3
+KV_PY="${XDG_CACHE_HOME:-$HOME/.cache}/kafka-gateway/tools/kv-venv/bin/python"
+python3 -c 'import yaml' 2>/dev/null || { [[ -x "$KV_PY" ]] && PY="$KV_PY"; }
+"$PY" scripts/check-openapi.py
+case $? in
+  0) record passed openapi ;;
+  77) record skipped openapi ;;
+  *) record failed openapi ;;
+esac
+
 # A private stack: never collides with a stack started by `npm start` on the default ports.
 export STACK_RUN_DIR="$REPO_ROOT/.run/test-stack"
 export EDGE_PORT="${TEST_EDGE_PORT:-auto}"

@@ -48,6 +48,20 @@ export class InMemorySchemaRegistry implements SchemaRegistry {
     return s;
   }
 
+  async lookup(
+    subject: string,
+    schemaType: SchemaType,
+    schema: string,
+  ): Promise<{ id: number; version: number }> {
+    const versions = this.subjects.get(subject) ?? [];
+    const index = versions.findIndex((id) => {
+      const s = this.schemas[id - 1];
+      return s !== undefined && s.schema === schema && s.schemaType === schemaType;
+    });
+    if (index < 0) throw new CodecError('schema_not_found', `${subject}: schema not found`);
+    return { id: versions[index]!, version: index + 1 };
+  }
+
   async getVersion(
     subject: string,
     version: number | 'latest',
