@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeBinaryField, encodeBinaryField } from './binary.serializer';
+import fc from 'fast-check';
+import { decodeBinaryField, encodeBinaryField, isStrictBase64 } from './binary.serializer';
 import { CodecError } from '../errors';
 
 test('decodes strict base64, padded or not', () => {
@@ -35,4 +36,28 @@ test('round-trips arbitrary bytes', () => {
   const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   assert.deepEqual(decodeBinaryField(encodeBinaryField(bytes), 'value'), bytes);
   assert.equal(encodeBinaryField(null), null);
+});
+
+test('accepts exactly the strict base64 strings (property, against the regex definition)', () => {
+  const alphabet = 'AQgw+/=a9-_ \n.*é'.split('');
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 24 }), (chars) => {
+      const s = chars.join('');
+      let accepted = true;
+      try {
+        decodeBinaryField(s, 'value');
+      } catch {
+        accepted = false;
+      }
+      assert.equal(accepted, isStrictBase64(s), JSON.stringify(s));
+    }),
+    { numRuns: 20_000 },
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      const b64 = Buffer.from(bytes).toString('base64');
+      assert.deepEqual(decodeBinaryField(b64, 'value'), Buffer.from(bytes));
+      assert.deepEqual(decodeBinaryField(b64.replace(/=+$/, ''), 'value'), Buffer.from(bytes));
+    }),
+  );
 });
