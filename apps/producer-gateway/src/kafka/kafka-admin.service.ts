@@ -104,7 +104,7 @@ export class KafkaAdminService {
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await this.kafka.adminCall(fn);
     } catch (err) {
       throw toGatewayError(err);
     }
@@ -159,7 +159,7 @@ export class KafkaAdminService {
 
   async deleteTopic(name: string): Promise<void> {
     await this.call(() => this.admin.deleteTopics({ topics: [name] }));
-    this.kafka.invalidateMetadata();
+    this.kafka.topicDeleted(name);
   }
 
   /** Every config of a topic (defaults included) with its source and synonyms, sorted by name. */

@@ -34,6 +34,16 @@ const TOPIC_RESOURCE = 2 as ConfigResourceTypes; // ConfigResourceTypes.TOPIC (a
 
 export type { OutgoingRecord, RecordOutcome } from './produce-batcher';
 
+/** Whether a kafkajs error (or one it wraps) is UNKNOWN_TOPIC_OR_PARTITION. */
+export function isUnknownTopic(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
+    const o = e as { type?: unknown; originalError?: unknown; cause?: unknown };
+    if (o.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    e = o.originalError ?? o.cause;
+  }
+  return false;
+}
+
 export interface TopicPartitions {
   readonly name: string;
   readonly partitions: readonly PartitionMetadata[];
@@ -47,8 +57,12 @@ export interface TopicPartitions {
 @Injectable()
 export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   private readonly kafka: Kafka;
-  private readonly admin: Admin;
-  private readonly producer: Producer;
+  private admin: Admin;
+  private producer: Producer;
+  /** Topics the current producer has sent to (kafkajs refreshes metadata for all of them). */
+  private producedTopics = new Set<string>();
+  private replacing: { producer?: Promise<void>; admin?: Promise<void> } = {};
+  private lastReplaced = { producer: 0, admin: 0 };
   private readonly partitioner = createPartitioner();
   private readonly batcher: ProduceBatcher;
   private adminConnected = false;
@@ -65,14 +79,8 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     metrics: MetricsService,
   ) {
     this.kafka = createKafka(config, logger);
-    this.admin = this.kafka.admin();
-    // acks=all on every send; idempotent so the client's own retries never duplicate a record.
-    // One request in flight keeps kafkajs' idempotent sequence numbers safe.
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    this.admin = this.newAdmin();
+    this.producer = this.newProducer();
     const p = config.produce;
     const batchRecords = metrics.histogram(
       'kafka_gateway_produce_batch_records',
@@ -87,7 +95,13 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
       (g) => g.set(this.batcher.pendingBytes()),
     );
     this.batcher = new ProduceBatcher(
-      (topicMessages) => this.producer.sendBatch({ topicMessages, acks: -1 }),
+      (topicMessages) => {
+        for (const t of topicMessages) this.producedTopics.add(t.topic);
+        return this.producer.sendBatch({ topicMessages, acks: -1 }).catch((err: unknown) => {
+          if (isUnknownTopic(err)) void this.replaceClient('producer');
+          throw err;
+        });
+      },
       {
         lingerMs: p.lingerMs,
         maxBatchRecords: p.maxBatchRecords,
@@ -96,10 +110,95 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
       },
       (records) => batchRecords.observe(records),
     );
-    this.admin.on(this.admin.events.CONNECT, () => (this.adminConnected = true));
-    this.admin.on(this.admin.events.DISCONNECT, () => (this.adminConnected = false));
-    this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
+  }
+
+  private newAdmin(): Admin {
+    const admin = this.kafka.admin();
+    admin.on(admin.events.CONNECT, () => {
+      if (this.admin === admin) this.adminConnected = true;
+    });
+    admin.on(admin.events.DISCONNECT, () => {
+      if (this.admin === admin) this.adminConnected = false;
+    });
+    return admin;
+  }
+
+  private newProducer(): Producer {
+    // acks=all on every send; idempotent so the client's own retries never duplicate a record.
+    // One request in flight keeps kafkajs' idempotent sequence numbers safe.
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    producer.on(producer.events.CONNECT, () => {
+      if (this.producer === producer) this.producerConnected = true;
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      if (this.producer === producer) this.producerConnected = false;
+    });
+    return producer;
+  }
+
+  /**
+   * kafkajs keeps every topic a client ever used in all its later metadata requests; once one of
+   * them is deleted, every request of that client fails with UNKNOWN_TOPIC_OR_PARTITION
+   * (kafkajs#1146, #1622). The only way out is a fresh client: it is connected, swapped in, and
+   * the old one is closed once its in-flight requests had time to finish. At most one
+   * replacement per client every few seconds.
+   */
+  private replaceClient(kind: 'producer' | 'admin'): Promise<void> {
+    const inFlight = this.replacing[kind];
+    if (inFlight !== undefined) return inFlight;
+    if (this.stopped || Date.now() - this.lastReplaced[kind] < 3000) return Promise.resolve();
+    this.lastReplaced[kind] = Date.now();
+    const run = (async () => {
+      this.logger.warn({ client: kind }, 'replacing the Kafka client (a topic it used is gone)');
+      const fresh = kind === 'producer' ? this.newProducer() : this.newAdmin();
+      await fresh.connect();
+      let old: Producer | Admin;
+      if (kind === 'producer') {
+        old = this.producer;
+        this.producer = fresh as Producer;
+        this.producedTopics = new Set();
+        this.producerConnected = true;
+      } else {
+        old = this.admin;
+        this.admin = fresh as Admin;
+        this.adminConnected = true;
+      }
+      setTimeout(() => void old.disconnect().catch(() => undefined), 10_000).unref();
+    })()
+      .catch((err: unknown) =>
+        this.logger.error({ err, client: kind }, 'replacing the Kafka client failed'),
+      )
+      .finally(() => {
+        this.replacing[kind] = undefined;
+      });
+    this.replacing[kind] = run;
+    return run;
+  }
+
+  /**
+   * Runs an admin call; when it fails because the admin client is stuck on a deleted topic, the
+   * client is replaced and the (read-only or idempotent) call tried once more.
+   */
+  async adminCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isUnknownTopic(err) || this.replacing.admin !== undefined) throw err;
+      const before = this.admin;
+      await this.replaceClient('admin');
+      if (this.admin === before) throw err;
+      return fn();
+    }
+  }
+
+  /** A topic was deleted through this gateway: clients that used it are replaced at once. */
+  topicDeleted(topic: string): void {
+    this.invalidateMetadata();
+    if (this.producedTopics.has(topic)) void this.replaceClient('producer');
   }
 
   onModuleInit(): void {
@@ -139,7 +238,9 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     const startedAt = Date.now();
     const promise = (async () => {
       try {
-        const { topics } = await this.admin.fetchTopicMetadata({ topics: [] });
+        const { topics } = await this.adminCall(() =>
+          this.admin.fetchTopicMetadata({ topics: [] }),
+        );
         const map = new Map<string, readonly PartitionMetadata[]>();
         for (const t of topics)
           map.set(
@@ -147,6 +248,12 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
             [...t.partitions].sort((a, b) => a.partitionId - b.partitionId),
           );
         this.snapshot = { at: startedAt, topics: map };
+        for (const t of this.producedTopics) {
+          if (!map.has(t)) {
+            void this.replaceClient('producer'); // a topic this producer used was deleted
+            break;
+          }
+        }
         return map;
       } catch (err) {
         throw toGatewayError(err);
@@ -190,10 +297,12 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   /** Every config of a topic, defaults included, as Confluent's `GET /topics/{t}` shows them. */
   async topicConfigs(topic: string): Promise<Record<string, string>> {
     try {
-      const { resources } = await this.admin.describeConfigs({
-        resources: [{ type: TOPIC_RESOURCE, name: topic }],
-        includeSynonyms: false,
-      });
+      const { resources } = await this.adminCall(() =>
+        this.admin.describeConfigs({
+          resources: [{ type: TOPIC_RESOURCE, name: topic }],
+          includeSynonyms: false,
+        }),
+      );
       const configs: Record<string, string> = {};
       for (const entry of resources[0]?.configEntries ?? []) {
         if (!entry.isSensitive) configs[entry.configName] = entry.configValue;
@@ -209,7 +318,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     topic: string,
   ): Promise<{ partition: number; low: string; high: string }[]> {
     try {
-      const offsets = await this.admin.fetchTopicOffsets(topic);
+      const offsets = await this.adminCall(() => this.admin.fetchTopicOffsets(topic));
       return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
     } catch (err) {
       throw toGatewayError(err);
@@ -219,7 +328,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   /** Ids of the brokers in the cluster. */
   async brokerIds(): Promise<number[]> {
     try {
-      const { brokers } = await this.admin.describeCluster();
+      const { brokers } = await this.adminCall(() => this.admin.describeCluster());
       return brokers.map((b) => b.nodeId).sort((a, b) => a - b);
     } catch (err) {
       throw toGatewayError(err);
