@@ -26,7 +26,12 @@ export { ManagementServer } from './management/management-server';
 export { V2JsonInterceptor } from './http/v2-json.interceptor';
 export { ServerKitModule } from './server-kit.module';
 export { startGateway, type RunningGateway } from './bootstrap/start-gateway';
-export { toGatewayError, toRecordError, type RecordError } from './kafka/kafka-errors';
+export {
+  isUnknownTopic,
+  toGatewayError,
+  toRecordError,
+  type RecordError,
+} from './kafka/kafka-errors';
 export { pinoLogCreator, kafkajsLevel } from './kafka/kafka-log';
 export { createKafka, keepConnecting } from './kafka/kafka-client';
 export { runGatewayMain } from './bootstrap/run-gateway-main';

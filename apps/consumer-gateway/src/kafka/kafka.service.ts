@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
   createKafka,
+  isUnknownTopic,
   keepConnecting,
   LOGGER,
   ReadinessService,
@@ -22,8 +23,9 @@ import {
 @Injectable()
 export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   readonly kafka: Kafka;
-  private readonly admin: Admin;
+  private admin: Admin;
   private adminConnected = false;
+  private lastAdminReplacement = 0;
   private stopped = false;
 
   constructor(
@@ -32,9 +34,18 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     private readonly readiness: ReadinessService,
   ) {
     this.kafka = createKafka(config, logger);
-    this.admin = this.kafka.admin();
-    this.admin.on(this.admin.events.CONNECT, () => (this.adminConnected = true));
-    this.admin.on(this.admin.events.DISCONNECT, () => (this.adminConnected = false));
+    this.admin = this.newAdmin();
+  }
+
+  private newAdmin(): Admin {
+    const admin = this.kafka.admin();
+    admin.on(admin.events.CONNECT, () => {
+      if (this.admin === admin) this.adminConnected = true;
+    });
+    admin.on(admin.events.DISCONNECT, () => {
+      if (this.admin === admin) this.adminConnected = false;
+    });
+    return admin;
   }
 
   onModuleInit(): void {
@@ -104,10 +115,32 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     return this.call(() => this.admin.listTopics());
   }
 
+  /**
+   * Runs a (read-only) admin call. When it fails because the admin client is stuck on a deleted
+   * topic (see isUnknownTopic), a fresh admin client replaces it and the call is tried once more.
+   */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
+      if (isUnknownTopic(err) && Date.now() - this.lastAdminReplacement > 3000) {
+        this.lastAdminReplacement = Date.now();
+        const old = this.admin;
+        const fresh = this.newAdmin();
+        try {
+          await fresh.connect();
+          this.admin = fresh;
+          this.adminConnected = true;
+          setTimeout(() => void old.disconnect().catch(() => undefined), 10_000).unref();
+        } catch {
+          throw toGatewayError(err);
+        }
+        try {
+          return await fn();
+        } catch (again) {
+          throw toGatewayError(again);
+        }
+      }
       throw toGatewayError(err);
     }
   }

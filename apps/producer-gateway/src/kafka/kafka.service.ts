@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import {
   createKafka,
   GatewayError,
+  isUnknownTopic,
   keepConnecting,
   LOGGER,
   MetricsService,
@@ -33,16 +34,6 @@ export function isInternalTopic(name: string): boolean {
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes; // ConfigResourceTypes.TOPIC (a const enum)
 
 export type { OutgoingRecord, RecordOutcome } from './produce-batcher';
-
-/** Whether a kafkajs error (or one it wraps) is UNKNOWN_TOPIC_OR_PARTITION. */
-export function isUnknownTopic(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
-    const o = e as { type?: unknown; originalError?: unknown; cause?: unknown };
-    if (o.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
-    e = o.originalError ?? o.cause;
-  }
-  return false;
-}
 
 export interface TopicPartitions {
   readonly name: string;

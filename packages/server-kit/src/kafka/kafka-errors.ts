@@ -135,3 +135,17 @@ export function toRecordError(err: unknown): RecordError {
   const retriable = err instanceof KafkaJSError && err.retriable;
   return { error_code: retriable || isConnectionFailure(err) ? 50003 : 50002, error: message };
 }
+
+/**
+ * Whether a kafkajs error (or one it wraps) is UNKNOWN_TOPIC_OR_PARTITION. kafkajs keeps every
+ * topic a client used in all its later metadata requests, so after a topic is deleted this is
+ * what every call of that client fails with (kafkajs#1146, #1622) until the client is replaced.
+ */
+export function isUnknownTopic(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
+    const o = e as { type?: unknown; originalError?: unknown; cause?: unknown };
+    if (o.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    e = o.originalError ?? o.cause;
+  }
+  return false;
+}
