@@ -14,6 +14,13 @@ mkdir -p "$RESULTS"
 export TEST_RESULTS_DIR="$RESULTS"
 EXTRA=()
 record() { EXTRA+=(--extra "$1"); say "check $2: $1"; }
+# a suite that crashed before reporting, or never ran, is a failure, not silence
+expect_suites() {
+  local f
+  for f in $(node "$REPO_ROOT/scripts/expect-suites.mjs" "$1"); do
+    [[ -f "$RESULTS/$f" ]] || record failed "suite ${f%.tap} produced no results"
+  done
+}
 totals() { node "$REPO_ROOT/scripts/test-totals.mjs" "$RESULTS" "${EXTRA[@]}"; }
 
 if ! require_tools || ! ensure_node_modules || ! build_all; then
@@ -29,7 +36,8 @@ say "format (prettier --check)"
 if npx --no-install prettier --check . --log-level warn; then record passed format; else record failed format; fi
 
 say "unit tests"
-npx --no-install turbo run test:unit --concurrency=1 --output-logs=full || true
+npx --no-install turbo run test:unit --concurrency=1 --continue --output-logs=full || true
+expect_suites test:unit
 
 say "docker-compose.yml"
 bash scripts/check-compose.sh
@@ -72,7 +80,8 @@ if "$REPO_ROOT/infra/stack" up --replicas "${TEST_REPLICAS:-2}"; then
   # shellcheck disable=SC1091
   source "$STACK_RUN_DIR/stack.env"
   say "integration tests"
-  npx --no-install turbo run test:integration --concurrency=1 --output-logs=full || true
+  npx --no-install turbo run test:integration --concurrency=1 --continue --output-logs=full || true
+  expect_suites test:integration
   say "stack is still healthy after the tests"
   if "$REPO_ROOT/infra/stack" status; then record passed stack-healthy; else record failed stack-healthy; fi
 else
