@@ -60,7 +60,9 @@ export class ConsumerInstance implements ConsumerEvents {
   private port: ConsumerPort | undefined;
   private subscription: Subscription | undefined;
   private assignment: TopicPartition[] = [];
+  /** Fetched records; those before `start` were already taken (a queue without O(n) shifts). */
   private buffer: Buffered[] = [];
+  private start = 0;
   private bufferedBytes = 0;
   private readonly paused = new Map<string, TopicPartition>();
   /** Next offset to read per partition, after what was returned to the client. */
@@ -115,6 +117,7 @@ export class ConsumerInstance implements ConsumerEvents {
     // kafkajs refetches every assigned partition from its committed offset after a rejoin:
     // anything buffered is now either revoked or about to arrive again.
     this.buffer = [];
+    this.start = 0;
     this.bufferedBytes = 0;
     if (this.paused.size > 0) {
       this.port?.resume([...this.paused.values()]);
@@ -162,6 +165,7 @@ export class ConsumerInstance implements ConsumerEvents {
       this.port = undefined;
     }
     this.buffer = [];
+    this.start = 0;
     this.bufferedBytes = 0;
     this.paused.clear();
     this.delivered.clear();
@@ -218,11 +222,13 @@ export class ConsumerInstance implements ConsumerEvents {
 
   private dropBuffered(key: string): void {
     const kept: Buffered[] = [];
-    for (const b of this.buffer) {
+    for (let i = this.start; i < this.buffer.length; i++) {
+      const b = this.buffer[i]!;
       if (tpKey(b.record.topic, b.record.partition) === key) this.bufferedBytes -= b.bytes;
       else kept.push(b);
     }
     this.buffer = kept;
+    this.start = 0;
   }
 
   // ---- records -----------------------------------------------------------------------------
@@ -257,10 +263,10 @@ export class ConsumerInstance implements ConsumerEvents {
       }
       const enough =
         minBytes <= 0
-          ? this.buffer.length > 0
+          ? this.buffered() > 0
           : this.bufferedBytes >= minBytes || this.bufferedBytes >= maxBytes;
       const remaining = deadline - Date.now();
-      if (enough || (remaining <= 0 && this.buffer.length > 0)) {
+      if (enough || (remaining <= 0 && this.buffered() > 0)) {
         const decoder = this.settings.decoder;
         const prepared = decoder.needsPrepare
           ? await decoder.prepare(this.head(maxBytes))
@@ -284,7 +290,8 @@ export class ConsumerInstance implements ConsumerEvents {
   private head(maxBytes: number): Buffered['record'][] {
     const out: Buffered['record'][] = [];
     let bytes = 0;
-    for (const b of this.buffer) {
+    for (let i = this.start; i < this.buffer.length; i++) {
+      const b = this.buffer[i]!;
       if (out.length > 0 && bytes + b.bytes > maxBytes) break;
       bytes += b.bytes;
       out.push(b.record);
@@ -295,12 +302,12 @@ export class ConsumerInstance implements ConsumerEvents {
   private take(maxBytes: number, prepared: Prepared): RecordView[] {
     const out: RecordView[] = [];
     let bytes = 0;
-    while (this.buffer.length > 0) {
-      const head = this.buffer[0]!;
+    while (this.start < this.buffer.length) {
+      const head = this.buffer[this.start]!;
       if (out.length > 0 && bytes + head.bytes > maxBytes) break;
       const view = this.decode(head.record, out.length === 0, prepared);
       if (view === undefined) break; // a record that cannot be decoded waits at the head
-      this.buffer.shift();
+      this.start++;
       this.bufferedBytes -= head.bytes;
       bytes += head.bytes;
       out.push(view);
@@ -310,6 +317,13 @@ export class ConsumerInstance implements ConsumerEvents {
         partition: r.partition,
         offset: (BigInt(r.offset) + 1n).toString(),
       });
+    }
+    if (this.start === this.buffer.length) {
+      this.buffer = [];
+      this.start = 0;
+    } else if (this.start > 1024 && this.start * 2 > this.buffer.length) {
+      this.buffer = this.buffer.slice(this.start); // amortized O(1) per record
+      this.start = 0;
     }
     this.touch();
     if (this.paused.size > 0 && this.bufferedBytes <= this.settings.maxBufferBytes / 2) {
@@ -380,8 +394,12 @@ export class ConsumerInstance implements ConsumerEvents {
     return Number(lag);
   }
 
+  private buffered(): number {
+    return this.buffer.length - this.start;
+  }
+
   bufferedRecords(): number {
-    return this.buffer.length;
+    return this.buffered();
   }
 
   /** Closes the Kafka consumer: it leaves the group (after committing with auto-commit on). */
