@@ -226,7 +226,8 @@ test('property: protobuf messages round-trip through the proto3 JSON mapping', a
           sequence: fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }).map(String),
           labels: fc.array(fc.string(), { minLength: 1 }),
           counts: fc.dictionary(
-            fc.string({ minLength: 1 }),
+            // "__proto__" is refused explicitly (see the test below)
+            fc.string({ minLength: 1 }).filter((k) => k !== '__proto__'),
             fc.integer({ min: 1, max: 2 ** 31 - 1 }),
             { minKeys: 1, noNullPrototype: true },
           ),
@@ -370,4 +371,28 @@ test('v3 resolveWriter: by id, by version and latest; type taken from the regist
   await assert.rejects(serde.resolveWriter('t', 'value', { subjectNameStrategy: 'RECORD_NAME' }), {
     code: 'invalid_payload',
   });
+});
+
+test('a "__proto__" map key is refused (schema_mismatch), never silently dropped', async () => {
+  const serde = new SchemaSerde(new FakeRegistry());
+  const avroMap = JSON.stringify({ type: 'map', values: 'int' });
+  const avro = await serde.writer('m', 'value', 'avro', { schema: avroMap });
+  assert.deepEqual(await serde.deserialize(avro.serialize({ a: 1 }), 'avro'), { a: 1 });
+  const proto = await serde.writer('m', 'key', 'protobuf', {
+    schema: 'syntax = "proto3";\nmessage M { map<string, int32> counts = 1; }\n',
+  });
+  for (const [w, format] of [
+    [avro, 'avro'],
+    [proto, 'protobuf'],
+  ] as const) {
+    const value: unknown =
+      format === 'avro'
+        ? JSON.parse('{"__proto__": 1}')
+        : JSON.parse('{"counts": {"__proto__": 1}}');
+    assert.throws(
+      () => w.serialize(value),
+      (e: unknown) => e instanceof CodecError && e.code === 'schema_mismatch',
+      format,
+    );
+  }
 });

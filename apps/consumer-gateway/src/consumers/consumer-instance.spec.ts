@@ -19,7 +19,13 @@ class FakePort implements ConsumerPort {
   seeks: { tp: TopicPartition; offset: string }[] = [];
   commits: CommitOffset[][] = [];
   constructor(readonly events: ConsumerEvents) {}
-  async start(_s: Subscription): Promise<void> {
+  async start(s: Subscription): Promise<void> {
+    if (s.kind === 'topics' && s.topics.includes('missing')) {
+      throw new GatewayError(
+        'unknown_topic_or_partition',
+        'This server does not host this topic-partition.',
+      );
+    }
     this.running = true;
   }
   async stop(): Promise<void> {
@@ -198,4 +204,17 @@ test('json: records before a poison record are returned; then the poison record 
   );
   instance.seek([{ tp: { topic: 't', partition: 0 }, offset: '2' }]);
   assert.deepEqual(await instance.poll(50, 1_000_000), []);
+});
+
+test('a refused subscription leaves no subscription behind', async () => {
+  const { instance } = await setup();
+  assert.deepEqual(instance.subscribedTopics(), ['t']);
+  await assert.rejects(
+    instance.subscribe({ kind: 'topics', topics: ['missing'] }),
+    (e: unknown) => e instanceof GatewayError && e.code === 'unknown_topic_or_partition',
+  );
+  assert.deepEqual(instance.subscribedTopics(), []);
+  // and the instance can be assigned or subscribed again afterwards
+  await instance.subscribe({ kind: 'assign', partitions: [{ topic: 't', partition: 0 }] });
+  assert.deepEqual(instance.currentAssignment(), [{ topic: 't', partition: 0 }]);
 });

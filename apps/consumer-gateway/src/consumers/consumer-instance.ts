@@ -175,7 +175,18 @@ export class ConsumerInstance implements ConsumerEvents {
     if (subscription === undefined) return;
     const port = this.createPort(this);
     this.port = port;
-    await port.start(subscription);
+    try {
+      await port.start(subscription);
+    } catch (err) {
+      // a refused subscription (unknown topic, ...) leaves the instance without one, not with
+      // a half-started consumer that reports a subscription it does not have
+      if (this.port === port) {
+        this.port = undefined;
+        this.subscription = undefined;
+      }
+      await port.stop().catch(() => undefined);
+      throw err;
+    }
   }
 
   async unsubscribe(): Promise<void> {

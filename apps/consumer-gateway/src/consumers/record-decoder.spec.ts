@@ -20,9 +20,11 @@ class FakeRegistry implements SchemaRegistry {
   async register(): Promise<number> {
     return 7;
   }
+  refusing = false;
   async getById(id: number): Promise<RegisteredSchema> {
     this.calls++;
     if (this.down) throw new CodecError('schema_registry_unavailable', 'registry down', true);
+    if (this.refusing) throw new CodecError('schema_registry_error', 'HTTP 401 Unauthorized');
     if (id !== 7) throw new CodecError('schema_not_found', `Schema ${id} not found`);
     return { id, schemaType: 'AVRO', schema: AVRO, references: [] };
   }
@@ -83,6 +85,10 @@ test('avro: a registry outage is transient, an unknown schema or bad bytes are p
   const outage = d.decode(r, await d.prepare([r]));
   assert.ok(!outage.ok && !outage.poison && outage.error.code === 'schema_registry_unavailable');
   registry.down = false;
+  registry.refusing = true;
+  const refused = d.decode(r, await d.prepare([r]));
+  assert.ok(!refused.ok && !refused.poison, 'a registry refusal is not the record’s fault');
+  registry.refusing = false;
   assert.deepEqual(d.decode(r, await d.prepare([r])), { ok: true, key: null, value: { n: 3 } });
 
   const unknown = rec(null, avroBytes(8, 1));

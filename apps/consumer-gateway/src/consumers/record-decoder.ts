@@ -67,6 +67,12 @@ function jsonFailure(field: 'key' | 'value'): Decoded {
   };
 }
 
+const POISON_CODES: ReadonlySet<string> = new Set([
+  'invalid_wire_format',
+  'deserialization_failed',
+  'schema_not_found',
+]);
+
 class SchemaRecordDecoder implements RecordDecoder {
   readonly needsPrepare = true;
 
@@ -114,8 +120,10 @@ class SchemaRecordDecoder implements RecordDecoder {
     } catch (err) {
       const error =
         err instanceof CodecError ? err : new CodecError('deserialization_failed', String(err));
-      // a schema the registry does not have makes the record undecodable for good
-      return { ok: false, field, error, poison: !error.retriable };
+      // Only a fault of the record itself is poison (bad bytes, a schema id the registry does
+      // not have); a registry that refuses or cannot be reached is the gateway's problem and
+      // the record stays at the head to be retried.
+      return { ok: false, field, error, poison: POISON_CODES.has(error.code) };
     }
   }
 

@@ -39,9 +39,15 @@ export function parseAvro(text: string): ParsedSchema {
     recordName: type.name,
     encode(value: unknown): { payload: Buffer } {
       let datum: unknown;
+      const text = JSON.stringify(value);
+      // A "__proto__" map key or field cannot survive avsc's decoding into plain objects:
+      // refuse it instead of losing it silently.
+      if (text.includes('"__proto__":')) {
+        throw new CodecError('schema_mismatch', 'Keys named "__proto__" are not supported');
+      }
       try {
         // fromString applies the Avro JSON decoding rules (tagged unions, byte strings).
-        datum = type.fromString(JSON.stringify(value));
+        datum = type.fromString(text);
       } catch (err) {
         throw new CodecError(
           'schema_mismatch',

@@ -149,8 +149,12 @@ function fromJson(
     if (field.map) {
       if (typeof v !== 'object' || Array.isArray(v)) throw mismatch(p, 'an object (map)');
       const m: Record<string, unknown> = {};
-      for (const [mk, mv] of Object.entries(v as Record<string, unknown>))
+      for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) {
+        // JavaScript objects cannot hold this key as data (protobufjs drops it on decode):
+        // refuse it instead of losing it silently
+        if (mk === '__proto__') throw mismatch(`${p}.${mk}`, 'a map key other than "__proto__"');
         m[mk] = fromJsonValue(field, mv, `${p}.${mk}`, proto3);
+      }
       out[field.name] = m;
     } else if (field.repeated) {
       if (!Array.isArray(v)) throw mismatch(p, 'an array');
