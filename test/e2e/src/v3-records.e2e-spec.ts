@@ -266,6 +266,21 @@ test('a streamed request of 1,000 records: results stream back in order while se
     assert.equal(byN.get(n)!.partition, results[n]!.partition_id);
     assert.equal(Number(byN.get(n)!.offset), results[n]!.offset);
   }
+  // v3 produce is counted like v2 (summed over the producer replicas)
+  let counted = 0;
+  for (const url of stack.producerMetricsUrls) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('kafka_gateway_produce_records_total{') &&
+          l.includes(`topic="${topic}"`) &&
+          l.includes('format="v3"'),
+      );
+    counted += line === undefined ? 0 : Number(line.split(' ').pop());
+  }
+  assert.equal(counted, total, 'kafka_gateway_produce_records_total{format="v3"}');
 });
 
 const AVRO = JSON.stringify({

@@ -128,8 +128,10 @@ export class KafkaConsumerAdapter {
       }
       this.events.onAssignment(assignment);
     });
+    let crashed = false;
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) {
+        crashed = true;
         this.running = false;
         this.events.onCrash(e.payload.error);
       }
@@ -157,7 +159,8 @@ export class KafkaConsumerAdapter {
         partitionsConsumedConcurrently: 1,
         eachBatch: async (payload: EachBatchPayload) => this.deliver(payload),
       });
-      this.running = true;
+      // run() returns once the runner started; a join that already crashed stays not running
+      this.running = !crashed;
     } catch (err) {
       this.consumer = undefined;
       await consumer.disconnect().catch(() => undefined);

@@ -31,9 +31,10 @@ export class ProduceMetrics {
     );
   }
 
+  /** `format`: a v2 embedded format, or `v3` for v3 records produce (a bounded set). */
   produced(
     topic: string,
-    format: EmbeddedFormat,
+    format: EmbeddedFormat | 'v3',
     records: number,
     bytes: number,
     seconds: number,

@@ -8,5 +8,6 @@ import { ProduceMetrics } from './produce-metrics';
   imports: [KafkaModule],
   controllers: [ProduceController],
   providers: [ProduceService, ProduceMetrics],
+  exports: [ProduceMetrics],
 })
 export class ProduceModule {}

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Module } from '@nestjs/common';
 import { KafkaModule } from '../kafka/kafka.module';
+import { ProduceModule } from '../produce/produce.module';
 import { RecordsController } from './records.controller';
 import { RecordsService } from './records.service';
 
@@ -13,7 +14,7 @@ export function isStreamingProduce(req: IncomingMessage): boolean {
 
 /** v3 produce: `POST /v3/clusters/{c}/topics/{t}/records` (single or streamed records). */
 @Module({
-  imports: [KafkaModule],
+  imports: [KafkaModule, ProduceModule],
   controllers: [RecordsController],
   providers: [RecordsService],
 })

@@ -13,6 +13,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
 import { KafkaService, type OutgoingRecord } from '../kafka/kafka.service';
+import { ProduceMetrics } from '../produce/produce-metrics';
 import { StreamingProduce, type RecordPipeline, type ResultEntry } from './streaming-produce';
 import { parseV3Record, type V3Data, type V3Header } from './v3-record.parser';
 
@@ -59,6 +60,7 @@ export class RecordsService {
     private readonly schemas: SchemaSerde,
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerGatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: ProduceMetrics,
   ) {}
 
   async produce(clusterId: string, topic: string, req: Request, res: Response): Promise<void> {
@@ -139,11 +141,14 @@ export class RecordsService {
             retriable: true,
           });
         }
+        const started = process.hrtime.bigint();
         const outcomes = await this.kafka.produce(
           topic,
           prepared.map((p) => p.record),
         );
         let unknownTopic = false;
+        let producedRecords = 0;
+        let producedBytes = 0;
         const entries = outcomes.map((o, i): ResultEntry => {
           if ('error' in o) {
             const e = toGatewayError(o.error);
@@ -151,6 +156,8 @@ export class RecordsService {
             return this.failureEntry(e);
           }
           const p = prepared[i]!;
+          producedRecords++;
+          producedBytes += (p.record.key?.length ?? 0) + (p.record.value?.length ?? 0);
           return {
             error_code: 200,
             cluster_id: clusterId,
@@ -163,6 +170,14 @@ export class RecordsService {
           };
         });
         if (unknownTopic) this.kafka.invalidateMetadata();
+        this.metrics.produced(
+          topic,
+          'v3',
+          producedRecords,
+          producedBytes,
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
+        for (const e of entries) if (e.error_code !== 200) this.metrics.recordFailed(e.error_code);
         return entries;
       },
       failure: (err) => this.failureEntry(err),
