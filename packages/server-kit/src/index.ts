@@ -34,6 +34,7 @@ export {
 } from './kafka/kafka-errors';
 export { pinoLogCreator, kafkajsLevel } from './kafka/kafka-log';
 export { createKafka, keepConnecting } from './kafka/kafka-client';
+export { ClientRenewal } from './kafka/client-renewal';
 export { runGatewayMain } from './bootstrap/run-gateway-main';
 export { ConfigModule } from './config/config.module';
 export { SchemaModule, schemaRegistryOptions } from './schema/schema.module';

@@ -94,6 +94,8 @@ export interface ConsumedRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  timestamp: string;
+  headers: Record<string, unknown>;
 }
 
 /** Reads `count` records of a topic from the beginning with a plain kafkajs consumer. */
@@ -115,7 +117,14 @@ export async function consumeAll(
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {
-            got.push({ partition, offset: message.offset, key: message.key, value: message.value });
+            got.push({
+              partition,
+              offset: message.offset,
+              key: message.key,
+              value: message.value,
+              timestamp: message.timestamp,
+              headers: message.headers ?? {},
+            });
             if (got.length >= count) {
               clearTimeout(timer);
               resolve();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { createTopic, http, kafka, stack } from './support';
+import { consumeAll, createTopic, http, stack } from './support';
 
 interface Result {
   error_code: number;
@@ -40,48 +40,6 @@ async function produce(topic: string, records: unknown[]): Promise<Result[]> {
   return lines(res.text);
 }
 
-interface Consumed {
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  timestamp: string;
-  headers: Record<string, unknown>;
-}
-
-async function consume(topic: string, count: number): Promise<Consumed[]> {
-  const consumer = kafka.consumer({ groupId: `e2e-${randomUUID()}` });
-  await consumer.connect();
-  const got: Consumed[] = [];
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${got.length}/${count}`)), 30_000);
-      consumer
-        .run({
-          eachMessage: async ({ partition, message }) => {
-            got.push({
-              partition,
-              offset: message.offset,
-              key: message.key,
-              value: message.value,
-              timestamp: message.timestamp,
-              headers: message.headers ?? {},
-            });
-            if (got.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
-}
-
 test('one record with key, value, headers and timestamp', async () => {
   const topic = await createTopic(3);
   const c = await clusterId();
@@ -107,7 +65,7 @@ test('one record with key, value, headers and timestamp', async () => {
     key: { type: 'BINARY', size: 6 },
     value: { type: 'JSON', size: 13 },
   });
-  const [m] = await consume(topic, 1);
+  const [m] = await consumeAll(topic, 1);
   assert.equal(m!.partition, 1);
   assert.equal(m!.key?.toString(), 'foobar');
   assert.equal(m!.value?.toString(), '{"foo":"bar"}');
@@ -251,7 +209,7 @@ test('a streamed request of 1,000 records: results stream back in order while se
     assert.ok(r.offset! > prev);
     lastOffset.set(r.partition_id!, r.offset!);
   }
-  const consumed = await consume(topic, total);
+  const consumed = await consumeAll(topic, total);
   assert.equal(consumed.length, total);
   const values = consumed.map((m) => (JSON.parse(m.value!.toString()) as { n: number }).n);
   assert.deepEqual(
@@ -321,7 +279,7 @@ test('schema formats: raw schema registers, then by id, by version and latest', 
   );
   for (const r of more.slice(0, 3)) assert.equal(r.value?.['schema_id'], schemaId);
   assert.equal(more[4]!.key?.['subject'], `${topic}-key`);
-  const consumed = await consume(topic, 5);
+  const consumed = await consumeAll(topic, 5);
   // Confluent wire format: magic byte 0 then the schema id
   for (const m of consumed.slice(0, 4)) {
     assert.equal(m.value![0], 0);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
+  ClientRenewal,
   createKafka,
-  isUnknownTopic,
   keepConnecting,
   LOGGER,
   ReadinessService,
@@ -25,7 +25,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   readonly kafka: Kafka;
   private admin: Admin;
   private adminConnected = false;
-  private lastAdminReplacement = 0;
+  private readonly adminRenewal: ClientRenewal<Admin>;
   private stopped = false;
 
   constructor(
@@ -35,6 +35,17 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.kafka = createKafka(config, logger);
     this.admin = this.newAdmin();
+    this.adminRenewal = new ClientRenewal(
+      'admin',
+      () => this.newAdmin(),
+      (fresh) => {
+        const old = this.admin;
+        this.admin = fresh;
+        this.adminConnected = true;
+        return old;
+      },
+      logger,
+    );
   }
 
   private newAdmin(): Admin {
@@ -115,38 +126,18 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     return this.call(() => this.admin.listTopics());
   }
 
-  /**
-   * Runs a (read-only) admin call. When it fails because the admin client is stuck on a deleted
-   * topic (see isUnknownTopic), a fresh admin client replaces it and the call is tried once more.
-   */
+  /** Runs a read-only admin call, renewing an admin client stuck on a deleted topic. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await this.adminRenewal.call(fn);
     } catch (err) {
-      if (isUnknownTopic(err) && Date.now() - this.lastAdminReplacement > 3000) {
-        this.lastAdminReplacement = Date.now();
-        const old = this.admin;
-        const fresh = this.newAdmin();
-        try {
-          await fresh.connect();
-          this.admin = fresh;
-          this.adminConnected = true;
-          setTimeout(() => void old.disconnect().catch(() => undefined), 10_000).unref();
-        } catch {
-          throw toGatewayError(err);
-        }
-        try {
-          return await fn();
-        } catch (again) {
-          throw toGatewayError(again);
-        }
-      }
       throw toGatewayError(err);
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.adminRenewal.stop();
     await this.admin.disconnect();
   }
 }

@@ -91,7 +91,7 @@ export class TopicsService {
 
   async getTopic(base: string, clusterId: string, topic: string): Promise<V3Resource<TopicData>> {
     const links = await this.clusters.links(base, clusterId);
-    return topicData(links, await this.requireTopic(topic));
+    return topicData(links, await this.kafka.requireTopic(topic));
   }
 
   async createTopic(base: string, clusterId: string, body: unknown): Promise<CreatedTopic> {
@@ -112,13 +112,13 @@ export class TopicsService {
         body: topicResource(links, request.name, partitions, rf),
       };
     }
-    const created = await this.requireTopic(request.name);
+    const created = await this.kafka.requireTopic(request.name);
     return { status: 201, location, body: topicData(links, created) };
   }
 
   async deleteTopic(base: string, clusterId: string, topic: string): Promise<void> {
     await this.clusters.links(base, clusterId);
-    await this.requireTopic(topic);
+    await this.kafka.requireTopic(topic);
     await this.admin.deleteTopic(topic);
   }
 
@@ -128,7 +128,7 @@ export class TopicsService {
     topic: string,
   ): Promise<V3Collection<V3Resource<PartitionData>>> {
     const links = await this.clusters.links(base, clusterId);
-    const meta = await this.requireTopic(topic);
+    const meta = await this.kafka.requireTopic(topic);
     return collection(
       'KafkaPartitionList',
       links.url('topics', topic, 'partitions'),
@@ -143,7 +143,7 @@ export class TopicsService {
     partition: number,
   ): Promise<V3Resource<PartitionData>> {
     const links = await this.clusters.links(base, clusterId);
-    const p = requirePartition(await this.requireTopic(topic), partition);
+    const p = requirePartition(await this.kafka.requireTopic(topic), partition);
     return partitionData(links, topic, p);
   }
 
@@ -154,7 +154,7 @@ export class TopicsService {
     partition: number,
   ): Promise<V3Collection<V3Resource<ReplicaData>>> {
     const links = await this.clusters.links(base, clusterId);
-    const p = requirePartition(await this.requireTopic(topic), partition);
+    const p = requirePartition(await this.kafka.requireTopic(topic), partition);
     return collection(
       'KafkaReplicaList',
       links.url('topics', topic, 'partitions', partition, 'replicas'),
@@ -170,7 +170,7 @@ export class TopicsService {
     brokerId: number,
   ): Promise<V3Resource<ReplicaData>> {
     const links = await this.clusters.links(base, clusterId);
-    const p = requirePartition(await this.requireTopic(topic), partition);
+    const p = requirePartition(await this.kafka.requireTopic(topic), partition);
     if (!p.replicas.includes(brokerId))
       throw new GatewayError('broker_not_found', `Replica ${brokerId} cannot be found.`);
     return replicaData(links, topic, p, brokerId);
@@ -182,7 +182,7 @@ export class TopicsService {
     topic: string,
   ): Promise<V3Collection<V3Resource<TopicConfigData>>> {
     const links = await this.clusters.links(base, clusterId);
-    await this.requireTopic(topic);
+    await this.kafka.requireTopic(topic);
     const entries = await this.admin.topicConfigs(topic);
     return collection(
       'KafkaTopicConfigList',
@@ -198,7 +198,7 @@ export class TopicsService {
     name: string,
   ): Promise<V3Resource<TopicConfigData>> {
     const links = await this.clusters.links(base, clusterId);
-    await this.requireTopic(topic);
+    await this.kafka.requireTopic(topic);
     return configData(links, topic, await this.requireConfig(topic, name));
   }
 
@@ -241,7 +241,7 @@ export class TopicsService {
     mustExist: boolean,
   ): Promise<void> {
     await this.clusters.links(base, clusterId);
-    await this.requireTopic(topic);
+    await this.kafka.requireTopic(topic);
     // The single-config resources name a config that must exist (404), like Confluent's GET.
     if (mustExist) for (const c of changes) await this.requireConfig(topic, c.name);
     await this.admin.alterTopicConfigs(topic, changes, validateOnly);
@@ -256,17 +256,6 @@ export class TopicsService {
       );
     }
     return entry;
-  }
-
-  private async requireTopic(topic: string): Promise<TopicPartitions> {
-    const meta = await this.kafka.describeTopic(topic);
-    if (meta === undefined) {
-      throw new GatewayError(
-        'unknown_topic_or_partition',
-        'This server does not host this topic-partition.',
-      );
-    }
-    return meta;
   }
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import {
   createKafka,
   GatewayError,
+  ClientRenewal,
   isUnknownTopic,
   keepConnecting,
   LOGGER,
@@ -52,8 +53,8 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   private producer: Producer;
   /** Topics the current producer has sent to (kafkajs refreshes metadata for all of them). */
   private producedTopics = new Set<string>();
-  private replacing: { producer?: Promise<void>; admin?: Promise<void> } = {};
-  private lastReplaced = { producer: 0, admin: 0 };
+  private readonly producerRenewal: ClientRenewal<Producer>;
+  private readonly adminRenewal: ClientRenewal<Admin>;
   private readonly partitioner = createPartitioner();
   private readonly batcher: ProduceBatcher;
   private adminConnected = false;
@@ -72,6 +73,31 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     this.kafka = createKafka(config, logger);
     this.admin = this.newAdmin();
     this.producer = this.newProducer();
+    // kafkajs keeps every topic a client used in all its later metadata requests; once one is
+    // deleted, every request of that client fails (kafkajs#1146, #1622): renew the client.
+    this.producerRenewal = new ClientRenewal(
+      'producer',
+      () => this.newProducer(),
+      (fresh) => {
+        const old = this.producer;
+        this.producer = fresh;
+        this.producedTopics = new Set();
+        this.producerConnected = true;
+        return old;
+      },
+      logger,
+    );
+    this.adminRenewal = new ClientRenewal(
+      'admin',
+      () => this.newAdmin(),
+      (fresh) => {
+        const old = this.admin;
+        this.admin = fresh;
+        this.adminConnected = true;
+        return old;
+      },
+      logger,
+    );
     const p = config.produce;
     const batchRecords = metrics.histogram(
       'kafka_gateway_produce_batch_records',
@@ -89,7 +115,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
       (topicMessages) => {
         for (const t of topicMessages) this.producedTopics.add(t.topic);
         return this.producer.sendBatch({ topicMessages, acks: -1 }).catch((err: unknown) => {
-          if (isUnknownTopic(err)) void this.replaceClient('producer');
+          if (isUnknownTopic(err)) void this.producerRenewal.renew();
           throw err;
         });
       },
@@ -131,65 +157,15 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     return producer;
   }
 
-  /**
-   * kafkajs keeps every topic a client ever used in all its later metadata requests; once one of
-   * them is deleted, every request of that client fails with UNKNOWN_TOPIC_OR_PARTITION
-   * (kafkajs#1146, #1622). The only way out is a fresh client: it is connected, swapped in, and
-   * the old one is closed once its in-flight requests had time to finish. At most one
-   * replacement per client every few seconds.
-   */
-  private replaceClient(kind: 'producer' | 'admin'): Promise<void> {
-    const inFlight = this.replacing[kind];
-    if (inFlight !== undefined) return inFlight;
-    if (this.stopped || Date.now() - this.lastReplaced[kind] < 3000) return Promise.resolve();
-    this.lastReplaced[kind] = Date.now();
-    const run = (async () => {
-      this.logger.warn({ client: kind }, 'replacing the Kafka client (a topic it used is gone)');
-      const fresh = kind === 'producer' ? this.newProducer() : this.newAdmin();
-      await fresh.connect();
-      let old: Producer | Admin;
-      if (kind === 'producer') {
-        old = this.producer;
-        this.producer = fresh as Producer;
-        this.producedTopics = new Set();
-        this.producerConnected = true;
-      } else {
-        old = this.admin;
-        this.admin = fresh as Admin;
-        this.adminConnected = true;
-      }
-      setTimeout(() => void old.disconnect().catch(() => undefined), 10_000).unref();
-    })()
-      .catch((err: unknown) =>
-        this.logger.error({ err, client: kind }, 'replacing the Kafka client failed'),
-      )
-      .finally(() => {
-        this.replacing[kind] = undefined;
-      });
-    this.replacing[kind] = run;
-    return run;
-  }
-
-  /**
-   * Runs an admin call; when it fails because the admin client is stuck on a deleted topic, the
-   * client is replaced and the (read-only or idempotent) call tried once more.
-   */
-  async adminCall<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isUnknownTopic(err) || this.replacing.admin !== undefined) throw err;
-      const before = this.admin;
-      await this.replaceClient('admin');
-      if (this.admin === before) throw err;
-      return fn();
-    }
+  /** Runs an admin call, renewing an admin client stuck on a deleted topic (retried once). */
+  adminCall<T>(fn: () => Promise<T>): Promise<T> {
+    return this.adminRenewal.call(fn);
   }
 
   /** A topic was deleted through this gateway: clients that used it are replaced at once. */
   topicDeleted(topic: string): void {
     this.invalidateMetadata();
-    if (this.producedTopics.has(topic)) void this.replaceClient('producer');
+    if (this.producedTopics.has(topic)) void this.producerRenewal.renew();
   }
 
   onModuleInit(): void {
@@ -199,6 +175,8 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.producerRenewal.stop();
+    this.adminRenewal.stop();
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
@@ -241,7 +219,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
         this.snapshot = { at: startedAt, topics: map };
         for (const t of this.producedTopics) {
           if (!map.has(t)) {
-            void this.replaceClient('producer'); // a topic this producer used was deleted
+            void this.producerRenewal.renew(); // a topic this producer used was deleted
             break;
           }
         }
@@ -265,6 +243,19 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   async describeTopic(topic: string): Promise<TopicPartitions | undefined> {
     const partitions = (await this.refreshTopics()).get(topic);
     return partitions === undefined ? undefined : { name: topic, partitions };
+  }
+
+  /** Current metadata of one topic; 404/40403 when the cluster does not have it (Confluent's
+   * UnknownTopicOrPartition mapping). */
+  async requireTopic(topic: string): Promise<TopicPartitions> {
+    const meta = await this.describeTopic(topic);
+    if (meta === undefined) {
+      throw new GatewayError(
+        'unknown_topic_or_partition',
+        'This server does not host this topic-partition.',
+      );
+    }
+    return meta;
   }
 
   /**

@@ -36,21 +36,21 @@ export class MetadataService {
   }
 
   async getTopic(topic: string): Promise<TopicView> {
-    const meta = await this.requireTopic(topic);
+    const meta = await this.kafka.requireTopic(topic);
     const configs = await this.kafka.topicConfigs(topic);
     return { name: topic, configs, partitions: meta.partitions.map(toPartitionView) };
   }
 
   async listPartitions(topic: string): Promise<PartitionView[]> {
-    return (await this.requireTopic(topic)).partitions.map(toPartitionView);
+    return (await this.kafka.requireTopic(topic)).partitions.map(toPartitionView);
   }
 
   async getPartition(topic: string, partition: number): Promise<PartitionView> {
-    return toPartitionView(requirePartition(await this.requireTopic(topic), partition));
+    return toPartitionView(requirePartition(await this.kafka.requireTopic(topic), partition));
   }
 
   async getPartitionOffsets(topic: string, partition: number): Promise<PartitionOffsets> {
-    requirePartition(await this.requireTopic(topic), partition);
+    requirePartition(await this.kafka.requireTopic(topic), partition);
     const o = (await this.kafka.partitionOffsets(topic)).find((x) => x.partition === partition);
     if (o === undefined) throw new GatewayError('partition_not_found', 'Partition not found.');
     return { beginning_offset: Number(o.low), end_offset: Number(o.high) };
@@ -58,18 +58,6 @@ export class MetadataService {
 
   async listBrokers(): Promise<{ brokers: number[] }> {
     return { brokers: await this.kafka.brokerIds() };
-  }
-
-  private async requireTopic(topic: string): Promise<TopicPartitions> {
-    const meta = await this.kafka.describeTopic(topic);
-    if (meta === undefined) {
-      // Confluent against a real cluster answers 40403 here (its UnknownTopicOrPartition mapping)
-      throw new GatewayError(
-        'unknown_topic_or_partition',
-        'This server does not host this topic-partition.',
-      );
-    }
-    return meta;
   }
 }
 
