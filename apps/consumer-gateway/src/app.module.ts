@@ -1,14 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, SchemaModule, ServerKitModule } from '@kafka-gateway/server-kit';
+import {
+  ConfigModule,
+  KafkaClientModule,
+  SchemaModule,
+  ServerKitModule,
+} from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from './config/consumer.config';
 import { ConsumersModule } from './consumers/consumers.module';
-import { KafkaModule } from './kafka/kafka.module';
 import { RoutingModule } from './routing/routing.module';
 
 /**
- * consumer-gateway: the stateful half (consumer instances under /consumers). This foundation
- * carries config, Kafka connectivity, health and metrics; the consumer API modules plug in here.
+ * consumer-gateway: the stateful half (v2 consumer instances under /consumers), with routing of
+ * requests to the replica that owns an instance.
  */
 @Module({})
 export class AppModule {
@@ -19,7 +23,7 @@ export class AppModule {
         ServerKitModule.forRoot({ service: 'consumer-gateway', logger }),
         ConfigModule.forRoot(CONSUMER_CONFIG, config),
         SchemaModule.forRoot(config.schemaRegistry),
-        KafkaModule,
+        KafkaClientModule.forRoot(config),
         RoutingModule,
         ConsumersModule,
       ],

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
-import { MetricsService, runGatewayMain } from '@kafka-gateway/server-kit';
+import { runGatewayMain } from '@kafka-gateway/server-kit';
 import { AppModule } from './app.module';
 import { loadConsumerConfig } from './config/consumer.config';
-import { ConsumerRegistryService } from './consumers/consumer-registry.service';
 import { forwardingMiddleware } from './routing/forwarding.middleware';
 import { RoutingService } from './routing/routing.service';
 
@@ -11,12 +10,6 @@ runGatewayMain(
   () => loadConsumerConfig(process.env),
   (config, logger) => AppModule.forRoot(config, logger),
   {
-    beforeBody: (app) => [
-      forwardingMiddleware(
-        app.get(RoutingService),
-        app.get(ConsumerRegistryService),
-        app.get(MetricsService),
-      ),
-    ],
+    beforeBody: (app) => [forwardingMiddleware(app.get(RoutingService))],
   },
 );

@@ -1,14 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, SchemaModule, ServerKitModule } from '@kafka-gateway/server-kit';
+import {
+  ConfigModule,
+  KafkaClientModule,
+  SchemaModule,
+  ServerKitModule,
+} from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from './config/producer.config';
 import { AdminModule } from './admin/admin.module';
 import { MetadataModule } from './metadata/metadata.module';
 import { ProduceModule } from './produce/produce.module';
-import { RecordsModule } from './records/records.module';
 import { RootController } from './root/root.controller';
 
-/** producer-gateway: v2 produce and metadata v3 administration and produce. */
+/** producer-gateway: the stateless half (v2 and v3 produce, metadata, v3 administration). */
 @Module({})
 export class AppModule {
   static forRoot(config: ProducerGatewayConfig, logger: Logger): DynamicModule {
@@ -18,10 +22,10 @@ export class AppModule {
         ServerKitModule.forRoot({ service: 'producer-gateway', logger }),
         ConfigModule.forRoot(PRODUCER_CONFIG, config),
         SchemaModule.forRoot(config.schemaRegistry),
+        KafkaClientModule.forRoot(config),
         MetadataModule,
         ProduceModule,
         AdminModule,
-        RecordsModule,
       ],
       controllers: [RootController],
     };

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { runGatewayMain } from '@kafka-gateway/server-kit';
 import { AppModule } from './app.module';
 import { loadProducerConfig } from './config/producer.config';
-import { isStreamingProduce } from './records/records.module';
+import { isStreamingProduce } from './produce/v3/streaming-route';
 
 runGatewayMain(
   'producer-gateway',

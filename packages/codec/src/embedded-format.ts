@@ -5,13 +5,6 @@ export type EmbeddedFormat = (typeof EMBEDDED_FORMATS)[number];
 
 const FORMAT_SET: ReadonlySet<string> = new Set(EMBEDDED_FORMATS);
 
-/** Formats whose keys and values are described by a schema in the Schema Registry. */
-export const SCHEMA_FORMATS: ReadonlySet<EmbeddedFormat> = new Set([
-  'avro',
-  'jsonschema',
-  'protobuf',
-]);
-
 export function isEmbeddedFormat(value: string): value is EmbeddedFormat {
   return FORMAT_SET.has(value);
 }

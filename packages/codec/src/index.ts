@@ -1,34 +1,17 @@
+// The codec's public surface: what the gateways, the bench and the tests use.
 export { CodedError, CodecError, type CodecErrorCode } from './errors';
-export {
-  EMBEDDED_FORMATS,
-  SCHEMA_FORMATS,
-  isEmbeddedFormat,
-  type EmbeddedFormat,
-} from './embedded-format';
+export { isEmbeddedFormat, type EmbeddedFormat } from './embedded-format';
 export {
   V2_JSON,
-  PLAIN_JSON,
-  V2_METADATA_OFFERS,
-  v2MediaType,
   parseMediaType,
   parseRequestContentType,
   produceFormat,
-  negotiate,
   negotiateV2Json,
-  type MediaType,
-  type Offer,
-  type RequestContentType,
+  negotiateRecordsType,
 } from './media-type';
 export { decodeBinaryField, encodeBinaryField } from './serializers/binary.serializer';
 export { encodeJsonField, decodeJsonField } from './serializers/json.serializer';
-export { negotiateRecordsType, type RecordsResponseType } from './records-accept';
-export {
-  encodeWire,
-  decodeWireHeader,
-  encodeMessageIndexes,
-  decodeMessageIndexes,
-  MAGIC_BYTE,
-} from './wire-format';
+export { encodeWire } from './wire-format';
 export {
   HttpSchemaRegistry,
   type SchemaRegistry,
@@ -38,16 +21,18 @@ export {
   type RegisteredSchema,
 } from './schema-registry/schema-registry.client';
 export {
-  SchemaSerde,
   isSchemaFormat,
+  formatOfV3Name,
+  v3NameOf,
+  V3_SCHEMA_TYPE_NAMES,
   type SchemaFormat,
-  type SchemaSpec,
+  type V3SchemaTypeName,
+} from './schema-types';
+export {
+  SchemaSerde,
+  SchemaNotLoadedError,
   type PreparedWriter,
   type ResolvedWriter,
   type SubjectNameStrategy,
-  type V3SchemaSpec,
 } from './schema-serde';
 export { parseAvro } from './serde/avro.serde';
-export { parseJsonSchema } from './serde/json-schema.serde';
-export { parseProtobuf } from './serde/protobuf.serde';
-export type { ParsedSchema } from './serde/parsed-schema';

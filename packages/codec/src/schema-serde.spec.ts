@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CodecError } from './errors';
-import { SchemaSerde } from './schema-serde';
+import { SchemaNotLoadedError, SchemaSerde } from './schema-serde';
 import type {
   RegisteredSchema,
   SchemaReference,
@@ -277,7 +277,7 @@ test('protobuf references are fetched from the registry and resolved', async () 
   assert.deepEqual(await serde.deserialize(w.serialize(value), 'protobuf'), value);
 });
 
-test('sync decode path: missingSchemaId, load, deserializeLoaded', async () => {
+test('sync decode path: load, deserializeLoaded, remembered load failures', async () => {
   const registry = new FakeRegistry();
   const bytes = (
     await new SchemaSerde(registry).writer('t', 'value', 'avro', { schema: USER })
@@ -288,19 +288,20 @@ test('sync decode path: missingSchemaId, load, deserializeLoaded', async () => {
     tags: [],
   });
   const reader = new SchemaSerde(registry);
-  assert.equal(reader.missingSchemaId(null), undefined);
-  assert.equal(reader.missingSchemaId(bytes), 1);
+  assert.equal(reader.deserializeLoaded(null, 'avro'), null);
   assert.throws(
     () => reader.deserializeLoaded(bytes, 'avro'),
     (e: unknown) =>
-      e instanceof CodecError && e.code === 'schema_registry_unavailable' && e.retriable,
+      e instanceof SchemaNotLoadedError &&
+      e.schemaId === 1 &&
+      e.code === 'schema_registry_unavailable' &&
+      e.retriable,
   );
   assert.throws(
-    () => reader.missingSchemaId(Buffer.from('{"plain":"json"}')),
+    () => reader.deserializeLoaded(Buffer.from('{"plain":"json"}'), 'avro'),
     (e: unknown) => e instanceof CodecError && e.code === 'invalid_wire_format',
   );
   await reader.load(1);
-  assert.equal(reader.missingSchemaId(bytes), undefined);
   const calls = registry.calls;
   assert.deepEqual(reader.deserializeLoaded(bytes, 'avro'), {
     name: 'ann',
@@ -313,9 +314,18 @@ test('sync decode path: missingSchemaId, load, deserializeLoaded', async () => {
     () => reader.deserializeLoaded(bytes, 'jsonschema'),
     (e: unknown) => e instanceof CodecError && e.code === 'deserialization_failed',
   );
-  await assert.rejects(
-    reader.load(99),
+  // a failed load does not reject: the next decode of that id reports it, once
+  await reader.load(99);
+  const unknown = Buffer.from(bytes!);
+  unknown.writeUInt32BE(99, 1);
+  assert.throws(
+    () => reader.deserializeLoaded(unknown, 'avro'),
     (e: unknown) => e instanceof CodecError && e.code === 'schema_not_found',
+  );
+  assert.throws(
+    () => reader.deserializeLoaded(unknown, 'avro'),
+    (e: unknown) => e instanceof SchemaNotLoadedError && e.schemaId === 99,
+    'after reporting the failure, the id is to be loaded again',
   );
 });
 

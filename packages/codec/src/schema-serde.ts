@@ -1,30 +1,38 @@
-import type { EmbeddedFormat } from './embedded-format';
 import { CodecError } from './errors';
 import { parseAvro } from './serde/avro.serde';
 import { parseJsonSchema } from './serde/json-schema.serde';
 import type { ParsedSchema } from './serde/parsed-schema';
 import { parseProtobuf } from './serde/protobuf.serde';
 import type { SchemaRegistry, SchemaType } from './schema-registry/schema-registry.client';
+import { formatOfRegistryType, registryTypeOf, type SchemaFormat } from './schema-types';
 import { decodeMessageIndexes, decodeWireHeader, encodeWire } from './wire-format';
 
-export type SchemaFormat = 'avro' | 'jsonschema' | 'protobuf';
-
-const SCHEMA_TYPES: Readonly<Record<SchemaFormat, SchemaType>> = {
-  avro: 'AVRO',
-  jsonschema: 'JSON',
-  protobuf: 'PROTOBUF',
-};
-
+/** Raw schema texts of produce requests kept compiled (oldest evicted first). */
 const RAW_CACHE_SIZE = 1000;
-
-export function isSchemaFormat(format: EmbeddedFormat): format is SchemaFormat {
-  return format === 'avro' || format === 'jsonschema' || format === 'protobuf';
-}
 
 /** The schema a produce request names for its keys or values: raw text or a registry id. */
 export interface SchemaSpec {
   readonly schema?: string | undefined;
   readonly schemaId?: number | undefined;
+}
+
+/** Thrown by `deserializeLoaded` for a writer schema that must be loaded first. */
+export class SchemaNotLoadedError extends CodecError {
+  constructor(readonly schemaId: number) {
+    super('schema_registry_unavailable', `Schema ${schemaId} is not loaded yet`, true);
+  }
+}
+
+/** One role (key or value) of a v2 produce request: its schema, and whether any record has data. */
+export interface RoleRequest extends SchemaSpec {
+  readonly hasData: boolean;
+}
+
+function schemaMissing(role: 'key' | 'value'): CodecError {
+  return new CodecError(
+    role === 'key' ? 'key_schema_missing' : 'value_schema_missing',
+    `Request includes ${role}s but does not include ${role}_schema or ${role}_schema_id.`,
+  );
 }
 
 /** How a v3 produce record names its key or value schema (Confluent's ProduceRequestData). */
@@ -46,12 +54,6 @@ export interface ResolvedWriter extends PreparedWriter {
   readonly subject: string;
   readonly schemaVersion: number;
 }
-
-const FORMATS_BY_TYPE: Readonly<Record<SchemaType, SchemaFormat>> = {
-  AVRO: 'avro',
-  JSON: 'jsonschema',
-  PROTOBUF: 'protobuf',
-};
 
 /** A writer schema resolved once per request; serializing a record does no I/O. */
 export interface PreparedWriter {
@@ -81,6 +83,8 @@ export class SchemaSerde {
   private readonly raw = new Map<string, ParsedSchema>();
   /** The settled subset of `parsed`, for synchronous decoding. */
   private readonly ready = new Map<number, ParsedSchema>();
+  /** Why the last `load` of a schema id failed, until a decode reports it. */
+  private readonly loadFailures = new Map<number, CodecError>();
 
   constructor(private readonly registry: SchemaRegistry | undefined) {}
 
@@ -106,7 +110,7 @@ export class SchemaSerde {
     spec: SchemaSpec,
   ): Promise<PreparedWriter> {
     const registry = this.requireRegistry();
-    const type = SCHEMA_TYPES[format];
+    const type = registryTypeOf(format);
     let id: number;
     let schema: ParsedSchema;
     if (spec.schemaId !== undefined) {
@@ -123,10 +127,7 @@ export class SchemaSerde {
       id = await registry.register(`${topic}-${role}`, type, spec.schema);
       this.remember(id, schema);
     } else {
-      throw new CodecError(
-        role === 'key' ? 'key_schema_missing' : 'value_schema_missing',
-        `Request includes ${role}s but does not include ${role}_schema or ${role}_schema_id.`,
-      );
+      throw schemaMissing(role);
     }
     return {
       schemaId: id,
@@ -136,6 +137,34 @@ export class SchemaSerde {
         return encodeWire(id, payload, messageIndexes);
       },
     };
+  }
+
+  /**
+   * The key and value writers of a v2 produce request, per Confluent's rules: a role needs a
+   * schema or schema id as soon as one record has a non-null key (value); a role whose records
+   * are all null needs none. Every check that needs no I/O runs first (42201/42202/42205), so a
+   * refused request registers nothing; then both writers resolve (registry I/O on a miss only).
+   */
+  async requestWriters(
+    topic: string,
+    format: SchemaFormat,
+    key: RoleRequest,
+    value: RoleRequest,
+  ): Promise<{ key: PreparedWriter | undefined; value: PreparedWriter | undefined }> {
+    const needed = (role: 'key' | 'value', r: RoleRequest): boolean => {
+      const given = r.schema !== undefined || r.schemaId !== undefined;
+      if (!given && r.hasData) throw schemaMissing(role);
+      return given;
+    };
+    const needKey = needed('key', key);
+    const needValue = needed('value', value);
+    if (needKey && key.schema !== undefined) this.parseRaw(format, key.schema);
+    if (needValue && value.schema !== undefined) this.parseRaw(format, value.schema);
+    const [k, v] = await Promise.all([
+      needKey ? this.writer(topic, 'key', format, key) : undefined,
+      needValue ? this.writer(topic, 'value', format, value) : undefined,
+    ]);
+    return { key: k, value: v };
   }
 
   /**
@@ -175,7 +204,7 @@ export class SchemaSerde {
           'invalid_payload',
           'A raw schema needs a type (AVRO, JSONSCHEMA or PROTOBUF)',
         );
-      const type = SCHEMA_TYPES[spec.format];
+      const type = registryTypeOf(spec.format);
       schema = this.parseRaw(spec.format, spec.schema); // fail fast (42205) before any I/O
       subject = subjectFor(schema);
       let found: { id: number; version: number };
@@ -206,11 +235,11 @@ export class SchemaSerde {
       version = registered.version;
       schema = await this.byId(id);
     }
-    const format = FORMATS_BY_TYPE[schema.schemaType];
+    const format = formatOfRegistryType(schema.schemaType);
     if (spec.format !== undefined && spec.format !== format) {
       throw new CodecError(
         'schema_invalid',
-        `Schema ${id} is a ${schema.schemaType} schema, not ${SCHEMA_TYPES[spec.format]}`,
+        `Schema ${id} is a ${schema.schemaType} schema, not ${registryTypeOf(spec.format)}`,
       );
     }
     return {
@@ -241,7 +270,7 @@ export class SchemaSerde {
     const key = `${format}\u0000${text}`;
     const hit = this.raw.get(key);
     if (hit !== undefined) return hit;
-    const schema = parse(SCHEMA_TYPES[format], text);
+    const schema = parse(registryTypeOf(format), text);
     if (this.raw.size >= RAW_CACHE_SIZE) this.raw.delete(this.raw.keys().next().value!);
     this.raw.set(key, schema);
     return schema;
@@ -255,39 +284,43 @@ export class SchemaSerde {
   }
 
   /**
-   * The schema id of wire-format bytes whose writer schema is not loaded yet, or `undefined`
-   * when none is needed (null, loaded). Throws `invalid_wire_format` for bytes without the header.
+   * Loads (fetches and compiles) the schema with this id for `deserializeLoaded`. Never rejects:
+   * a failure is remembered and thrown by the next `deserializeLoaded` of that id, once (the load
+   * after that tries the registry again).
    */
-  missingSchemaId(bytes: Buffer | null): number | undefined {
-    if (bytes === null) return undefined;
-    const { schemaId } = decodeWireHeader(bytes);
-    return this.ready.has(schemaId) ? undefined : schemaId;
-  }
-
-  /** Loads (fetches and compiles) the schema with this id; rejects with the registry's error. */
   async load(id: number): Promise<void> {
-    await this.byId(id);
+    try {
+      await this.byId(id);
+    } catch (err) {
+      this.loadFailures.set(
+        id,
+        err instanceof CodecError
+          ? err
+          : new CodecError('schema_registry_error', `Schema ${id} could not be loaded`),
+      );
+    }
   }
 
   /**
-   * Synchronous decode for bytes whose writer schema is loaded (see `missingSchemaId`/`load`):
-   * the consumer's hot path decodes a whole batch without awaiting per record.
+   * Synchronous decode for bytes whose writer schema is loaded: the consumer's hot path decodes a
+   * whole batch without awaiting per record, parsing each wire header once. Throws
+   * `SchemaNotLoadedError` (naming the id to `load`) for a schema not loaded yet, and the
+   * remembered failure of the last `load` of that id.
    */
   deserializeLoaded(bytes: Buffer | null, format: SchemaFormat): unknown {
     if (bytes === null) return null;
     const { schemaId, offset } = decodeWireHeader(bytes);
     const schema = this.ready.get(schemaId);
     if (schema === undefined) {
-      throw new CodecError(
-        'schema_registry_unavailable',
-        `Schema ${schemaId} is not loaded yet`,
-        true,
-      );
+      const failure = this.loadFailures.get(schemaId);
+      if (failure === undefined) throw new SchemaNotLoadedError(schemaId);
+      this.loadFailures.delete(schemaId);
+      throw failure;
     }
-    if (schema.schemaType !== SCHEMA_TYPES[format]) {
+    if (schema.schemaType !== registryTypeOf(format)) {
       throw new CodecError(
         'deserialization_failed',
-        `Record was written with ${schema.schemaType} schema ${schemaId}, not ${SCHEMA_TYPES[format]}`,
+        `Record was written with ${schema.schemaType} schema ${schemaId}, not ${registryTypeOf(format)}`,
       );
     }
     if (schema.schemaType === 'PROTOBUF') {

@@ -12,13 +12,15 @@ export {
 export {
   GatewayError,
   catalogueEntry,
+  type GatewayErrorOptions,
   isKnownErrorCode,
   type CatalogueEntry,
   type ErrorCode,
   type GatewayErrorCode,
 } from './errors/error-catalogue';
 export { toErrorResponse, type ErrorResponse } from './errors/error-response';
-export { ConfluentErrorFilter, writeErrorResponse } from './errors/confluent-error.filter';
+export { ErrorResponder } from './errors/error-responder';
+export { Errors } from './errors/gateway-errors';
 export { LOGGER, createLogger, PinoNestLogger } from './logging/logger';
 export { MetricsService, methodLabel } from './metrics/metrics.service';
 export { ReadinessService } from './health/readiness.service';
@@ -32,8 +34,9 @@ export {
   toRecordError,
   type RecordError,
 } from './kafka/kafka-errors';
-export { pinoLogCreator, kafkajsLevel } from './kafka/kafka-log';
-export { createKafka, keepConnecting } from './kafka/kafka-client';
+export { KafkaClientFactory, keepConnecting } from './kafka/kafka-client.factory';
+export { KafkaClientModule } from './kafka/kafka-client.module';
+export { ManagedAdmin } from './kafka/managed-admin';
 export { ClientRenewal } from './kafka/client-renewal';
 export { runGatewayMain } from './bootstrap/run-gateway-main';
 export { ConfigModule } from './config/config.module';

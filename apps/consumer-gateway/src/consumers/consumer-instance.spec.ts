@@ -4,11 +4,12 @@ import { GatewayError } from '@kafka-gateway/server-kit';
 import type {
   CommitOffset,
   ConsumerEvents,
+  ConsumerPort,
   FetchedRecord,
   Subscription,
   TopicPartition,
-} from '../kafka/kafka-consumer.adapter';
-import { ConsumerInstance, type ConsumerPort, type InstanceSettings } from './consumer-instance';
+} from '../kafka/consumer-port';
+import { ConsumerInstance, type InstanceSettings } from './consumer-instance';
 import { SchemaSerde } from '@kafka-gateway/codec';
 import { createDecoders } from './record-decoder';
 

@@ -1,24 +1,14 @@
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
-import { GatewayError } from '@kafka-gateway/server-kit';
-import type { Prepared, RecordDecoder } from './record-decoder';
+import { Errors, GatewayError } from '@kafka-gateway/server-kit';
+import type { RecordDecoder } from './record-decoder';
 import type {
   CommitOffset,
   ConsumerEvents,
+  ConsumerPort,
   FetchedRecord,
   Subscription,
   TopicPartition,
-} from '../kafka/kafka-consumer.adapter';
-
-/** The kafkajs side of an instance (KafkaConsumerAdapter in production, a fake in unit tests). */
-export interface ConsumerPort {
-  start(subscription: Subscription): Promise<void>;
-  stop(): Promise<void>;
-  isRunning(): boolean;
-  pause(partitions: readonly TopicPartition[]): void;
-  resume(partitions: readonly TopicPartition[]): void;
-  seek(tp: TopicPartition, offset: string): void;
-  commit(offsets: readonly CommitOffset[]): Promise<void>;
-}
+} from '../kafka/consumer-port';
 
 export interface InstanceSettings {
   readonly format: EmbeddedFormat;
@@ -31,6 +21,10 @@ export interface InstanceSettings {
   readonly requestTimeoutMs: number;
   /** Records buffered in the gateway beyond this pause fetching from Kafka. */
   readonly maxBufferBytes: number;
+  /** Called on every (re)assignment of the group (counted in the metrics). */
+  readonly onRebalance?: () => void;
+  /** Called with the records and key+value bytes each fetch returns (counted in the metrics). */
+  readonly onDelivered?: (records: number, bytes: number) => void;
 }
 
 /** A record as the v2 records endpoint returns it. */
@@ -73,7 +67,6 @@ export class ConsumerInstance implements ConsumerEvents {
   private polling: Promise<unknown> = Promise.resolve();
   private closed = false;
   private lastUsed = Date.now();
-  rebalances = 0;
 
   constructor(
     readonly group: string,
@@ -112,7 +105,7 @@ export class ConsumerInstance implements ConsumerEvents {
   }
 
   onAssignment(assignment: TopicPartition[]): void {
-    this.rebalances++;
+    this.settings.onRebalance?.();
     this.assignment = assignment;
     // kafkajs refetches every assigned partition from its committed offset after a rejoin:
     // anything buffered is now either revoked or about to arrive again.
@@ -144,14 +137,14 @@ export class ConsumerInstance implements ConsumerEvents {
   async subscribe(subscription: Subscription): Promise<void> {
     this.touch();
     if (subscription.kind !== 'assign' && this.subscription?.kind === 'assign') {
-      throw mutuallyExclusive();
+      throw Errors.subscriptionsExclusive();
     }
     if (
       subscription.kind === 'assign' &&
       this.subscription !== undefined &&
       this.subscription.kind !== 'assign'
     ) {
-      throw mutuallyExclusive();
+      throw Errors.subscriptionsExclusive();
     }
     await this.restart(subscription);
   }
@@ -216,10 +209,7 @@ export class ConsumerInstance implements ConsumerEvents {
     const owned = new Set(this.assignment.map((tp) => tpKey(tp.topic, tp.partition)));
     for (const { tp } of targets) {
       if (this.port === undefined || !owned.has(tpKey(tp.topic, tp.partition))) {
-        throw new GatewayError(
-          'illegal_consumer_state',
-          `Illegal state: No current assignment for partition ${tp.topic}-${tp.partition}`,
-        );
+        throw Errors.noAssignment(tp.topic, tp.partition);
       }
     }
     for (const { tp, offset } of targets) {
@@ -259,8 +249,7 @@ export class ConsumerInstance implements ConsumerEvents {
     const deadline = Date.now() + Math.max(0, Math.min(timeoutMs, this.settings.requestTimeoutMs));
     const minBytes = this.settings.fetchMinBytes;
     for (;;) {
-      if (this.closed)
-        throw new GatewayError('consumer_instance_not_found', 'Consumer instance not found.');
+      if (this.closed) throw Errors.instanceNotFound();
       if (this.crash !== undefined) {
         const err = this.crash;
         this.crash = undefined;
@@ -278,11 +267,12 @@ export class ConsumerInstance implements ConsumerEvents {
           : this.bufferedBytes >= minBytes || this.bufferedBytes >= maxBytes;
       const remaining = deadline - Date.now();
       if (enough || (remaining <= 0 && this.buffered() > 0)) {
-        const decoder = this.settings.decoder;
-        const prepared = decoder.needsPrepare
-          ? await decoder.prepare(this.head(maxBytes))
-          : undefined;
-        return this.take(maxBytes, prepared);
+        const taken = this.take(maxBytes);
+        if (taken.needsSchema === undefined || taken.records.length > 0) return taken.records;
+        // The first record's writer schema is not loaded: load it (a failure is remembered for
+        // the next decode) and take again, so decoding itself stays synchronous.
+        await this.settings.decoder.load(taken.needsSchema);
+        continue;
       }
       if (remaining <= 0) return [];
       await new Promise<void>((resolve) => {
@@ -297,26 +287,23 @@ export class ConsumerInstance implements ConsumerEvents {
     }
   }
 
-  /** The buffered records one fetch of `maxBytes` may return (at least one). */
-  private head(maxBytes: number): Buffered['record'][] {
-    const out: Buffered['record'][] = [];
-    let bytes = 0;
-    for (let i = this.start; i < this.buffer.length; i++) {
-      const b = this.buffer[i]!;
-      if (out.length > 0 && bytes + b.bytes > maxBytes) break;
-      bytes += b.bytes;
-      out.push(b.record);
-    }
-    return out;
-  }
-
-  private take(maxBytes: number, prepared: Prepared): RecordView[] {
+  /**
+   * Takes decoded records from the head of the buffer, up to `maxBytes` (at least one). Stops at
+   * a record that cannot be decoded yet; when that is the first one and its writer schema is
+   * missing, `needsSchema` names the schema to load.
+   */
+  private take(maxBytes: number): { records: RecordView[]; needsSchema?: number } {
     const out: RecordView[] = [];
     let bytes = 0;
+    let needsSchema: number | undefined;
     while (this.start < this.buffer.length) {
       const head = this.buffer[this.start]!;
       if (out.length > 0 && bytes + head.bytes > maxBytes) break;
-      const view = this.decode(head.record, out.length === 0, prepared);
+      const view = this.decode(head.record, out.length === 0);
+      if (typeof view === 'number') {
+        if (out.length === 0) needsSchema = view;
+        break;
+      }
       if (view === undefined) break; // a record that cannot be decoded waits at the head
       this.start++;
       this.bufferedBytes -= head.bytes;
@@ -337,11 +324,12 @@ export class ConsumerInstance implements ConsumerEvents {
       this.start = 0;
     }
     this.touch();
+    if (out.length > 0) this.settings.onDelivered?.(out.length, bytes);
     if (this.paused.size > 0 && this.bufferedBytes <= this.settings.maxBufferBytes / 2) {
       this.port?.resume([...this.paused.values()]);
       this.paused.clear();
     }
-    return out;
+    return needsSchema === undefined ? { records: out } : { records: out, needsSchema };
   }
 
   /**
@@ -349,10 +337,12 @@ export class ConsumerInstance implements ConsumerEvents {
    * silently: records before it are returned; once it is first in line the fetch fails with
    * 40801 naming its position, and the client moves past it with a seek to the next offset. A
    * transient failure (registry unreachable) fails the fetch with its retriable code instead.
+   * Answers the schema id to load when the record's writer schema is not loaded yet.
    */
-  private decode(r: FetchedRecord, first: boolean, prepared: Prepared): RecordView | undefined {
-    const d = this.settings.decoder.decode(r, prepared);
-    if (d.ok) {
+  private decode(r: FetchedRecord, first: boolean): RecordView | number | undefined {
+    const d = this.settings.decoder.decode(r);
+    if (d.status === 'needs-schema') return d.schemaId;
+    if (d.status === 'ok') {
       return {
         topic: r.topic,
         key: d.key,
@@ -381,12 +371,7 @@ export class ConsumerInstance implements ConsumerEvents {
       await this.commitDelivered();
       return;
     }
-    if (this.port === undefined || !this.port.isRunning()) {
-      throw new GatewayError(
-        'illegal_consumer_state',
-        'Illegal state: the consumer has no subscription or assignment',
-      );
-    }
+    if (this.port === undefined || !this.port.isRunning()) throw Errors.noSubscription();
     await this.port.commit(offsets);
   }
 
@@ -429,11 +414,4 @@ export class ConsumerInstance implements ConsumerEvents {
   async autoCommit(): Promise<void> {
     if (this.settings.autoCommit && !this.closed) await this.commitDelivered();
   }
-}
-
-function mutuallyExclusive(): GatewayError {
-  return new GatewayError(
-    'illegal_consumer_state',
-    'Illegal state: Subscription to topics, partitions and pattern are mutually exclusive',
-  );
 }

@@ -6,25 +6,33 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { CodecError, type EmbeddedFormat, isSchemaFormat, SchemaSerde } from '@kafka-gateway/codec';
-import { GatewayError, LOGGER } from '@kafka-gateway/server-kit';
+import { Errors, GatewayError, LOGGER } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
-import { KafkaService } from '../kafka/kafka.service';
-import type { ConsumerEvents } from '../kafka/kafka-consumer.adapter';
+import { KafkaConsumerFactory } from '../kafka/kafka-consumer.factory';
+import type { LocalInstances } from '../routing/local-instances';
+import type { InstanceRef } from '../routing/ownership-store';
+import { RoutingService } from '../routing/routing.service';
 import { ConsumerInstance } from './consumer-instance';
 import { ConsumerMetrics } from './consumer-metrics';
 import type { CreateConsumerRequest } from './consumer-requests.parser';
 import { createDecoders, type RecordDecoder } from './record-decoder';
-import { RoutingService } from '../routing/routing.service';
 
 const key = (group: string, name: string): string => `${group}\u0000${name}`;
+
+/** How often idle instances are looked for (their timeout is CONSUMER_INSTANCE_TIMEOUT_MS). */
+const IDLE_SWEEP_MS = 1000;
+/** Auto-commit interval of instances with auto-commit on (Kafka's auto.commit.interval.ms). */
+const AUTO_COMMIT_INTERVAL_MS = 5000;
 
 /**
  * The consumer instances of this replica. Each lives here until deleted, idle past
  * `CONSUMER_INSTANCE_TIMEOUT_MS`, or the process shuts down; every closing leaves the group.
  */
 @Injectable()
-export class ConsumerRegistryService implements OnModuleInit, BeforeApplicationShutdown {
+export class ConsumerRegistryService
+  implements OnModuleInit, BeforeApplicationShutdown, LocalInstances
+{
   private readonly instances = new Map<string, ConsumerInstance>();
   private sweeper: NodeJS.Timeout | undefined;
   private committer: NodeJS.Timeout | undefined;
@@ -33,14 +41,12 @@ export class ConsumerRegistryService implements OnModuleInit, BeforeApplicationS
   constructor(
     @Inject(CONSUMER_CONFIG) private readonly config: ConsumerGatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly kafka: KafkaService,
+    private readonly consumers: KafkaConsumerFactory,
     private readonly metrics: ConsumerMetrics,
     private readonly schemas: SchemaSerde,
     private readonly routing: RoutingService,
   ) {
-    routing.track(() =>
-      [...this.instances.values()].map((i) => ({ group: i.group, instance: i.name })),
-    );
+    routing.attach(this);
     this.decoders = createDecoders(schemas);
     metrics.metrics.gauge(
       'kafka_gateway_consumer_instances',
@@ -61,9 +67,9 @@ export class ConsumerRegistryService implements OnModuleInit, BeforeApplicationS
   }
 
   onModuleInit(): void {
-    this.sweeper = setInterval(() => void this.expireIdle(), 1000);
+    this.sweeper = setInterval(() => void this.expireIdle(), IDLE_SWEEP_MS);
     this.sweeper.unref();
-    this.committer = setInterval(() => void this.autoCommitAll(), 5000);
+    this.committer = setInterval(() => void this.autoCommitAll(), AUTO_COMMIT_INTERVAL_MS);
     this.committer.unref();
   }
 
@@ -81,19 +87,18 @@ export class ConsumerRegistryService implements OnModuleInit, BeforeApplicationS
     );
   }
 
-  has(group: string, name: string): boolean {
-    return this.instances.has(key(group, name));
+  has(ref: InstanceRef): boolean {
+    return this.instances.has(key(ref.group, ref.instance));
+  }
+
+  list(): InstanceRef[] {
+    return [...this.instances.values()].map((i) => ({ group: i.group, instance: i.name }));
   }
 
   async create(group: string, request: CreateConsumerRequest): Promise<ConsumerInstance> {
     const name = request.name ?? `rest-consumer-${randomUUID()}`;
     const k = key(group, name);
-    if (this.instances.has(k)) {
-      throw new GatewayError(
-        'consumer_instance_exists',
-        'Consumer with specified consumer ID already exists in the specified consumer group.',
-      );
-    }
+    if (this.instances.has(k)) throw Errors.instanceExists();
     if (this.instances.size >= this.config.consumers.maxInstances) {
       throw new GatewayError(
         'too_many_consumer_instances',
@@ -113,31 +118,23 @@ export class ConsumerRegistryService implements OnModuleInit, BeforeApplicationS
       fetchMinBytes: request.fetchMinBytes,
       requestTimeoutMs: request.requestTimeoutMs ?? this.config.consumers.requestTimeoutMs,
       maxBufferBytes: this.config.consumers.maxBufferBytes,
+      onRebalance: () => this.metrics.rebalances.inc(),
+      onDelivered: (records: number, bytes: number) => {
+        this.metrics.recordsFetched.inc({ format: request.format }, records);
+        this.metrics.bytesFetched.inc({ format: request.format }, bytes);
+      },
     };
     const consumerSettings = {
       group,
       fromBeginning: request.autoOffsetReset === 'earliest',
       sessionTimeoutMs: this.config.consumers.sessionTimeoutMs,
     };
-    const metrics = this.metrics;
-    const instance = new ConsumerInstance(group, name, settings, (events: ConsumerEvents) =>
-      this.kafka.createConsumer(consumerSettings, {
-        onBatch: (r, hw, stale) => events.onBatch(r, hw, stale),
-        onAssignment: (a) => {
-          metrics.rebalances.inc();
-          events.onAssignment(a);
-        },
-        onCrash: (e) => events.onCrash(e),
-      }),
+    const instance = new ConsumerInstance(group, name, settings, (events) =>
+      this.consumers.create(consumerSettings, events),
     );
     // Ownership first: a name another replica holds is refused before anything is created here.
     await this.routing.claim({ group, instance: name });
-    if (this.instances.has(k)) {
-      throw new GatewayError(
-        'consumer_instance_exists',
-        'Consumer with specified consumer ID already exists in the specified consumer group.',
-      );
-    }
+    if (this.instances.has(k)) throw Errors.instanceExists();
     this.instances.set(k, instance);
     this.logger.info(
       { group, instance: name, format: request.format },
@@ -149,8 +146,7 @@ export class ConsumerRegistryService implements OnModuleInit, BeforeApplicationS
   /** The instance, touched; 404/40403 when it does not live here. */
   get(group: string, name: string): ConsumerInstance {
     const instance = this.instances.get(key(group, name));
-    if (instance === undefined)
-      throw new GatewayError('consumer_instance_not_found', 'Consumer instance not found.');
+    if (instance === undefined) throw Errors.instanceNotFound();
     instance.touch();
     return instance;
   }
@@ -190,9 +186,5 @@ export class ConsumerRegistryService implements OnModuleInit, BeforeApplicationS
         );
       });
     }
-  }
-
-  size(): number {
-    return this.instances.size;
   }
 }

@@ -1,6 +1,6 @@
 import { type EmbeddedFormat, isEmbeddedFormat } from '@kafka-gateway/codec';
-import { GatewayError } from '@kafka-gateway/server-kit';
-import type { CommitOffset, Subscription, TopicPartition } from '../kafka/kafka-consumer.adapter';
+import { Errors, GatewayError } from '@kafka-gateway/server-kit';
+import type { CommitOffset, Subscription, TopicPartition } from '../kafka/consumer-port';
 
 /**
  * Pure validation of the v2 consumer request bodies (Confluent's rules: unknown fields → 422
@@ -235,7 +235,7 @@ export function parseCommit(raw: unknown): CommitOffset[] | undefined {
 /** The committed-offsets query: a body with partitions is required (Confluent: 404 40402). */
 export function parseCommittedQuery(raw: unknown): TopicPartition[] {
   if (raw === undefined || raw === null || (isObject(raw) && raw['partitions'] === undefined)) {
-    throw new GatewayError('partition_not_found', 'Partition not found.');
+    throw Errors.partitionNotFound();
   }
   return parsePartitions(raw);
 }

@@ -18,7 +18,7 @@ import {
 import { parseRequestContentType } from '@kafka-gateway/codec';
 import { V2JsonInterceptor } from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
-import type { TopicPartition } from '../kafka/kafka-consumer.adapter';
+import type { TopicPartition } from '../kafka/consumer-port';
 import type { RecordView } from './consumer-instance';
 import { ConsumersService } from './consumers.service';
 

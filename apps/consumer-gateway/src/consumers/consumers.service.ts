@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { negotiateRecordsType } from '@kafka-gateway/codec';
-import { GatewayError } from '@kafka-gateway/server-kit';
+import { Errors, GatewayError } from '@kafka-gateway/server-kit';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
-import type { TopicPartition } from '../kafka/kafka-consumer.adapter';
-import { KafkaService } from '../kafka/kafka.service';
+import type { TopicPartition } from '../kafka/consumer-port';
+import { KafkaAdminService } from '../kafka/kafka-admin.service';
 import type { RecordView } from './consumer-instance';
 import { ConsumerMetrics } from './consumer-metrics';
 import { ConsumerRegistryService } from './consumer-registry.service';
@@ -16,6 +16,7 @@ import {
   parseSubscription,
 } from './consumer-requests.parser';
 
+/** The most a records fetch returns when the request names no `max_bytes` (and its cap). */
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The v2 consumer API over the instances of this replica. */
@@ -24,7 +25,7 @@ export class ConsumersService {
   constructor(
     @Inject(CONSUMER_CONFIG) private readonly config: ConsumerGatewayConfig,
     private readonly registry: ConsumerRegistryService,
-    private readonly kafka: KafkaService,
+    private readonly kafka: KafkaAdminService,
     private readonly metrics: ConsumerMetrics,
   ) {}
 
@@ -77,8 +78,7 @@ export class ConsumersService {
     for (const t of request.timestamps) {
       const offsets = await this.kafka.offsetsForTimestamp(t.tp.topic, t.timestampMs);
       const found = offsets.find((o) => o.partition === t.tp.partition);
-      if (found === undefined)
-        throw new GatewayError('partition_not_found', 'Partition not found.');
+      if (found === undefined) throw Errors.partitionNotFound();
       targets.push({ tp: t.tp, offset: found.offset });
     }
     instance.seek(targets);
@@ -97,12 +97,7 @@ export class ConsumersService {
       const offsets = await this.kafka.topicOffsets(topic);
       for (const tp of partitions.filter((p) => p.topic === topic)) {
         const o = offsets.find((x) => x.partition === tp.partition);
-        if (o === undefined) {
-          throw new GatewayError(
-            'illegal_consumer_state',
-            `Illegal state: No current assignment for partition ${tp.topic}-${tp.partition}`,
-          );
-        }
+        if (o === undefined) throw Errors.noAssignment(tp.topic, tp.partition);
         targets.push({ tp, offset: edge === 'beginning' ? o.low : o.high });
       }
     }
@@ -135,7 +130,6 @@ export class ConsumersService {
     );
     const format = instance.settings.format;
     this.metrics.pollDuration.observe({ format }, Number(process.hrtime.bigint() - started) / 1e9);
-    if (records.length > 0) this.metrics.recordsFetched.inc({ format }, records.length);
     return { mediaType: negotiated.mediaType, records };
   }
 

@@ -8,8 +8,8 @@ import {
   SchemaSerde,
   type SchemaRegistry,
 } from '@kafka-gateway/codec';
-import type { FetchedRecord } from '../kafka/kafka-consumer.adapter';
-import { createDecoders } from './record-decoder';
+import type { FetchedRecord } from '../kafka/consumer-port';
+import { createDecoders, type Decoded, type RecordDecoder } from './record-decoder';
 
 const AVRO = JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'n', type: 'int' }] });
 
@@ -48,32 +48,41 @@ const rec = (key: Buffer | null, value: Buffer | null): FetchedRecord => ({
   timestamp: '0',
 });
 
-test('binary and json decoders need no preparation', async () => {
+/** What a consumer instance does: decode, and load a missing writer schema before again. */
+async function loadAndDecode(d: RecordDecoder, r: FetchedRecord): Promise<Decoded> {
+  for (let i = 0; i < 4; i++) {
+    const res = d.decode(r);
+    if (res.status !== 'needs-schema') return res;
+    await d.load(res.schemaId);
+  }
+  throw new Error('decode kept asking for a schema');
+}
+
+test('binary and json decoders never need a schema', async () => {
   const d = createDecoders(new SchemaSerde(undefined));
-  assert.equal(d.binary.needsPrepare, false);
-  assert.deepEqual(d.binary.decode(rec(null, Buffer.from('hi')), undefined), {
-    ok: true,
+  assert.deepEqual(d.binary.decode(rec(null, Buffer.from('hi'))), {
+    status: 'ok',
     key: null,
     value: 'aGk=',
   });
-  assert.deepEqual(d.json.decode(rec(Buffer.from('"k"'), Buffer.from('{"a":1}')), undefined), {
-    ok: true,
+  assert.deepEqual(d.json.decode(rec(Buffer.from('"k"'), Buffer.from('{"a":1}'))), {
+    status: 'ok',
     key: 'k',
     value: { a: 1 },
   });
-  const bad = d.json.decode(rec(null, Buffer.from('{nope')), undefined);
-  assert.ok(!bad.ok && bad.field === 'value' && bad.poison);
+  const bad = d.json.decode(rec(null, Buffer.from('{nope')));
+  assert.ok(bad.status === 'failed' && bad.field === 'value' && bad.poison);
 });
 
-test('avro: prepare loads the writer schema once, then decoding is synchronous', async () => {
+test('avro: the writer schema is loaded once, then decoding is synchronous', async () => {
   const registry = new FakeRegistry();
   const d = createDecoders(new SchemaSerde(registry)).avro;
   const batch = [rec(null, avroBytes(7, 1)), rec(null, avroBytes(7, 2))];
-  const prepared = await d.prepare(batch);
-  assert.equal(prepared, undefined);
+  assert.deepEqual(d.decode(batch[0]!), { status: 'needs-schema', schemaId: 7 });
+  await d.load(7);
   assert.equal(registry.calls, 1);
-  assert.deepEqual(d.decode(batch[1]!, prepared), { ok: true, key: null, value: { n: 2 } });
-  assert.equal(await d.prepare(batch), undefined);
+  assert.deepEqual(d.decode(batch[1]!), { status: 'ok', key: null, value: { n: 2 } });
+  assert.deepEqual(d.decode(batch[0]!), { status: 'ok', key: null, value: { n: 1 } });
   assert.equal(registry.calls, 1, 'a loaded schema is not fetched again');
 });
 
@@ -82,29 +91,38 @@ test('avro: a registry outage is transient, an unknown schema or bad bytes are p
   const d = createDecoders(new SchemaSerde(registry)).avro;
   registry.down = true;
   const r = rec(null, avroBytes(7, 3));
-  const outage = d.decode(r, await d.prepare([r]));
-  assert.ok(!outage.ok && !outage.poison && outage.error.code === 'schema_registry_unavailable');
+  const outage = await loadAndDecode(d, r);
+  assert.ok(
+    outage.status === 'failed' &&
+      !outage.poison &&
+      outage.error.code === 'schema_registry_unavailable',
+  );
   registry.down = false;
   registry.refusing = true;
-  const refused = d.decode(r, await d.prepare([r]));
-  assert.ok(!refused.ok && !refused.poison, 'a registry refusal is not the record’s fault');
+  const refused = await loadAndDecode(d, r);
+  assert.ok(
+    refused.status === 'failed' && !refused.poison,
+    'a registry refusal is not the record’s fault',
+  );
   registry.refusing = false;
-  assert.deepEqual(d.decode(r, await d.prepare([r])), { ok: true, key: null, value: { n: 3 } });
+  assert.deepEqual(await loadAndDecode(d, r), { status: 'ok', key: null, value: { n: 3 } });
 
   const unknown = rec(null, avroBytes(8, 1));
-  const missing = d.decode(unknown, await d.prepare([unknown]));
-  assert.ok(!missing.ok && missing.poison && missing.error.code === 'schema_not_found');
+  const missing = await loadAndDecode(d, unknown);
+  assert.ok(
+    missing.status === 'failed' && missing.poison && missing.error.code === 'schema_not_found',
+  );
 
   const plain = rec(Buffer.from('plain key'), avroBytes(7, 1));
-  const noMagic = d.decode(plain, await d.prepare([plain]));
-  assert.ok(!noMagic.ok && noMagic.poison && noMagic.field === 'key');
-  assert.equal(noMagic.ok ? '' : noMagic.error.code, 'invalid_wire_format');
+  const noMagic = await loadAndDecode(d, plain);
+  assert.ok(noMagic.status === 'failed' && noMagic.poison && noMagic.field === 'key');
+  assert.equal(noMagic.status === 'failed' ? noMagic.error.code : '', 'invalid_wire_format');
 });
 
 test('a record written with another schema type does not decode as this format', async () => {
   const registry = new FakeRegistry();
   const d = createDecoders(new SchemaSerde(registry)).jsonschema;
   const r = rec(null, avroBytes(7, 1));
-  const res = d.decode(r, await d.prepare([r]));
-  assert.ok(!res.ok && res.poison && res.error.code === 'deserialization_failed');
+  const res = await loadAndDecode(d, r);
+  assert.ok(res.status === 'failed' && res.poison && res.error.code === 'deserialization_failed');
 });

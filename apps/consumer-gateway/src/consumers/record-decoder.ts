@@ -6,15 +6,16 @@ import {
   encodeBinaryField,
   isSchemaFormat,
   type SchemaFormat,
+  SchemaNotLoadedError,
   type SchemaSerde,
 } from '@kafka-gateway/codec';
-import type { FetchedRecord } from '../kafka/kafka-consumer.adapter';
+import type { FetchedRecord } from '../kafka/consumer-port';
 
-/** A decoded key and value, or why the record cannot be returned. */
+/** A decoded key and value, why the record cannot be returned, or the schema it waits for. */
 export type Decoded =
-  | { readonly ok: true; readonly key: unknown; readonly value: unknown }
+  | { readonly status: 'ok'; readonly key: unknown; readonly value: unknown }
   | {
-      readonly ok: false;
+      readonly status: 'failed';
       readonly field: 'key' | 'value';
       readonly error: CodedError;
       /**
@@ -22,45 +23,47 @@ export type Decoded =
        * unreachable) and the record stays at the head to be retried.
        */
       readonly poison: boolean;
-    };
-
-/** Failures met while preparing a batch (schema id → error), handed back to `decode`. */
-export type Prepared = ReadonlyMap<number, CodedError> | undefined;
+    }
+  /** The writer schema with this id must be loaded (`load`) before the record decodes. */
+  | { readonly status: 'needs-schema'; readonly schemaId: number };
 
 /**
  * Turns Kafka bytes into the JSON an instance's format returns. Stateless and shared by every
- * instance of a format. `prepare` does the I/O a batch needs (writer schemas by id) so `decode`
- * stays synchronous: the instance's buffer never changes under an await while records are taken.
+ * instance of a format. `decode` is synchronous, so the instance's buffer never changes under an
+ * await while records are taken; a record whose writer schema is not loaded yet says so, and the
+ * instance loads it (`load`, which never rejects: the serde remembers a failure for the next
+ * decode) before taking again.
  */
 export interface RecordDecoder {
-  readonly needsPrepare: boolean;
-  prepare(records: readonly FetchedRecord[]): Promise<Prepared>;
-  decode(record: FetchedRecord, prepared: Prepared): Decoded;
+  load(schemaId: number): Promise<void>;
+  decode(record: FetchedRecord): Decoded;
 }
 
-const NOTHING: Promise<Prepared> = Promise.resolve(undefined);
+const NOTHING_TO_LOAD = (): Promise<void> => Promise.resolve();
 
 const BINARY: RecordDecoder = {
-  needsPrepare: false,
-  prepare: () => NOTHING,
-  decode: (r) => ({ ok: true, key: encodeBinaryField(r.key), value: encodeBinaryField(r.value) }),
+  load: NOTHING_TO_LOAD,
+  decode: (r) => ({
+    status: 'ok',
+    key: encodeBinaryField(r.key),
+    value: encodeBinaryField(r.value),
+  }),
 };
 
 const JSON_DECODER: RecordDecoder = {
-  needsPrepare: false,
-  prepare: () => NOTHING,
+  load: NOTHING_TO_LOAD,
   decode(r) {
     const key = decodeJsonField(r.key);
     if (!key.ok) return jsonFailure('key');
     const value = decodeJsonField(r.value);
     if (!value.ok) return jsonFailure('value');
-    return { ok: true, key: key.value, value: value.value };
+    return { status: 'ok', key: key.value, value: value.value };
   },
 };
 
 function jsonFailure(field: 'key' | 'value'): Decoded {
   return {
-    ok: false,
+    status: 'failed',
     field,
     error: new CodecError('deserialization_failed', `The ${field} is not valid JSON`),
     poison: true,
@@ -74,66 +77,32 @@ const POISON_CODES: ReadonlySet<string> = new Set([
 ]);
 
 class SchemaRecordDecoder implements RecordDecoder {
-  readonly needsPrepare = true;
-
   constructor(
     private readonly serde: SchemaSerde,
     private readonly format: SchemaFormat,
   ) {}
 
-  async prepare(records: readonly FetchedRecord[]): Promise<Prepared> {
-    const missing = new Set<number>();
-    for (const r of records) {
-      for (const bytes of [r.key, r.value]) {
-        try {
-          const id = this.serde.missingSchemaId(bytes);
-          if (id !== undefined) missing.add(id);
-        } catch {
-          // bytes without the wire header: decode reports them
-        }
-      }
-    }
-    if (missing.size === 0) return undefined;
-    const failures = new Map<number, CodedError>();
-    await Promise.all(
-      [...missing].map((id) =>
-        this.serde.load(id).catch((err: unknown) => {
-          failures.set(
-            id,
-            err instanceof CodecError
-              ? err
-              : new CodecError('schema_registry_error', `Schema ${id} could not be loaded`),
-          );
-        }),
-      ),
-    );
-    return failures.size === 0 ? undefined : failures;
+  load(schemaId: number): Promise<void> {
+    return this.serde.load(schemaId);
   }
 
-  decode(r: FetchedRecord, prepared: Prepared): Decoded {
+  decode(r: FetchedRecord): Decoded {
     let field: 'key' | 'value' = 'key';
     try {
-      const key = this.field(r.key, prepared);
+      const key = this.serde.deserializeLoaded(r.key, this.format);
       field = 'value';
-      const value = this.field(r.value, prepared);
-      return { ok: true, key, value };
+      const value = this.serde.deserializeLoaded(r.value, this.format);
+      return { status: 'ok', key, value };
     } catch (err) {
+      if (err instanceof SchemaNotLoadedError)
+        return { status: 'needs-schema', schemaId: err.schemaId };
       const error =
         err instanceof CodecError ? err : new CodecError('deserialization_failed', String(err));
       // Only a fault of the record itself is poison (bad bytes, a schema id the registry does
       // not have); a registry that refuses or cannot be reached is the gateway's problem and
       // the record stays at the head to be retried.
-      return { ok: false, field, error, poison: POISON_CODES.has(error.code) };
+      return { status: 'failed', field, error, poison: POISON_CODES.has(error.code) };
     }
-  }
-
-  private field(bytes: Buffer | null, prepared: Prepared): unknown {
-    if (bytes !== null && prepared !== undefined) {
-      const id = this.serde.missingSchemaId(bytes);
-      const failure = id === undefined ? undefined : prepared.get(id);
-      if (failure !== undefined) throw failure;
-    }
-    return this.serde.deserializeLoaded(bytes, this.format);
   }
 }
 

@@ -1,56 +1,34 @@
-import { GatewayError, toGatewayError } from '@kafka-gateway/server-kit';
+import { Errors, KafkaClientFactory, toGatewayError } from '@kafka-gateway/server-kit';
 import {
   type Assigner,
   AssignerProtocol,
   type Consumer,
   type EachBatchPayload,
-  type Kafka,
   type PartitionAssigner,
   PartitionAssigners,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import type {
+  CommitOffset,
+  ConsumerEvents,
+  ConsumerPort,
+  ConsumerSettings,
+  FetchedRecord,
+  Subscription,
+  TopicPartition,
+} from './consumer-port';
 
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
-}
-
-export interface FetchedRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly timestamp: string;
-}
-
-export interface CommitOffset extends TopicPartition {
-  /** The next offset to read (what Kafka stores). */
-  readonly offset: string;
-  readonly metadata?: string | null;
-}
-
-/** What a consumer instance learns from its kafkajs consumer. */
-export interface ConsumerEvents {
-  /** A fetched batch of one partition; `stale()` turns true once a rebalance made it obsolete. */
-  onBatch(records: FetchedRecord[], highWatermark: string, stale: () => boolean): void;
-  /** The partitions assigned after a (re)join of the group. */
-  onAssignment(assignment: TopicPartition[]): void;
-  /** The consumer stopped on an error it will not recover from by itself. */
-  onCrash(error: unknown): void;
-}
-
-export type Subscription =
-  | { readonly kind: 'topics'; readonly topics: readonly string[] }
-  | { readonly kind: 'pattern'; readonly pattern: RegExp }
-  | { readonly kind: 'assign'; readonly partitions: readonly TopicPartition[] };
-
-export interface ConsumerSettings {
-  readonly group: string;
-  readonly fromBeginning: boolean;
-  /** kafkajs session timeout; the member is evicted this long after the process vanished. */
-  readonly sessionTimeoutMs: number;
-}
+/** The shortest heartbeat interval: more often only loads the group coordinator. */
+const MIN_HEARTBEAT_MS = 500;
+/** Heartbeats per session timeout: one lost heartbeat never evicts a live member. */
+const HEARTBEATS_PER_SESSION = 10;
+/** A small first fetch per partition keeps the first poll fast; kafkajs grows it as needed. */
+const FIRST_FETCH_BYTES_PER_PARTITION = 1024 * 1024;
+/**
+ * How long the broker holds a fetch without data: short, so a records request that arrives just
+ * after records were produced sees them within a quarter second.
+ */
+const FETCH_MAX_WAIT_MS = 250;
 
 const MANUAL_PROTOCOL = 'RestManualAssignment';
 
@@ -92,12 +70,12 @@ function manualAssigner(partitions: readonly TopicPartition[]): PartitionAssigne
  * change a running subscription, so every (re)subscription starts a fresh kafkajs consumer in the
  * same group; the old one leaves the group first.
  */
-export class KafkaConsumerAdapter {
+export class KafkaConsumerAdapter implements ConsumerPort {
   private consumer: Consumer | undefined;
   private running = false;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly factory: KafkaClientFactory,
     private readonly settings: ConsumerSettings,
     private readonly events: ConsumerEvents,
     private readonly logger: Logger,
@@ -109,14 +87,16 @@ export class KafkaConsumerAdapter {
 
   async start(subscription: Subscription): Promise<void> {
     await this.stop();
-    const consumer = this.kafka.consumer({
+    const consumer = this.factory.consumer({
       groupId: this.settings.group,
       sessionTimeout: this.settings.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(this.settings.sessionTimeoutMs / 10)),
+      heartbeatInterval: Math.max(
+        MIN_HEARTBEAT_MS,
+        Math.floor(this.settings.sessionTimeoutMs / HEARTBEATS_PER_SESSION),
+      ),
       allowAutoTopicCreation: false,
-      // a small first fetch keeps the first poll fast; kafkajs grows it as needed
-      maxBytesPerPartition: 1024 * 1024,
-      maxWaitTimeInMs: 250,
+      maxBytesPerPartition: FIRST_FETCH_BYTES_PER_PARTITION,
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       ...(subscription.kind === 'assign'
         ? { partitionAssigners: [manualAssigner(subscription.partitions)] }
         : { partitionAssigners: [PartitionAssigners.roundRobin] }),
@@ -225,12 +205,7 @@ export class KafkaConsumerAdapter {
   }
 
   private requireRunning(): Consumer {
-    if (this.consumer === undefined || !this.running) {
-      throw new GatewayError(
-        'illegal_consumer_state',
-        'Illegal state: the consumer has no subscription or assignment',
-      );
-    }
+    if (this.consumer === undefined || !this.running) throw Errors.noSubscription();
     return this.consumer;
   }
 }

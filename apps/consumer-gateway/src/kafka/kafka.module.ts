@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
-import { KafkaService } from './kafka.service';
+import { KafkaAdminService } from './kafka-admin.service';
+import { KafkaConsumerFactory } from './kafka-consumer.factory';
 
-@Module({ providers: [KafkaService], exports: [KafkaService] })
+/** The kafkajs adapters of the consumer gateway; nothing outside this folder imports kafkajs. */
+@Module({
+  providers: [KafkaAdminService, KafkaConsumerFactory],
+  exports: [KafkaAdminService, KafkaConsumerFactory],
+})
 export class KafkaModule {}

@@ -1,6 +1,44 @@
 import { Global, Module } from '@nestjs/common';
-import { RoutingService } from './routing.service';
+import { LOGGER } from '@kafka-gateway/server-kit';
+import type { Logger } from 'pino';
+import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
+import { Forwarder } from './forwarder';
+import { InMemoryOwnershipStore, type OwnershipStore } from './ownership-store';
+import { RedisOwnershipStore } from './redis-ownership-store';
+import { FORWARDER, OWNERSHIP_STORE, RoutingService } from './routing.service';
 
+/** Consumer-instance ownership (Redis with `REDIS_URL`, in memory otherwise) and forwarding. */
 @Global()
-@Module({ providers: [RoutingService], exports: [RoutingService] })
+@Module({
+  providers: [
+    {
+      provide: OWNERSHIP_STORE,
+      inject: [CONSUMER_CONFIG, LOGGER],
+      useFactory: (config: ConsumerGatewayConfig, logger: Logger): OwnershipStore => {
+        const r = config.routing;
+        if (r.redisUrl === undefined) return new InMemoryOwnershipStore();
+        return new RedisOwnershipStore({
+          url: r.redisUrl,
+          keyPrefix: r.redisKeyPrefix,
+          replicaId: r.replicaId,
+          internalUrl: r.internalUrl,
+          ttlMs: r.ownershipTtlMs,
+          logger,
+        });
+      },
+    },
+    {
+      provide: FORWARDER,
+      inject: [CONSUMER_CONFIG],
+      useFactory: (config: ConsumerGatewayConfig): Forwarder | null => {
+        const r = config.routing;
+        // Only a shared ownership table can name another replica to forward to.
+        if (r.redisUrl === undefined) return null;
+        return new Forwarder(r.replicaId, r.internalToken ?? '', r.forwardConnectTimeoutMs);
+      },
+    },
+    RoutingService,
+  ],
+  exports: [RoutingService],
+})
 export class RoutingModule {}

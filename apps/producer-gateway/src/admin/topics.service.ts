@@ -1,13 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { GatewayError } from '@kafka-gateway/server-kit';
-import type { PartitionMetadata } from 'kafkajs';
+import { Errors, GatewayError } from '@kafka-gateway/server-kit';
 import {
   type ConfigChange,
   type ConfigSynonym,
   KafkaAdminService,
   type TopicConfigEntry,
 } from '../kafka/kafka-admin.service';
-import { isInternalTopic, KafkaService, type TopicPartitions } from '../kafka/kafka.service';
+import {
+  findPartition,
+  isInternalTopic,
+  type PartitionInfo,
+  TopicMetadataService,
+  type TopicPartitions,
+} from '../kafka/topic-metadata.service';
 import { parseAlterConfigs, parseCreateTopic, parseUpdateConfig } from './admin-requests.parser';
 import { ClustersService } from './clusters.service';
 import {
@@ -73,14 +78,14 @@ export interface CreatedTopic {
 export class TopicsService {
   constructor(
     private readonly clusters: ClustersService,
-    private readonly kafka: KafkaService,
+    private readonly metadata: TopicMetadataService,
     private readonly admin: KafkaAdminService,
   ) {}
 
   async listTopics(base: string, clusterId: string): Promise<V3Collection<V3Resource<TopicData>>> {
     const links = await this.clusters.links(base, clusterId);
-    const names = await this.kafka.listTopics();
-    const topics = await Promise.all(names.map((n) => this.kafka.cachedPartitions(n)));
+    const names = await this.metadata.listTopics();
+    const topics = await Promise.all(names.map((n) => this.metadata.cachedPartitions(n)));
     const data: V3Resource<TopicData>[] = [];
     names.forEach((name, i) => {
       const partitions = topics[i];
@@ -91,7 +96,7 @@ export class TopicsService {
 
   async getTopic(base: string, clusterId: string, topic: string): Promise<V3Resource<TopicData>> {
     const links = await this.clusters.links(base, clusterId);
-    return topicData(links, await this.kafka.requireTopic(topic));
+    return topicData(links, await this.metadata.requireTopic(topic));
   }
 
   async createTopic(base: string, clusterId: string, body: unknown): Promise<CreatedTopic> {
@@ -112,13 +117,13 @@ export class TopicsService {
         body: topicResource(links, request.name, partitions, rf),
       };
     }
-    const created = await this.kafka.requireTopic(request.name);
+    const created = await this.metadata.requireTopic(request.name);
     return { status: 201, location, body: topicData(links, created) };
   }
 
   async deleteTopic(base: string, clusterId: string, topic: string): Promise<void> {
     await this.clusters.links(base, clusterId);
-    await this.kafka.requireTopic(topic);
+    await this.metadata.requireTopic(topic);
     await this.admin.deleteTopic(topic);
   }
 
@@ -128,7 +133,7 @@ export class TopicsService {
     topic: string,
   ): Promise<V3Collection<V3Resource<PartitionData>>> {
     const links = await this.clusters.links(base, clusterId);
-    const meta = await this.kafka.requireTopic(topic);
+    const meta = await this.metadata.requireTopic(topic);
     return collection(
       'KafkaPartitionList',
       links.url('topics', topic, 'partitions'),
@@ -143,7 +148,7 @@ export class TopicsService {
     partition: number,
   ): Promise<V3Resource<PartitionData>> {
     const links = await this.clusters.links(base, clusterId);
-    const p = requirePartition(await this.kafka.requireTopic(topic), partition);
+    const p = requirePartition(await this.metadata.requireTopic(topic), partition);
     return partitionData(links, topic, p);
   }
 
@@ -154,7 +159,7 @@ export class TopicsService {
     partition: number,
   ): Promise<V3Collection<V3Resource<ReplicaData>>> {
     const links = await this.clusters.links(base, clusterId);
-    const p = requirePartition(await this.kafka.requireTopic(topic), partition);
+    const p = requirePartition(await this.metadata.requireTopic(topic), partition);
     return collection(
       'KafkaReplicaList',
       links.url('topics', topic, 'partitions', partition, 'replicas'),
@@ -170,7 +175,7 @@ export class TopicsService {
     brokerId: number,
   ): Promise<V3Resource<ReplicaData>> {
     const links = await this.clusters.links(base, clusterId);
-    const p = requirePartition(await this.kafka.requireTopic(topic), partition);
+    const p = requirePartition(await this.metadata.requireTopic(topic), partition);
     if (!p.replicas.includes(brokerId))
       throw new GatewayError('broker_not_found', `Replica ${brokerId} cannot be found.`);
     return replicaData(links, topic, p, brokerId);
@@ -182,7 +187,7 @@ export class TopicsService {
     topic: string,
   ): Promise<V3Collection<V3Resource<TopicConfigData>>> {
     const links = await this.clusters.links(base, clusterId);
-    await this.kafka.requireTopic(topic);
+    await this.metadata.requireTopic(topic);
     const entries = await this.admin.topicConfigs(topic);
     return collection(
       'KafkaTopicConfigList',
@@ -198,7 +203,7 @@ export class TopicsService {
     name: string,
   ): Promise<V3Resource<TopicConfigData>> {
     const links = await this.clusters.links(base, clusterId);
-    await this.kafka.requireTopic(topic);
+    await this.metadata.requireTopic(topic);
     return configData(links, topic, await this.requireConfig(topic, name));
   }
 
@@ -241,7 +246,7 @@ export class TopicsService {
     mustExist: boolean,
   ): Promise<void> {
     await this.clusters.links(base, clusterId);
-    await this.kafka.requireTopic(topic);
+    await this.metadata.requireTopic(topic);
     // The single-config resources name a config that must exist (404), like Confluent's GET.
     if (mustExist) for (const c of changes) await this.requireConfig(topic, c.name);
     await this.admin.alterTopicConfigs(topic, changes, validateOnly);
@@ -259,14 +264,9 @@ export class TopicsService {
   }
 }
 
-function requirePartition(meta: TopicPartitions, partition: number): PartitionMetadata {
-  const p = meta.partitions.find((x) => x.partitionId === partition);
-  if (p === undefined) {
-    throw new GatewayError(
-      'unknown_topic_or_partition',
-      'This server does not host this topic-partition.',
-    );
-  }
+function requirePartition(meta: TopicPartitions, partition: number): PartitionInfo {
+  const p = findPartition(meta, partition);
+  if (p === undefined) throw Errors.unknownTopicOrPartition();
   return p;
 }
 
@@ -299,11 +299,7 @@ function topicResource(
   });
 }
 
-function partitionData(
-  links: V3Links,
-  topic: string,
-  p: PartitionMetadata,
-): V3Resource<PartitionData> {
+function partitionData(links: V3Links, topic: string, p: PartitionInfo): V3Resource<PartitionData> {
   const id = p.partitionId;
   return resource(
     'KafkaPartition',
@@ -325,7 +321,7 @@ function partitionData(
 function replicaData(
   links: V3Links,
   topic: string,
-  p: PartitionMetadata,
+  p: PartitionInfo,
   brokerId: number,
 ): V3Resource<ReplicaData> {
   const id = p.partitionId;

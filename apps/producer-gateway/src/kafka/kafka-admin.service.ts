@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { GatewayError, toGatewayError } from '@kafka-gateway/server-kit';
+import { GatewayError, ManagedAdmin } from '@kafka-gateway/server-kit';
 import {
   AssignerProtocol,
-  type Admin,
   type ConfigResourceTypes,
   type ConfigSource,
   type ITopicConfig,
 } from 'kafkajs';
-import { KafkaService } from './kafka.service';
+import { TopicMetadataService } from './topic-metadata.service';
 
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes; // ConfigResourceTypes.TOPIC (a const enum)
 const DYNAMIC_TOPIC_CONFIG = 1 as ConfigSource; // ConfigSource.TOPIC_CONFIG
@@ -88,30 +87,29 @@ export interface CommittedOffset {
   readonly offset: number;
 }
 
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** Earliest offset. */
+  readonly low: string;
+  /** Log-end offset. */
+  readonly high: string;
+}
+
 /**
- * Administrative Kafka calls of the v3 API (cluster, topics, configs, consumer groups) over the
- * one admin client that KafkaService owns. kafkajs errors leave as GatewayErrors.
+ * Administrative Kafka queries (cluster, topics, configs, offsets, consumer groups) over the
+ * process's managed admin client. kafkajs errors leave as GatewayErrors.
  */
 @Injectable()
 export class KafkaAdminService {
   private clusterId: string | undefined;
 
-  constructor(private readonly kafka: KafkaService) {}
-
-  private get admin(): Admin {
-    return this.kafka.adminClient();
-  }
-
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await this.kafka.adminCall(fn);
-    } catch (err) {
-      throw toGatewayError(err);
-    }
-  }
+  constructor(
+    private readonly admin: ManagedAdmin,
+    private readonly metadata: TopicMetadataService,
+  ) {}
 
   async cluster(): Promise<ClusterInfo> {
-    const c = await this.call(() => this.admin.describeCluster());
+    const c = await this.admin.call((a) => a.describeCluster());
     this.clusterId = c.clusterId;
     return {
       clusterId: c.clusterId,
@@ -143,14 +141,14 @@ export class KafkaAdminService {
       if (t.partitionsCount !== undefined) config.numPartitions = t.partitionsCount;
       if (t.replicationFactor !== undefined) config.replicationFactor = t.replicationFactor;
     }
-    const created = await this.call(() =>
-      this.admin.createTopics({
+    const created = await this.admin.call((a) =>
+      a.createTopics({
         topics: [config],
         validateOnly: t.validateOnly,
         waitForLeaders: !t.validateOnly,
       }),
     );
-    this.kafka.invalidateMetadata();
+    this.metadata.invalidate();
     // kafkajs swallows TOPIC_ALREADY_EXISTS and answers false
     if (!created) {
       throw new GatewayError('kafka_bad_request', `Topic '${t.name}' already exists.`);
@@ -158,14 +156,14 @@ export class KafkaAdminService {
   }
 
   async deleteTopic(name: string): Promise<void> {
-    await this.call(() => this.admin.deleteTopics({ topics: [name] }));
-    this.kafka.topicDeleted(name);
+    await this.admin.call((a) => a.deleteTopics({ topics: [name] }));
+    this.metadata.topicDeleted(name);
   }
 
   /** Every config of a topic (defaults included) with its source and synonyms, sorted by name. */
   async topicConfigs(topic: string): Promise<TopicConfigEntry[]> {
-    const { resources } = await this.call(() =>
-      this.admin.describeConfigs({
+    const { resources } = await this.admin.call((a) =>
+      a.describeConfigs({
         resources: [{ type: TOPIC_RESOURCE, name: topic }],
         includeSynonyms: true,
       }),
@@ -199,8 +197,8 @@ export class KafkaAdminService {
     changes: readonly ConfigChange[],
     validateOnly: boolean,
   ): Promise<void> {
-    const { resources } = await this.call(() =>
-      this.admin.describeConfigs({
+    const { resources } = await this.admin.call((a) =>
+      a.describeConfigs({
         resources: [{ type: TOPIC_RESOURCE, name: topic }],
         includeSynonyms: false,
       }),
@@ -214,8 +212,8 @@ export class KafkaAdminService {
       if (c.operation === 'DELETE' || c.value === null) dynamic.delete(c.name);
       else dynamic.set(c.name, c.value);
     }
-    await this.call(() =>
-      this.admin.alterConfigs({
+    await this.admin.call((a) =>
+      a.alterConfigs({
         validateOnly,
         resources: [
           {
@@ -229,14 +227,14 @@ export class KafkaAdminService {
   }
 
   async listGroupIds(): Promise<string[]> {
-    const { groups } = await this.call(() => this.admin.listGroups());
+    const { groups } = await this.admin.call((a) => a.listGroups());
     return groups.map((g) => g.groupId).sort();
   }
 
   /** Descriptions of groups; a group Kafka does not know comes back as undefined. */
   async describeGroups(groupIds: readonly string[]): Promise<(GroupInfo | undefined)[]> {
     if (groupIds.length === 0) return [];
-    const { groups } = await this.call(() => this.admin.describeGroups([...groupIds]));
+    const { groups } = await this.admin.call((a) => a.describeGroups([...groupIds]));
     const byId = new Map(groups.map((g) => [g.groupId, g]));
     return groupIds.map((id) => {
       const g = byId.get(id);
@@ -259,7 +257,7 @@ export class KafkaAdminService {
 
   /** Committed offsets of a group (partitions without a commit left out). */
   async committedOffsets(groupId: string): Promise<CommittedOffset[]> {
-    const topics = await this.call(() => this.admin.fetchOffsets({ groupId }));
+    const topics = await this.admin.call((a) => a.fetchOffsets({ groupId }));
     const out: CommittedOffset[] = [];
     for (const t of topics) {
       for (const p of t.partitions) {
@@ -275,7 +273,7 @@ export class KafkaAdminService {
     const result = new Map<string, Map<number, number>>();
     await Promise.all(
       topics.map(async (topic) => {
-        const offsets = await this.call(() => this.admin.fetchTopicOffsets(topic));
+        const offsets = await this.admin.call((a) => a.fetchTopicOffsets(topic));
         result.set(topic, new Map(offsets.map((o) => [o.partition, Number(o.high)])));
       }),
     );
@@ -283,8 +281,29 @@ export class KafkaAdminService {
   }
 
   /** Earliest and log-end offsets of every partition of a topic. */
-  partitionOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
-    return this.kafka.partitionOffsets(topic);
+  async partitionOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const offsets = await this.admin.call((a) => a.fetchTopicOffsets(topic));
+    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+  }
+
+  /** Every config of a topic, defaults included, as Confluent's v2 `GET /topics/{t}` shows them. */
+  async currentConfigs(topic: string): Promise<Record<string, string>> {
+    const { resources } = await this.admin.call((a) =>
+      a.describeConfigs({
+        resources: [{ type: TOPIC_RESOURCE, name: topic }],
+        includeSynonyms: false,
+      }),
+    );
+    const configs: Record<string, string> = {};
+    for (const entry of resources[0]?.configEntries ?? []) {
+      if (!entry.isSensitive) configs[entry.configName] = entry.configValue;
+    }
+    return configs;
+  }
+
+  /** Ids of the brokers in the cluster, sorted. */
+  async brokerIds(): Promise<number[]> {
+    return (await this.cluster()).brokers.map((b) => b.brokerId);
   }
 }
 

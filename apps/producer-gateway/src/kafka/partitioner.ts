@@ -1,8 +1,9 @@
 import { type PartitionMetadata, Partitioners } from 'kafkajs';
+import type { PartitionInfo } from './topic-metadata.service';
 
 export type ChoosePartition = (
   topic: string,
-  partitions: readonly PartitionMetadata[],
+  partitions: readonly PartitionInfo[],
   key: Buffer | null,
 ) => number;
 
@@ -17,7 +18,8 @@ export function createPartitioner(): ChoosePartition {
   return (topic, partitions, key) =>
     partitioner({
       topic,
-      partitionMetadata: partitions as PartitionMetadata[],
+      // kafkajs reads only partitionId and leader of each partition
+      partitionMetadata: partitions as unknown as PartitionMetadata[],
       message: { key, value: null },
     });
 }

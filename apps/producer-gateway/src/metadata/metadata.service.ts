@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { GatewayError } from '@kafka-gateway/server-kit';
-import type { PartitionMetadata } from 'kafkajs';
-import { KafkaService, type TopicPartitions } from '../kafka/kafka.service';
+import { Errors } from '@kafka-gateway/server-kit';
+import { KafkaAdminService } from '../kafka/kafka-admin.service';
+import {
+  findPartition,
+  type PartitionInfo,
+  TopicMetadataService,
+  type TopicPartitions,
+} from '../kafka/topic-metadata.service';
 
 export interface ReplicaView {
   broker: number;
@@ -29,45 +34,48 @@ export interface TopicView {
 /** v2 metadata resources (`/topics`, `/topics/{t}`) in Confluent's shapes. */
 @Injectable()
 export class MetadataService {
-  constructor(private readonly kafka: KafkaService) {}
+  constructor(
+    private readonly metadata: TopicMetadataService,
+    private readonly admin: KafkaAdminService,
+  ) {}
 
   listTopics(): Promise<string[]> {
-    return this.kafka.listTopics();
+    return this.metadata.listTopics();
   }
 
   async getTopic(topic: string): Promise<TopicView> {
-    const meta = await this.kafka.requireTopic(topic);
-    const configs = await this.kafka.topicConfigs(topic);
+    const meta = await this.metadata.requireTopic(topic);
+    const configs = await this.admin.currentConfigs(topic);
     return { name: topic, configs, partitions: meta.partitions.map(toPartitionView) };
   }
 
   async listPartitions(topic: string): Promise<PartitionView[]> {
-    return (await this.kafka.requireTopic(topic)).partitions.map(toPartitionView);
+    return (await this.metadata.requireTopic(topic)).partitions.map(toPartitionView);
   }
 
   async getPartition(topic: string, partition: number): Promise<PartitionView> {
-    return toPartitionView(requirePartition(await this.kafka.requireTopic(topic), partition));
+    return toPartitionView(requirePartition(await this.metadata.requireTopic(topic), partition));
   }
 
   async getPartitionOffsets(topic: string, partition: number): Promise<PartitionOffsets> {
-    requirePartition(await this.kafka.requireTopic(topic), partition);
-    const o = (await this.kafka.partitionOffsets(topic)).find((x) => x.partition === partition);
-    if (o === undefined) throw new GatewayError('partition_not_found', 'Partition not found.');
+    requirePartition(await this.metadata.requireTopic(topic), partition);
+    const o = (await this.admin.partitionOffsets(topic)).find((x) => x.partition === partition);
+    if (o === undefined) throw Errors.partitionNotFound();
     return { beginning_offset: Number(o.low), end_offset: Number(o.high) };
   }
 
   async listBrokers(): Promise<{ brokers: number[] }> {
-    return { brokers: await this.kafka.brokerIds() };
+    return { brokers: await this.admin.brokerIds() };
   }
 }
 
-function requirePartition(meta: TopicPartitions, partition: number): PartitionMetadata {
-  const p = meta.partitions.find((x) => x.partitionId === partition);
-  if (p === undefined) throw new GatewayError('partition_not_found', 'Partition not found.');
+function requirePartition(meta: TopicPartitions, partition: number): PartitionInfo {
+  const p = findPartition(meta, partition);
+  if (p === undefined) throw Errors.partitionNotFound();
   return p;
 }
 
-export function toPartitionView(p: PartitionMetadata): PartitionView {
+function toPartitionView(p: PartitionInfo): PartitionView {
   const isr = new Set(p.isr);
   return {
     partition: p.partitionId,

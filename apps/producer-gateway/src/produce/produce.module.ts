@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { KafkaModule } from '../kafka/kafka.module';
-import { ProduceController } from './produce.controller';
-import { ProduceService } from './produce.service';
 import { ProduceMetrics } from './produce-metrics';
+import { ProduceOutcomes } from './produce-outcomes';
+import { ProduceController } from './v2/produce.controller';
+import { ProduceService } from './v2/produce.service';
+import { ProduceRecordsController } from './v3/produce-records.controller';
+import { ProduceRecordsService } from './v3/produce-records.service';
 
+/** Produce: v2 `POST /topics/{t}[/partitions/{p}]` and v3 `POST .../topics/{t}/records`. */
 @Module({
   imports: [KafkaModule],
-  controllers: [ProduceController],
-  providers: [ProduceService, ProduceMetrics],
-  exports: [ProduceMetrics],
+  controllers: [ProduceController, ProduceRecordsController],
+  providers: [ProduceMetrics, ProduceOutcomes, ProduceService, ProduceRecordsService],
 })
 export class ProduceModule {}

@@ -5,6 +5,7 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { CommonConfig } from '../config/common.config';
+import { ErrorResponder } from '../errors/error-responder';
 import { ReadinessService } from '../health/readiness.service';
 import { bodyErrorHandler, jsonBody } from '../http/json-body';
 import { PinoNestLogger } from '../logging/logger';
@@ -55,7 +56,7 @@ export async function startGateway(options: {
   app.use(httpMetricsMiddleware(metrics));
   for (const handler of options.beforeBody?.(app) ?? []) app.use(handler);
   app.use(jsonBody(config.http.maxBodyBytes, options.streamingBody));
-  app.use(bodyErrorHandler(logger, metrics));
+  app.use(bodyErrorHandler(app.get(ErrorResponder)));
 
   await app.listen(config.http.port, config.http.host);
   const server: Server = app.getHttpServer();

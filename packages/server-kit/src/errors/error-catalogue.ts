@@ -123,16 +123,22 @@ export function isKnownErrorCode(code: string): code is ErrorCode {
   return Object.prototype.hasOwnProperty.call(CATALOGUE, code);
 }
 
+export interface GatewayErrorOptions {
+  readonly retriable?: boolean;
+  readonly retryAfterSeconds?: number;
+  /** Set where the error is classified: cached topic metadata is out of date. */
+  readonly staleMetadata?: boolean;
+  readonly cause?: unknown;
+}
+
 /** A gateway failure: stable code, retriable flag, optional Retry-After seconds. */
 export class GatewayError extends CodedError<GatewayErrorCode> {
-  constructor(
-    code: GatewayErrorCode,
-    message: string,
-    options: { retriable?: boolean; retryAfterSeconds?: number; cause?: unknown } = {},
-  ) {
+  constructor(code: GatewayErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(code, message, options.retriable ?? false, { cause: options.cause });
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.staleMetadata = options.staleMetadata ?? false;
   }
 
   readonly retryAfterSeconds: number | undefined;
+  readonly staleMetadata: boolean;
 }

@@ -6,8 +6,10 @@ export class ReadinessService {
   private readonly checks = new Map<string, () => boolean>();
   private shuttingDown = false;
 
+  /** Adds a check; checks registered under one name are combined (all must pass). */
   register(name: string, check: () => boolean): void {
-    this.checks.set(name, check);
+    const earlier = this.checks.get(name);
+    this.checks.set(name, earlier === undefined ? check : () => earlier() && check());
   }
 
   markShuttingDown(): void {

@@ -1,9 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { Logger } from 'pino';
-import { toErrorResponse } from '../errors/error-response';
-import type { MetricsService } from '../metrics/metrics.service';
-import { logErrorResponse, writeErrorResponse } from '../errors/confluent-error.filter';
+import type { ErrorResponder } from '../errors/error-responder';
 
 /**
  * JSON bodies of every `+json` type (the Kafka REST types are `application/vnd.kafka.*.v2+json`),
@@ -36,11 +33,8 @@ function isJsonRequest(req: IncomingMessage): boolean {
 }
 
 /** Body-parser failures (malformed JSON, too large, bad charset) as Confluent error bodies. */
-export function bodyErrorHandler(logger: Logger, metrics: MetricsService) {
+export function bodyErrorHandler(responder: ErrorResponder) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const response = toErrorResponse(err);
-    logErrorResponse(logger, response, err, req);
-    metrics.errors.inc({ error_code: String(response.body.error_code) });
-    writeErrorResponse(req, res, response);
+    responder.send(req, res, err);
   };
 }

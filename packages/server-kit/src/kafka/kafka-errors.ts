@@ -1,46 +1,69 @@
-import { GatewayError } from '../errors/error-catalogue';
+import { catalogueEntry, GatewayError } from '../errors/error-catalogue';
 import {
+  KafkaJSBrokerNotFound,
   KafkaJSConnectionError,
   KafkaJSError,
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
   KafkaJSRequestTimeoutError,
-  KafkaJSBrokerNotFound,
 } from 'kafkajs';
 
 /** Per-record failure as Confluent reports it inside a v2 produce response. */
 export interface RecordError {
   readonly error_code: number;
   readonly error: string;
+  /** The broker said the topic or partition is unknown: cached metadata is out of date. */
+  readonly staleMetadata: boolean;
 }
 
-function protocolType(err: unknown): string | undefined {
-  let e: unknown = err;
-  // kafkajs wraps the last protocol error of a retry loop, and admin calls that act on several
-  // resources (createTopics, deleteTopics) throw an aggregate of per-resource protocol errors
-  for (let i = 0; i < 4 && e instanceof Error; i++) {
-    if (e instanceof KafkaJSProtocolError) return e.type;
-    const aggregate = (e as { errors?: unknown }).errors;
-    e =
-      (e as { originalError?: unknown }).originalError ??
-      e.cause ??
-      (Array.isArray(aggregate) ? (aggregate[0] as unknown) : undefined);
-  }
-  return undefined;
+/** What one walk down a kafkajs error's cause chain finds. */
+interface Inspection {
+  /** The innermost Kafka protocol error's type (e.g. `UNKNOWN_TOPIC_OR_PARTITION`). */
+  readonly type: string | undefined;
+  /** The innermost protocol error's message (kafkajs wrappers prefix their own text). */
+  readonly protocolMessage: string | undefined;
+  /** No connection to a broker could be made or kept. */
+  readonly connectionFailure: boolean;
 }
 
-/** The innermost protocol error's message (kafkajs wrappers prefix their own text). */
-function protocolMessage(err: unknown): string {
+/** How deep a cause chain is followed: kafkajs nests at most a retry wrapper and an aggregate. */
+const MAX_CAUSE_DEPTH = 5;
+
+/**
+ * Walks a kafkajs error once. kafkajs wraps the last protocol error of a retry loop
+ * (`originalError`), errors may carry a `cause`, and admin calls that act on several resources
+ * (createTopics, deleteTopics) throw an aggregate of per-resource protocol errors (`errors`).
+ */
+function inspect(err: unknown): Inspection {
+  let type: string | undefined;
+  let protocolMessage: string | undefined;
+  let connectionFailure = false;
   let e: unknown = err;
-  for (let i = 0; i < 4 && e instanceof Error; i++) {
-    if (e instanceof KafkaJSProtocolError) return e.message;
-    const aggregate = (e as { errors?: unknown }).errors;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && e !== null && typeof e === 'object'; depth++) {
+    const o = e as {
+      type?: unknown;
+      message?: unknown;
+      originalError?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
+    if (!connectionFailure && depth < 3) {
+      connectionFailure =
+        e instanceof KafkaJSConnectionError ||
+        e instanceof KafkaJSBrokerNotFound ||
+        (e instanceof KafkaJSError && /disconnected|connection|ECONNREFUSED/i.test(e.message));
+    }
+    if (e instanceof KafkaJSProtocolError || typeof o.type === 'string') {
+      type = typeof o.type === 'string' ? o.type : undefined;
+      protocolMessage = typeof o.message === 'string' ? o.message : undefined;
+      break;
+    }
     e =
-      (e as { originalError?: unknown }).originalError ??
-      e.cause ??
-      (Array.isArray(aggregate) ? (aggregate[0] as unknown) : undefined);
+      o.originalError ??
+      o.cause ??
+      (Array.isArray(o.errors) ? (o.errors[0] as unknown) : undefined);
   }
-  return err instanceof Error ? err.message : String(err);
+  return { type, protocolMessage, connectionFailure };
 }
 
 /** Kafka errors Confluent answers with 400 / 40002 (its "bad request" class of Kafka errors). */
@@ -58,44 +81,45 @@ const BAD_REQUEST = new Set([
   'TOPIC_DELETION_DISABLED',
   'INVALID_TOPIC_EXCEPTION',
 ]);
-
-function isConnectionFailure(err: unknown): boolean {
-  let e: unknown = err;
-  for (let i = 0; i < 3 && e instanceof Error; i++) {
-    if (e instanceof KafkaJSConnectionError || e instanceof KafkaJSBrokerNotFound) return true;
-    if (e instanceof KafkaJSError && /disconnected|connection|ECONNREFUSED/i.test(e.message))
-      return true;
-    e = (e as { originalError?: unknown }).originalError ?? e.cause;
-  }
-  return false;
-}
+const AUTHENTICATION = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'ILLEGAL_SASL_STATE',
+  'UNSUPPORTED_SASL_MECHANISM',
+]);
+const AUTHORIZATION = new Set([
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+]);
+const UNKNOWN_TOPIC = 'UNKNOWN_TOPIC_OR_PARTITION';
 
 /** Maps a kafkajs failure of a whole request to the Confluent error catalogue. */
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
-  const type = protocolType(err);
+  const { type, protocolMessage, connectionFailure } = inspect(err);
   const message = err instanceof Error ? err.message : String(err);
-  if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+  const detail = protocolMessage ?? message;
+  if (type === UNKNOWN_TOPIC) {
     return new GatewayError(
       'unknown_topic_or_partition',
       'This server does not host this topic-partition.',
-      { cause: err },
+      { cause: err, staleMetadata: true },
     );
   }
   if (type !== undefined && BAD_REQUEST.has(type)) {
-    return new GatewayError('kafka_bad_request', protocolMessage(err), { cause: err });
+    return new GatewayError('kafka_bad_request', detail, { cause: err });
   }
   if (type === 'THROTTLING_QUOTA_EXCEEDED') {
-    return new GatewayError('kafka_throttled', protocolMessage(err), {
+    return new GatewayError('kafka_throttled', detail, {
       retriable: true,
       retryAfterSeconds: 1,
       cause: err,
     });
   }
   if (type === 'GROUP_AUTHORIZATION_FAILED' || (type !== undefined && AUTHORIZATION.has(type))) {
-    return new GatewayError('kafka_authorization_failed', protocolMessage(err), { cause: err });
+    return new GatewayError('kafka_authorization_failed', detail, { cause: err });
   }
-  if (isConnectionFailure(err)) {
+  if (connectionFailure) {
     return new GatewayError('broker_not_available', `Kafka is not available: ${message}`, {
       retriable: true,
       retryAfterSeconds: 1,
@@ -113,27 +137,35 @@ export function toGatewayError(err: unknown): GatewayError {
   });
 }
 
-const AUTHENTICATION = new Set([
-  'SASL_AUTHENTICATION_FAILED',
-  'ILLEGAL_SASL_STATE',
-  'UNSUPPORTED_SASL_MECHANISM',
-]);
-const AUTHORIZATION = new Set([
-  'TOPIC_AUTHORIZATION_FAILED',
-  'CLUSTER_AUTHORIZATION_FAILED',
-  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
-]);
+const RECORD_CODES = {
+  authentication: catalogueEntry('kafka_authentication_failed').errorCode,
+  authorization: catalogueEntry('kafka_authorization_failed').errorCode,
+  retriable: catalogueEntry('kafka_retriable_error').errorCode,
+  fatal: catalogueEntry('kafka_error').errorCode,
+};
 
 /** Maps a kafkajs failure of one record (or its batch) to Confluent's per-record codes. */
 export function toRecordError(err: unknown): RecordError {
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof GatewayError)
-    return { error_code: err.retriable ? 50003 : 50002, error: message };
-  const type = protocolType(err);
-  if (type !== undefined && AUTHENTICATION.has(type)) return { error_code: 40101, error: message };
-  if (type !== undefined && AUTHORIZATION.has(type)) return { error_code: 40301, error: message };
-  const retriable = err instanceof KafkaJSError && err.retriable;
-  return { error_code: retriable || isConnectionFailure(err) ? 50003 : 50002, error: message };
+  const error = err instanceof Error ? err.message : String(err);
+  if (err instanceof GatewayError) {
+    return {
+      error_code: err.retriable ? RECORD_CODES.retriable : RECORD_CODES.fatal,
+      error,
+      staleMetadata: err.staleMetadata,
+    };
+  }
+  const { type, connectionFailure } = inspect(err);
+  const staleMetadata = type === UNKNOWN_TOPIC;
+  if (type !== undefined && AUTHENTICATION.has(type))
+    return { error_code: RECORD_CODES.authentication, error, staleMetadata };
+  if (type !== undefined && AUTHORIZATION.has(type))
+    return { error_code: RECORD_CODES.authorization, error, staleMetadata };
+  const retriable = (err instanceof KafkaJSError && err.retriable) || connectionFailure;
+  return {
+    error_code: retriable ? RECORD_CODES.retriable : RECORD_CODES.fatal,
+    error,
+    staleMetadata,
+  };
 }
 
 /**
@@ -142,10 +174,6 @@ export function toRecordError(err: unknown): RecordError {
  * what every call of that client fails with (kafkajs#1146, #1622) until the client is replaced.
  */
 export function isUnknownTopic(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
-    const o = e as { type?: unknown; originalError?: unknown; cause?: unknown };
-    if (o.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
-    e = o.originalError ?? o.cause;
-  }
-  return false;
+  if (err instanceof GatewayError) return err.staleMetadata;
+  return inspect(err).type === UNKNOWN_TOPIC;
 }

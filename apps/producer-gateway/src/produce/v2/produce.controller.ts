@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import { type EmbeddedFormat, produceFormat } from '@kafka-gateway/codec';
 import { V2JsonInterceptor } from '@kafka-gateway/server-kit';
-import { partitionParam } from '../common/path-params';
+import { partitionParam } from '../../common/path-params';
 import type { Request, Response } from 'express';
 import { ProduceService, type ProduceResponse } from './produce.service';
 

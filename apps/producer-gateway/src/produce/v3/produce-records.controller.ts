@@ -1,10 +1,10 @@
 import { Controller, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { RecordsService } from './records.service';
+import { ProduceRecordsService } from './produce-records.service';
 
 @Controller('v3/clusters/:cluster/topics/:topic/records')
-export class RecordsController {
-  constructor(private readonly records: RecordsService) {}
+export class ProduceRecordsController {
+  constructor(private readonly records: ProduceRecordsService) {}
 
   /** Streams results itself (hence @Res): one JSON line per record, in order. */
   @Post()

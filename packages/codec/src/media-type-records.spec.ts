@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { negotiateRecordsType } from './records-accept';
+import { negotiateRecordsType } from './media-type';
 import { CodecError } from './errors';
 
 test('Confluent records-fetch negotiation', () => {

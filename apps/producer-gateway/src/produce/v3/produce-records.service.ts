@@ -3,17 +3,18 @@ import {
   CodecError,
   decodeBinaryField,
   encodeJsonField,
+  formatOfV3Name,
   parseMediaType,
   type ResolvedWriter,
-  type SchemaFormat,
   SchemaSerde,
+  v3NameOf,
 } from '@kafka-gateway/codec';
-import { GatewayError, LOGGER, toErrorResponse, toGatewayError } from '@kafka-gateway/server-kit';
+import { ErrorResponder, GatewayError, toGatewayError } from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
-import type { Logger } from 'pino';
-import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
-import { KafkaService, type OutgoingRecord } from '../kafka/kafka.service';
-import { ProduceMetrics } from '../produce/produce-metrics';
+import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../../config/producer.config';
+import { KafkaProducerService, type OutgoingRecord } from '../../kafka/kafka-producer.service';
+import { TopicMetadataService } from '../../kafka/topic-metadata.service';
+import { ProduceOutcomes } from '../produce-outcomes';
 import { StreamingProduce, type RecordPipeline, type ResultEntry } from './streaming-produce';
 import { parseV3Record, type V3Data, type V3Header } from './v3-record.parser';
 
@@ -38,34 +39,27 @@ interface Prepared {
   readonly value: FieldReport | undefined;
 }
 
-const SCHEMA_FORMATS: Readonly<Record<string, SchemaFormat>> = {
-  AVRO: 'avro',
-  JSONSCHEMA: 'jsonschema',
-  PROTOBUF: 'protobuf',
-};
-const SCHEMA_TYPE_NAMES: Readonly<Record<SchemaFormat, string>> = {
-  avro: 'AVRO',
-  jsonschema: 'JSONSCHEMA',
-  protobuf: 'PROTOBUF',
-};
+/** The success line's code (Confluent's v3 per-record `error_code` of a written record). */
+const WRITTEN = 200;
 
 /**
  * `POST /v3/clusters/{c}/topics/{t}/records`: a stream of JSON records in, one result line per
  * record out (see StreamingProduce). Records go through the same batching producer as v2.
  */
 @Injectable()
-export class RecordsService {
+export class ProduceRecordsService {
   constructor(
-    private readonly kafka: KafkaService,
+    private readonly metadata: TopicMetadataService,
+    private readonly producer: KafkaProducerService,
+    private readonly outcomes: ProduceOutcomes,
     private readonly schemas: SchemaSerde,
+    private readonly responder: ErrorResponder,
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerGatewayConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
-    private readonly metrics: ProduceMetrics,
   ) {}
 
   async produce(clusterId: string, topic: string, req: Request, res: Response): Promise<void> {
     const encoding = bodyEncoding(req.headers['content-type']);
-    const pipeline = this.pipeline(clusterId, topic);
+    const pipeline = this.pipeline(clusterId, topic, req);
     await new StreamingProduce(req, res, pipeline, {
       maxInFlight: this.config.streaming.maxInFlightRecords,
       maxRecordBytes: this.config.streaming.maxRecordBytes,
@@ -73,7 +67,7 @@ export class RecordsService {
     }).run();
   }
 
-  private pipeline(clusterId: string, topic: string): RecordPipeline<Prepared> {
+  private pipeline(clusterId: string, topic: string, req: Request): RecordPipeline<Prepared> {
     // Writers resolved once per distinct schema spec in this request (registry I/O at most once).
     const writers = new Map<string, Promise<ResolvedWriter>>();
     const encode = async (role: 'key' | 'value', d: V3Data | undefined): Promise<Encoded> => {
@@ -82,9 +76,8 @@ export class RecordsService {
         const bytes = encodePlain(d.type, d.data);
         return { bytes, report: { type: d.type, size: bytes?.length ?? 0 } };
       }
-      const format = d.type === undefined ? undefined : SCHEMA_FORMATS[d.type];
       const spec = {
-        format,
+        format: d.type === undefined ? undefined : formatOfV3Name(d.type),
         subject: d.subject,
         subjectNameStrategy: d.subjectNameStrategy,
         schemaId: d.schemaId,
@@ -102,7 +95,7 @@ export class RecordsService {
       return {
         bytes,
         report: {
-          type: SCHEMA_TYPE_NAMES[w.format],
+          type: v3NameOf(w.format),
           subject: w.subject,
           schema_id: w.schemaId,
           schema_version: w.schemaVersion,
@@ -110,15 +103,20 @@ export class RecordsService {
         },
       };
     };
+    const failure = (err: unknown): ResultEntry => {
+      const { body } = this.responder.describe(err, req, undefined, false);
+      return { error_code: body.error_code, message: body.message };
+    };
 
     return {
       prepare: async (raw, receivedAt) => {
         const r = parseV3Record(raw);
-        const partitions = await this.kafka.cachedPartitions(topic);
+        const partitions = await this.metadata.cachedPartitions(topic);
         if (partitions === undefined)
           throw new GatewayError('topic_not_found', `Topic ${topic} not present in metadata.`);
         const [key, value] = await Promise.all([encode('key', r.key), encode('value', r.value)]);
-        const partition = r.partitionId ?? this.kafka.choosePartition(topic, partitions, key.bytes);
+        const partition =
+          r.partitionId ?? this.producer.choosePartition(topic, partitions, key.bytes);
         if (partition >= partitions.length)
           throw new GatewayError('partition_not_found', `Partition ${partition} not found.`);
         const timestamp = r.timestamp ?? receivedAt;
@@ -136,30 +134,18 @@ export class RecordsService {
         };
       },
       submit: async (prepared) => {
-        if (!this.kafka.isConnected()) {
-          throw new GatewayError('broker_not_available', 'Kafka is not available', {
-            retriable: true,
-          });
-        }
         const started = process.hrtime.bigint();
-        const outcomes = await this.kafka.produce(
+        const sent = await this.outcomes.send(
           topic,
+          'v3',
           prepared.map((p) => p.record),
+          started,
         );
-        let unknownTopic = false;
-        let producedRecords = 0;
-        let producedBytes = 0;
-        const entries = outcomes.map((o, i): ResultEntry => {
-          if ('error' in o) {
-            const e = toGatewayError(o.error);
-            unknownTopic ||= e.code === 'unknown_topic_or_partition';
-            return this.failureEntry(e);
-          }
+        const entries = sent.map((o, i): ResultEntry => {
+          if (!o.ok) return failure(toGatewayError(o.cause));
           const p = prepared[i]!;
-          producedRecords++;
-          producedBytes += (p.record.key?.length ?? 0) + (p.record.value?.length ?? 0);
           return {
-            error_code: 200,
+            error_code: WRITTEN,
             cluster_id: clusterId,
             topic_name: topic,
             partition_id: o.partition,
@@ -169,28 +155,13 @@ export class RecordsService {
             ...(p.value === undefined ? {} : { value: p.value }),
           };
         });
-        if (unknownTopic) this.kafka.invalidateMetadata();
-        this.metrics.produced(
-          topic,
-          'v3',
-          producedRecords,
-          producedBytes,
-          Number(process.hrtime.bigint() - started) / 1e9,
+        this.outcomes.countFailures(
+          entries.filter((e) => e.error_code !== WRITTEN).map((e) => e.error_code),
         );
-        for (const e of entries) if (e.error_code !== 200) this.metrics.recordFailed(e.error_code);
         return entries;
       },
-      failure: (err) => this.failureEntry(err),
+      failure,
     };
-  }
-
-  /** A record's failure line; unexpected errors are logged with the incident id they show. */
-  private failureEntry(err: unknown): ResultEntry {
-    const response = toErrorResponse(err);
-    if (response.incidentId !== undefined) {
-      this.logger.error({ err, incidentId: response.incidentId }, 'unexpected produce failure');
-    }
-    return { error_code: response.body.error_code, message: response.body.message };
   }
 }
 

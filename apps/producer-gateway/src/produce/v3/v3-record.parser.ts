@@ -1,16 +1,19 @@
-import { decodeBinaryField, type SubjectNameStrategy } from '@kafka-gateway/codec';
-import { GatewayError } from '@kafka-gateway/server-kit';
+import {
+  decodeBinaryField,
+  type SubjectNameStrategy,
+  V3_SCHEMA_TYPE_NAMES,
+  type V3SchemaTypeName,
+} from '@kafka-gateway/codec';
+import { Errors, GatewayError } from '@kafka-gateway/server-kit';
 
 /** The `type` of a v3 key or value (Confluent's EmbeddedFormat names). */
-export type V3DataType = 'BINARY' | 'JSON' | 'STRING' | 'AVRO' | 'JSONSCHEMA' | 'PROTOBUF';
+export type V3DataType = 'BINARY' | 'JSON' | 'STRING' | V3SchemaTypeName;
 
 const DATA_TYPES: ReadonlySet<string> = new Set([
   'BINARY',
   'JSON',
   'STRING',
-  'AVRO',
-  'JSONSCHEMA',
-  'PROTOBUF',
+  ...V3_SCHEMA_TYPE_NAMES,
 ]);
 const STRATEGIES: ReadonlySet<string> = new Set(['TOPIC_NAME', 'RECORD_NAME', 'TOPIC_RECORD_NAME']);
 
@@ -115,7 +118,7 @@ function parseData(raw: unknown, where: 'key' | 'value'): V3Data | undefined {
     if (data.schema === undefined) throw bad(`${where}: type ${type} needs a schema`);
   } else {
     if (data.schema !== undefined)
-      throw bad(`${where}: a raw schema needs a type (AVRO, JSONSCHEMA or PROTOBUF)`);
+      throw bad(`${where}: a raw schema needs a type (${V3_SCHEMA_TYPE_NAMES.join(', ')})`);
     if (data.schemaId !== undefined && data.schemaVersion !== undefined)
       throw bad(`${where}: schema_id and schema_version cannot both be set`);
   }
@@ -163,7 +166,7 @@ export function parseV3Record(raw: unknown): V3Record {
   if (p !== undefined && p !== null) {
     if (typeof p !== 'number' || !Number.isSafeInteger(p))
       throw bad('partition_id must be an integer');
-    if (p < 0) throw new GatewayError('partition_not_found', 'Partition not found.');
+    if (p < 0) throw Errors.partitionNotFound();
     partitionId = p;
   }
   return {

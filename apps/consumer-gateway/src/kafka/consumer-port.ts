@@ -1,0 +1,56 @@
+/**
+ * The Kafka side of a consumer instance as the instance sees it: the kafkajs consumer adapter in
+ * production, a fake in unit tests. Only our own types cross this boundary.
+ */
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface FetchedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: string;
+}
+
+export interface CommitOffset extends TopicPartition {
+  /** The next offset to read (what Kafka stores). */
+  readonly offset: string;
+  readonly metadata?: string | null;
+}
+
+/** What a consumer instance learns from its Kafka consumer. */
+export interface ConsumerEvents {
+  /** A fetched batch of one partition; `stale()` turns true once a rebalance made it obsolete. */
+  onBatch(records: FetchedRecord[], highWatermark: string, stale: () => boolean): void;
+  /** The partitions assigned after a (re)join of the group. */
+  onAssignment(assignment: TopicPartition[]): void;
+  /** The consumer stopped on an error it will not recover from by itself. */
+  onCrash(error: unknown): void;
+}
+
+export type Subscription =
+  | { readonly kind: 'topics'; readonly topics: readonly string[] }
+  | { readonly kind: 'pattern'; readonly pattern: RegExp }
+  | { readonly kind: 'assign'; readonly partitions: readonly TopicPartition[] };
+
+export interface ConsumerSettings {
+  readonly group: string;
+  readonly fromBeginning: boolean;
+  /** kafkajs session timeout; the member is evicted this long after the process vanished. */
+  readonly sessionTimeoutMs: number;
+}
+
+export interface ConsumerPort {
+  start(subscription: Subscription): Promise<void>;
+  stop(): Promise<void>;
+  isRunning(): boolean;
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  seek(tp: TopicPartition, offset: string): void;
+  commit(offsets: readonly CommitOffset[]): Promise<void>;
+}

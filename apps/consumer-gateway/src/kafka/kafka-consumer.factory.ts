@@ -1,0 +1,23 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { KafkaClientFactory, LOGGER } from '@kafka-gateway/server-kit';
+import type { Logger } from 'pino';
+import type { ConsumerEvents, ConsumerPort, ConsumerSettings } from './consumer-port';
+import { KafkaConsumerAdapter } from './kafka-consumer.adapter';
+
+/** Makes the Kafka side of each consumer instance (a kafkajs consumer behind ConsumerPort). */
+@Injectable()
+export class KafkaConsumerFactory {
+  constructor(
+    private readonly clients: KafkaClientFactory,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  create(settings: ConsumerSettings, events: ConsumerEvents): ConsumerPort {
+    return new KafkaConsumerAdapter(
+      this.clients,
+      settings,
+      events,
+      this.logger.child({ group: settings.group }),
+    );
+  }
+}

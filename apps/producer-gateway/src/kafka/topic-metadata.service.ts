@@ -1,0 +1,149 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Errors, ManagedAdmin } from '@kafka-gateway/server-kit';
+import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
+
+/** One partition of a topic as the gateway uses it (no kafkajs types leave this folder). */
+export interface PartitionInfo {
+  readonly partitionId: number;
+  /** Broker id of the leader; -1 while the partition has none. */
+  readonly leader: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+export interface TopicPartitions {
+  readonly name: string;
+  /** Sorted by partition id. */
+  readonly partitions: readonly PartitionInfo[];
+}
+
+type TopicMap = ReadonlyMap<string, readonly PartitionInfo[]>;
+
+/** Topics Kafka itself marks internal; Confluent's listing leaves them out. */
+const INTERNAL_TOPICS = new Set([
+  '__consumer_offsets',
+  '__transaction_state',
+  '__share_group_state',
+]);
+export function isInternalTopic(name: string): boolean {
+  return INTERNAL_TOPICS.has(name);
+}
+
+/**
+ * Cluster topic metadata: a snapshot of every topic's partitions, refreshed on demand and shared by
+ * concurrent callers. Listeners hear of every refresh (the producer renews itself when a topic it
+ * used is gone) and of topics deleted through this gateway.
+ */
+@Injectable()
+export class TopicMetadataService {
+  private snapshot: { at: number; topics: TopicMap } | undefined;
+  private refreshing: { startedAt: number; promise: Promise<TopicMap> } | undefined;
+  private readonly refreshListeners: ((topics: TopicMap) => void)[] = [];
+  private readonly deleteListeners: ((topic: string) => void)[] = [];
+
+  constructor(
+    private readonly admin: ManagedAdmin,
+    @Inject(PRODUCER_CONFIG) private readonly config: ProducerGatewayConfig,
+  ) {}
+
+  onRefresh(listener: (topics: TopicMap) => void): void {
+    this.refreshListeners.push(listener);
+  }
+
+  onTopicDeleted(listener: (topic: string) => void): void {
+    this.deleteListeners.push(listener);
+  }
+
+  /**
+   * Cluster metadata for every topic (one Metadata request) fetched after `notBefore`: callers
+   * that arrive while a fetch is in flight share it when it started late enough, so a burst of
+   * requests costs one round trip, yet a topic created a moment ago is never missed.
+   */
+  private async refresh(notBefore = Date.now()): Promise<TopicMap> {
+    const inFlight = this.refreshing;
+    if (inFlight !== undefined) {
+      if (inFlight.startedAt >= notBefore) return inFlight.promise;
+      await inFlight.promise.catch(() => undefined);
+      return this.refresh(notBefore);
+    }
+    const startedAt = Date.now();
+    const promise = (async () => {
+      try {
+        const { topics } = await this.admin.call((a) => a.fetchTopicMetadata({ topics: [] }));
+        const map = new Map<string, readonly PartitionInfo[]>();
+        for (const t of topics) {
+          map.set(
+            t.name,
+            t.partitions
+              .map((p) => ({
+                partitionId: p.partitionId,
+                leader: p.leader,
+                replicas: p.replicas,
+                isr: p.isr,
+              }))
+              .sort((a, b) => a.partitionId - b.partitionId),
+          );
+        }
+        this.snapshot = { at: startedAt, topics: map };
+        for (const l of this.refreshListeners) l(map);
+        return map;
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    this.refreshing = { startedAt, promise };
+    return promise;
+  }
+
+  /** Names of the non-internal topics, sorted. */
+  async listTopics(): Promise<string[]> {
+    const topics = await this.refresh();
+    return [...topics.keys()].filter((t) => !INTERNAL_TOPICS.has(t)).sort();
+  }
+
+  /** Current metadata of one topic, or undefined when the cluster does not have it. */
+  async describeTopic(topic: string): Promise<TopicPartitions | undefined> {
+    const partitions = (await this.refresh()).get(topic);
+    return partitions === undefined ? undefined : { name: topic, partitions };
+  }
+
+  /** Current metadata of one topic; 404/40403 when the cluster does not have it (Confluent's
+   * UnknownTopicOrPartition mapping). */
+  async requireTopic(topic: string): Promise<TopicPartitions> {
+    const meta = await this.describeTopic(topic);
+    if (meta === undefined) throw Errors.unknownTopicOrPartition();
+    return meta;
+  }
+
+  /**
+   * Partitions of a topic from a snapshot at most `metadataMaxAgeMs` old; a miss refreshes it so
+   * a topic created a moment ago is found.
+   */
+  async cachedPartitions(topic: string): Promise<readonly PartitionInfo[] | undefined> {
+    const snap = this.snapshot;
+    if (snap !== undefined && Date.now() - snap.at < this.config.kafka.metadataMaxAgeMs) {
+      const hit = snap.topics.get(topic);
+      if (hit !== undefined) return hit;
+    }
+    return (await this.refresh()).get(topic);
+  }
+
+  /** Forgets cached metadata, e.g. after the broker said a partition is unknown. */
+  invalidate(): void {
+    this.snapshot = undefined;
+  }
+
+  /** A topic was deleted through this gateway: the cache is dropped and listeners told at once. */
+  topicDeleted(topic: string): void {
+    this.invalidate();
+    for (const l of this.deleteListeners) l(topic);
+  }
+}
+
+/** The partition with this id, or undefined. */
+export function findPartition(
+  meta: TopicPartitions,
+  partitionId: number,
+): PartitionInfo | undefined {
+  return meta.partitions.find((p) => p.partitionId === partitionId);
+}
