@@ -3,6 +3,31 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Each library has one home (STYLE.md): a leak is a lint error, not a review finding.
+const LIBRARY_HOMES = {
+  kafkajs: 'kafkajs lives in kafka/ folders only (and packages/server-kit/src/kafka).',
+  ioredis: 'ioredis lives in apps/consumer-gateway/src/routing only.',
+  codec: 'avsc, protobufjs and ajv live in packages/codec only.',
+  nest: 'packages/codec is framework-free: no @nestjs imports.',
+};
+const restrict = {
+  kafkajs: { name: 'kafkajs', message: LIBRARY_HOMES.kafkajs },
+  ioredis: { name: 'ioredis', message: LIBRARY_HOMES.ioredis },
+};
+const CODEC_LIBRARIES = {
+  group: ['avsc', 'avsc/*', 'protobufjs', 'protobufjs/*', 'ajv', 'ajv/*', 'ajv-formats'],
+  message: LIBRARY_HOMES.codec,
+};
+const NEST = { group: ['@nestjs/*'], message: LIBRARY_HOMES.nest };
+/** no-restricted-imports with every library home except those named in `allowed`. */
+function boundaries(...allowed) {
+  const paths = Object.entries(restrict)
+    .filter(([name]) => !allowed.includes(name))
+    .map(([, path]) => path);
+  const patterns = [allowed.includes('codec') ? NEST : CODEC_LIBRARIES];
+  return ['error', { paths, patterns }];
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'infra/target/**', '**/*.mjs', '**/*.js'] },
   js.configs.recommended,
@@ -27,7 +52,17 @@ export default tseslint.config(
           message: 'Read configuration through the config loader only.',
         },
       ],
+      'no-restricted-imports': boundaries(),
     },
+  },
+  { files: ['**/kafka/**/*.ts'], rules: { 'no-restricted-imports': boundaries('kafkajs') } },
+  {
+    files: ['apps/consumer-gateway/src/routing/**/*.ts'],
+    rules: { 'no-restricted-imports': boundaries('ioredis') },
+  },
+  {
+    files: ['packages/codec/src/**/*.ts'],
+    rules: { 'no-restricted-imports': boundaries('codec') },
   },
   {
     files: [
@@ -40,6 +75,8 @@ export default tseslint.config(
     ],
     rules: {
       'no-restricted-syntax': 'off',
+      // tests and the bench read back with independent clients (kafkajs, avsc, protobufjs)
+      'no-restricted-imports': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       // node:test's test()/describe() return promises the runner itself awaits
       '@typescript-eslint/no-floating-promises': [

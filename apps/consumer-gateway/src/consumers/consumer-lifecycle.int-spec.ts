@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createLogger, startGateway, type RunningGateway } from '@kafka-gateway/server-kit';
-import { Kafka, logLevel } from 'kafkajs';
+import { independentKafka } from '../kafka/independent-client.test-support';
 import { AppModule } from '../app.module';
 import { loadConsumerConfig } from '../config/consumer.config';
 
@@ -11,7 +11,7 @@ import { loadConsumerConfig } from '../config/consumer.config';
 const brokers = process.env['KAFKA_BROKERS'];
 if (brokers === undefined) throw new Error('KAFKA_BROKERS is not set (run through npm test)');
 
-const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+const kafka = independentKafka(brokers);
 let gw: RunningGateway;
 let base: string;
 const V2 = 'application/vnd.kafka.v2+json';

@@ -15,6 +15,14 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 
+/**
+ * Pooled keep-alive connections to other replicas: enough for every concurrent long poll a
+ * replica may forward, so none waits for a socket.
+ */
+const MAX_SOCKETS_PER_REPLICA = 512;
+/** An idle pooled socket is closed after this long (below the owners' keep-alive timeout). */
+const IDLE_SOCKET_TIMEOUT_MS = 30_000;
+
 export const FORWARDED_BY = 'x-kafka-gateway-forwarded-by';
 export const FORWARD_TOKEN = 'x-kafka-gateway-token';
 
@@ -44,9 +52,10 @@ function copyHeaders(headers: IncomingHttpHeaders): Record<string, string | stri
 export class Forwarder {
   private readonly agent = new Agent({
     keepAlive: true,
-    maxSockets: 512,
+    maxSockets: MAX_SOCKETS_PER_REPLICA,
+    // the most recently used socket is the one least likely to have been closed by the owner
     scheduling: 'lifo',
-    timeout: 30_000,
+    timeout: IDLE_SOCKET_TIMEOUT_MS,
   });
 
   constructor(

@@ -12,6 +12,14 @@ export interface RedisOwnershipOptions {
   readonly logger: Logger;
 }
 
+/**
+ * Redis answers on loopback or in-cluster within milliseconds: a command that takes a second is
+ * an outage, and routing answers 503 at once rather than queueing requests behind it.
+ */
+const REDIS_TIMEOUT_MS = 1000;
+/** Reconnect backoff: 100 ms more per attempt, at most a second. */
+const reconnectDelay = (attempt: number): number => Math.min(attempt * 100, 1000);
+
 /** Owner id and its registered URL in one round trip. */
 const LOOKUP = `
 local owner = redis.call('GET', KEYS[1])
@@ -49,9 +57,9 @@ export class RedisOwnershipStore implements OwnershipStore {
       lazyConnect: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      connectTimeout: 1000,
-      commandTimeout: 1000,
-      retryStrategy: (times) => Math.min(times * 100, 1000),
+      connectTimeout: REDIS_TIMEOUT_MS,
+      commandTimeout: REDIS_TIMEOUT_MS,
+      retryStrategy: reconnectDelay,
     });
     this.redis.on('ready', () => {
       this.lastReady = Date.now();

@@ -13,6 +13,8 @@ export const OWNERSHIP_STORE = Symbol('OWNERSHIP_STORE');
 /** Injection token of the forwarder to other replicas (null when ownership is not shared). */
 export const FORWARDER = Symbol('FORWARDER');
 
+/** Heartbeats per ownership TTL: two may be lost before a live owner's records expire. */
+const HEARTBEATS_PER_TTL = 3;
 /** How long a lookup right after a Redis reconnect waits for owners to re-register. */
 const RECONNECT_GRACE_MS = 1500;
 /** Pause between lookups during that grace period. */
@@ -83,7 +85,7 @@ export class RoutingService implements OnModuleInit, OnApplicationShutdown {
     this.store.onReconnect(() => void this.beat());
     this.heartbeatTimer = setInterval(
       () => void this.beat(),
-      Math.floor(this.config.routing.ownershipTtlMs / 3),
+      Math.floor(this.config.routing.ownershipTtlMs / HEARTBEATS_PER_TTL),
     );
     this.heartbeatTimer.unref();
   }

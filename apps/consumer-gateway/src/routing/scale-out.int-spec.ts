@@ -5,14 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { independentKafka } from '../kafka/independent-client.test-support';
 
 // Scaled mode for real: two consumer-gateway processes sharing a Redis of their own, behind a
 // plain round-robin proxy with no stickiness. Replicas are killed and Redis is restarted here,
 // so this test owns those processes (only Kafka comes from the stack).
 const brokers = process.env['KAFKA_BROKERS'];
 if (brokers === undefined) throw new Error('KAFKA_BROKERS is not set (run through npm test)');
-const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+const kafka = independentKafka(brokers);
 const V2 = 'application/vnd.kafka.v2+json';
 const TOKEN = randomUUID() + randomUUID();
 

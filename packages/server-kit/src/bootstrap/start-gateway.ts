@@ -103,6 +103,9 @@ export async function startGateway(options: {
   return { app, port, managementPort, shutdown };
 }
 
+/** How often idle keep-alive sockets are closed during a drain (they go idle one by one). */
+const DRAIN_SWEEP_MS = 50;
+
 /**
  * Stops accepting connections and waits for in-flight requests. Keep-alive sockets that go idle
  * are closed as they do (Node only closes the ones idle at the moment close() is called); after
@@ -111,7 +114,7 @@ export async function startGateway(options: {
 async function drain(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  const sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(true), timeoutMs);

@@ -1,6 +1,11 @@
 import type { Logger } from 'pino';
 import { isUnknownTopic } from './kafka-errors';
 
+/** Renewals at most this often: a burst of failures shares one fresh client. */
+const MIN_RENEWAL_INTERVAL_MS = 3000;
+/** The replaced client is closed this long after the swap, so its in-flight requests finish. */
+const OLD_CLIENT_GRACE_MS = 10_000;
+
 interface Connectable {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -22,7 +27,7 @@ export class ClientRenewal<C extends Connectable> {
     private readonly create: () => C,
     private readonly swap: (fresh: C) => C,
     private readonly logger: Logger,
-    private readonly minIntervalMs = 3000,
+    private readonly minIntervalMs = MIN_RENEWAL_INTERVAL_MS,
   ) {}
 
   /** Renews the client; answers whether a fresh one is now in place. */
@@ -38,7 +43,7 @@ export class ClientRenewal<C extends Connectable> {
       const fresh = this.create();
       await fresh.connect();
       const old = this.swap(fresh);
-      setTimeout(() => void old.disconnect().catch(() => undefined), 10_000).unref();
+      setTimeout(() => void old.disconnect().catch(() => undefined), OLD_CLIENT_GRACE_MS).unref();
       return true;
     })()
       .catch((err: unknown) => {
