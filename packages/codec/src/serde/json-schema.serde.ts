@@ -10,12 +10,29 @@ let draft7: Ajv | undefined;
 let draft2019: Ajv2019 | undefined;
 let draft2020: Ajv2020 | undefined;
 
-function compilerFor(schema: Record<string, unknown>): Ajv | Ajv2019 | Ajv2020 {
-  const dialect = typeof schema['$schema'] === 'string' ? schema['$schema'] : '';
+/**
+ * Meta-schema URIs with a validator of their own, matched as a prefix (with or without `#`,
+ * http or https), as Confluent's loader (everit's SpecificationVersion) matches them.
+ */
+const OWN_VALIDATOR = /^https?:\/\/json-schema\.org\/draft\/(2019-09|2020-12)\/schema/;
+
+/**
+ * The validator for a schema's `$schema`: 2019-09 and 2020-12 have their own; anything else
+ * (absent, draft-07, draft-04, draft-06, a custom meta-schema) is validated as draft 7, as
+ * Confluent does, instead of refusing a dialect the validator does not know.
+ */
+function compilerFor(dialect: unknown): Ajv | Ajv2019 | Ajv2020 {
+  const draft = typeof dialect === 'string' ? OWN_VALIDATOR.exec(dialect)?.[1] : undefined;
   const options = { strict: false, allErrors: false, validateFormats: true } as const;
-  if (dialect.includes('2020-12')) return (draft2020 ??= addFormats(new Ajv2020(options)));
-  if (dialect.includes('2019-09')) return (draft2019 ??= addFormats(new Ajv2019(options)));
-  return (draft7 ??= addFormats(new Ajv(options)));
+  if (draft === '2020-12') return (draft2020 ??= addFormats(new Ajv2020(options)));
+  if (draft === '2019-09') return (draft2019 ??= addFormats(new Ajv2019(options)));
+  if (draft7 === undefined) {
+    draft7 = addFormats(new Ajv(options));
+    // Draft-04 schemas name themselves with `id`, which ajv refuses outright ("use $id"); draft 7
+    // has no such keyword, so it is ignored like any unknown one (strict: false), as Confluent does.
+    draft7.removeKeyword('id');
+  }
+  return draft7;
 }
 
 /**
@@ -31,10 +48,11 @@ export function parseJsonSchema(text: string): ParsedSchema {
       throw new Error('a JSON Schema is an object or a boolean');
     const t = (schema as Record<string, unknown>)['title'];
     title = typeof t === 'string' ? t : undefined;
-    const ajv = compilerFor(schema as Record<string, unknown>);
-    // the registry may hand us the same $id twice (new versions): never reuse a stale compile
-    const { $id: _ignored, ...anonymous } = schema as Record<string, unknown>;
-    validate = ajv.compile(anonymous);
+    // the registry may hand us the same $id twice (new versions): never reuse a stale compile.
+    // $schema only chooses the validator: left in, a URI that validator has no meta-schema for
+    // makes it refuse the schema, so it checks the schema against its own draft's instead.
+    const { $id: _id, $schema: dialect, ...anonymous } = schema as Record<string, unknown>;
+    validate = compilerFor(dialect).compile(anonymous);
   } catch (err) {
     throw new CodecError(
       'schema_invalid',

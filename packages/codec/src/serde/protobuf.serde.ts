@@ -15,16 +15,20 @@ const FLOAT_TYPES = new Set(['double', 'float']);
  * integers as numbers or strings, bytes as base64; output uses lowerCamelCase names, 64-bit
  * integers as strings, enums by name, and omits fields at their default value. Records use the
  * first message of the schema (message indexes `[0]`); reading honours the indexes in the bytes.
+ * Messages are found by protobufjs' parser, never by matching lines, so any layout of the text
+ * (Confluent's one-line quickstart schemas, comments mentioning "message") reads the same.
  */
 export function parseProtobuf(text: string, imports: ImportedFiles = new Map()): ParsedSchema {
   const root = new protobuf.Root();
   let first: protobuf.Type;
-  let fileTypes: protobuf.Type[];
-  let proto3 = false;
+  let fileTypes: protobuf.Type[] = [];
   try {
     const added = new Set<string>();
-    const addFile = (source: string): protobuf.IParserResult => {
+    const addFile = (source: string, isMain: boolean): void => {
       const parsed = protobuf.parse(source, root, { keepCase: true, alternateCommentMode: true });
+      // Taken before any import is parsed: a package shared with imported files then holds their
+      // messages too, after this file's own ones (namespaces keep insertion order).
+      if (isMain) fileTypes = messagesOf(parsed.package ? root.lookup(parsed.package) : root);
       for (const dep of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
         if (added.has(dep)) continue;
         added.add(dep);
@@ -34,16 +38,12 @@ export function parseProtobuf(text: string, imports: ImportedFiles = new Map()):
           const importedText = imports.get(dep);
           if (importedText === undefined)
             throw new Error(`import "${dep}" was not supplied by the registry references`);
-          addFile(importedText);
+          addFile(importedText, false);
         }
       }
-      return parsed;
     };
-    const main = addFile(text);
-    proto3 = /^\s*syntax\s*=\s*["']proto3["']/m.test(text);
+    addFile(text, true);
     root.resolveAll();
-    const ns = main.package ? root.lookup(main.package) : root;
-    fileTypes = topLevelTypes(ns instanceof protobuf.Namespace ? ns : root, text);
     if (fileTypes.length === 0) throw new Error('the schema defines no message');
     first = fileTypes[0]!;
   } catch (err) {
@@ -56,14 +56,14 @@ export function parseProtobuf(text: string, imports: ImportedFiles = new Map()):
     schemaType: 'PROTOBUF',
     recordName: first.fullName.replace(/^\./, ''),
     encode(value: unknown): { payload: Buffer; messageIndexes: number[] } {
-      const plain = fromJson(first, value, '', proto3);
+      const plain = fromJson(first, value, '');
       const message = first.fromObject(plain);
       return { payload: Buffer.from(first.encode(message).finish()), messageIndexes: [0] };
     },
     decode(payload: Buffer, messageIndexes: readonly number[] = [0]): unknown {
       let type: protobuf.Type | undefined = fileTypes[messageIndexes[0] ?? 0];
       for (const i of messageIndexes.slice(1))
-        type = type === undefined ? undefined : nestedTypes(type)[i];
+        type = type === undefined ? undefined : messagesOf(type)[i];
       if (type === undefined)
         throw new CodecError(
           'deserialization_failed',
@@ -89,20 +89,22 @@ export function parseProtobuf(text: string, imports: ImportedFiles = new Map()):
   };
 }
 
-/** Message types declared at the top level of the schema file, in declaration order. */
-function topLevelTypes(ns: protobuf.Namespace, text: string): protobuf.Type[] {
-  const types = ns.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
-  // A package shared with imported files also holds their messages: keep this file's own ones,
-  // ordered as declared (the order message indexes refer to).
-  const declared = [...text.matchAll(/^\s*message\s+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1]);
-  const byName = new Map(types.map((t) => [t.name, t]));
-  return declared
-    .map((n) => (n === undefined ? undefined : byName.get(n)))
-    .filter((t): t is protobuf.Type => t !== undefined);
+/**
+ * The messages declared directly in a namespace or message, in declaration order: what message
+ * indexes count, as Confluent's serializer numbers them (ProtobufSchema.toMessageIndexes counts
+ * message declarations only, skipping enums, services and extensions; map fields and proto2
+ * groups are not declarations of their own there, so their synthetic types are skipped too).
+ */
+function messagesOf(ns: protobuf.ReflectionObject | null): protobuf.Type[] {
+  if (!(ns instanceof protobuf.Namespace)) return [];
+  return ns.nestedArray.filter(
+    (n): n is protobuf.Type => n instanceof protobuf.Type && !isGroup(n),
+  );
 }
 
-function nestedTypes(type: protobuf.Type): protobuf.Type[] {
-  return type.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
+/** `Type#group` exists at run time but is missing from protobufjs' class typings. */
+function isGroup(type: protobuf.Type): boolean {
+  return (type as { group?: boolean }).group === true;
 }
 
 function lowerCamel(name: string): string {
@@ -117,12 +119,7 @@ function mismatch(path: string, expected: string): CodecError {
 }
 
 /** Proto3 JSON → the plain object protobufjs' fromObject takes, checking JSON types on the way. */
-function fromJson(
-  type: protobuf.Type,
-  json: unknown,
-  path: string,
-  proto3: boolean,
-): Record<string, unknown> {
+function fromJson(type: protobuf.Type, json: unknown, path: string): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw mismatch(path, `a ${type.name} object`);
   const out: Record<string, unknown> = {};
@@ -135,16 +132,9 @@ function fromJson(
         `Unknown field ${path ? `${path}.` : ''}${key} for ${type.name}`,
       );
     if (v === null) continue;
-    // proto3 fields without presence are not written at their default value (as protoc does)
-    if (
-      proto3 &&
-      !field.repeated &&
-      !field.map &&
-      field.partOf === null &&
-      !isExplicitPresence(field) &&
-      isDefault(field, v)
-    )
-      continue;
+    // fields without presence (proto3 singular scalars) are not written at their default value,
+    // as protoc does; the parser's view of the field decides, not a look at the syntax line
+    if (!field.repeated && !field.map && !hasPresence(field) && isDefault(field, v)) continue;
     const p = path ? `${path}.${key}` : key;
     if (field.map) {
       if (typeof v !== 'object' || Array.isArray(v)) throw mismatch(p, 'an object (map)');
@@ -153,21 +143,25 @@ function fromJson(
         // JavaScript objects cannot hold this key as data (protobufjs drops it on decode):
         // refuse it instead of losing it silently
         if (mk === '__proto__') throw mismatch(`${p}.${mk}`, 'a map key other than "__proto__"');
-        m[mk] = fromJsonValue(field, mv, `${p}.${mk}`, proto3);
+        m[mk] = fromJsonValue(field, mv, `${p}.${mk}`);
       }
       out[field.name] = m;
     } else if (field.repeated) {
       if (!Array.isArray(v)) throw mismatch(p, 'an array');
-      out[field.name] = v.map((item, i) => fromJsonValue(field, item, `${p}[${i}]`, proto3));
+      out[field.name] = v.map((item, i) => fromJsonValue(field, item, `${p}[${i}]`));
     } else {
-      out[field.name] = fromJsonValue(field, v, p, proto3);
+      out[field.name] = fromJsonValue(field, v, p);
     }
   }
   return out;
 }
 
-function isExplicitPresence(field: protobuf.Field): boolean {
-  return field.options?.['proto3_optional'] === true || field.resolvedType instanceof protobuf.Type;
+/**
+ * protobufjs derives presence from the file's syntax (proto2, oneofs and proto3 `optional` have
+ * it); message fields always have it, which protobufjs only reports once types are resolved.
+ */
+function hasPresence(field: protobuf.Field): boolean {
+  return field.hasPresence || field.resolvedType instanceof protobuf.Type;
 }
 
 function isDefault(field: protobuf.Field, v: unknown): boolean {
@@ -179,9 +173,9 @@ function isDefault(field: protobuf.Field, v: unknown): boolean {
   return v === 0 || v === '0' || v === '-0';
 }
 
-function fromJsonValue(field: protobuf.Field, v: unknown, path: string, proto3: boolean): unknown {
+function fromJsonValue(field: protobuf.Field, v: unknown, path: string): unknown {
   const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Type) return fromJson(resolved, v, path, proto3);
+  if (resolved instanceof protobuf.Type) return fromJson(resolved, v, path);
   if (resolved instanceof protobuf.Enum) {
     if (typeof v === 'string' && v in resolved.values) return v;
     if (typeof v === 'number' && Number.isInteger(v)) return v;
