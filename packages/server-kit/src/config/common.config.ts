@@ -1,4 +1,5 @@
 import { type EnvReader } from './env-reader';
+import type { Secret } from './secret';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = [
@@ -27,8 +28,60 @@ export interface MetricsConfig {
   readonly port: number;
 }
 
+/** Kafka's `security.protocol`. */
+export type KafkaSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+export const KAFKA_SECURITY_PROTOCOLS: readonly KafkaSecurityProtocol[] = [
+  'PLAINTEXT',
+  'SSL',
+  'SASL_PLAINTEXT',
+  'SASL_SSL',
+];
+/** Kafka's `sasl.mechanism` values the gateway speaks. */
+export type KafkaSaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER';
+export const KAFKA_SASL_MECHANISMS: readonly KafkaSaslMechanism[] = [
+  'PLAIN',
+  'SCRAM-SHA-256',
+  'SCRAM-SHA-512',
+  'OAUTHBEARER',
+];
+
+/** TLS to the brokers (PEM files, re-read when a connection is made). */
+export interface KafkaTlsConfig {
+  /** `ssl.ca.location`: CA certificates to trust instead of the system's. */
+  readonly caFile: string | undefined;
+  /** `ssl.certificate.location` / `ssl.key.location`: the client certificate for mTLS. */
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  /** `ssl.key.password`: of an encrypted client key. */
+  readonly keyPassword: Secret | undefined;
+  /** `ssl.endpoint.identification.algorithm`: `https` (default) checks the broker's hostname. */
+  readonly verifyHostname: boolean;
+}
+
+export type KafkaSaslConfig =
+  | {
+      readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+      readonly username: string;
+      readonly password: Secret;
+    }
+  | {
+      readonly mechanism: 'OAUTHBEARER';
+      /** `sasl.oauthbearer.token.endpoint.url`: client-credentials flow against this endpoint. */
+      readonly tokenEndpointUrl: string | undefined;
+      readonly clientId: string | undefined;
+      readonly clientSecret: Secret | undefined;
+      readonly scope: string | undefined;
+      /** A token read from a file (re-read when it changes), instead of the endpoint. */
+      readonly tokenFile: string | undefined;
+    };
+
 export interface KafkaConfig {
   readonly brokers: readonly string[];
+  readonly securityProtocol: KafkaSecurityProtocol;
+  /** Set for SSL and SASL_SSL. */
+  readonly tls: KafkaTlsConfig | undefined;
+  /** Set for SASL_PLAINTEXT and SASL_SSL. */
+  readonly sasl: KafkaSaslConfig | undefined;
   readonly clientId: string;
   readonly connectionTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -68,8 +121,93 @@ function readSchemaRegistry(r: EnvReader): SchemaRegistryConfig {
   };
 }
 
+function readKafkaTls(r: EnvReader, protocol: KafkaSecurityProtocol): KafkaTlsConfig | undefined {
+  const tls = {
+    caFile: r.file('KAFKA_SSL_CA_LOCATION'),
+    certFile: r.file('KAFKA_SSL_CERTIFICATE_LOCATION'),
+    keyFile: r.file('KAFKA_SSL_KEY_LOCATION'),
+    keyPassword: r.secret('KAFKA_SSL_KEY_PASSWORD'),
+    verifyHostname:
+      r.oneOf('KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM', ['https', 'none'], 'https') ===
+      'https',
+  };
+  const anySet =
+    tls.caFile !== undefined || tls.certFile !== undefined || tls.keyFile !== undefined;
+  if (protocol !== 'SSL' && protocol !== 'SASL_SSL') {
+    if (anySet) {
+      r.problem(
+        `KAFKA_SSL_* files are set but KAFKA_SECURITY_PROTOCOL=${protocol} does not use TLS (use SSL or SASL_SSL)`,
+      );
+    }
+    return undefined;
+  }
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    r.problem('KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION go together (mTLS)');
+  }
+  return tls;
+}
+
+function readKafkaSasl(r: EnvReader, protocol: KafkaSecurityProtocol): KafkaSaslConfig | undefined {
+  const mechanism = r.oneOf<KafkaSaslMechanism | 'NONE'>(
+    'KAFKA_SASL_MECHANISM',
+    [...KAFKA_SASL_MECHANISMS, 'NONE'],
+    'NONE',
+  );
+  const usesSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+  if (!usesSasl) {
+    if (mechanism !== 'NONE') {
+      r.problem(
+        `KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT or SASL_SSL`,
+      );
+    }
+    return undefined;
+  }
+  if (mechanism === 'NONE') {
+    r.problem(`KAFKA_SECURITY_PROTOCOL=${protocol} needs KAFKA_SASL_MECHANISM`);
+    return undefined;
+  }
+  if (mechanism === 'OAUTHBEARER') {
+    const o = {
+      mechanism,
+      tokenEndpointUrl: r.url('KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL'),
+      clientId: r.optionalString('KAFKA_SASL_OAUTHBEARER_CLIENT_ID'),
+      clientSecret: r.secret('KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET'),
+      scope: r.optionalString('KAFKA_SASL_OAUTHBEARER_SCOPE'),
+      tokenFile: r.file('KAFKA_SASL_OAUTHBEARER_TOKEN_FILE'),
+    } as const;
+    if ((o.tokenEndpointUrl === undefined) === (o.tokenFile === undefined)) {
+      r.problem(
+        'KAFKA_SASL_MECHANISM=OAUTHBEARER needs exactly one of KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL and KAFKA_SASL_OAUTHBEARER_TOKEN_FILE',
+      );
+    }
+    if (
+      o.tokenEndpointUrl !== undefined &&
+      (o.clientId === undefined || o.clientSecret === undefined)
+    ) {
+      r.problem(
+        'KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL needs KAFKA_SASL_OAUTHBEARER_CLIENT_ID and KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET (or _FILE)',
+      );
+    }
+    return o;
+  }
+  const username = r.optionalString('KAFKA_SASL_USERNAME');
+  const password = r.secret('KAFKA_SASL_PASSWORD');
+  if (username === undefined || password === undefined) {
+    r.problem(
+      `KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)`,
+    );
+    return undefined;
+  }
+  return { mechanism, username, password };
+}
+
 /** Reads the settings both gateways share. `defaults` differ per app (client id). */
 export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): CommonConfig {
+  const securityProtocol = r.oneOf(
+    'KAFKA_SECURITY_PROTOCOL',
+    KAFKA_SECURITY_PROTOCOLS,
+    'PLAINTEXT',
+  );
   return {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     http: {
@@ -85,6 +223,9 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
     },
     kafka: {
       brokers: r.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
+      securityProtocol,
+      tls: readKafkaTls(r, securityProtocol),
+      sasl: readKafkaSasl(r, securityProtocol),
       clientId: r.string('KAFKA_CLIENT_ID', defaults.clientId),
       connectionTimeoutMs: r.int('KAFKA_CONNECTION_TIMEOUT_MS', 3000, { min: 100 }),
       requestTimeoutMs: r.int('KAFKA_REQUEST_TIMEOUT_MS', 30_000, { min: 100 }),

@@ -2,7 +2,22 @@
  * A pure reader over an environment map that collects every problem instead of stopping at the
  * first, so a misconfigured deployment is told everything that is wrong in one start attempt.
  */
+import { accessSync, constants } from 'node:fs';
+import { Secret } from './secret';
+
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Whether a file can be read; injected so config parsing stays testable without files. */
+export type FileCheck = (path: string) => boolean;
+
+const canRead: FileCheck = (path) => {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -14,7 +29,10 @@ export class ConfigError extends Error {
 export class EnvReader {
   private readonly problems: string[] = [];
 
-  constructor(private readonly env: Env) {}
+  constructor(
+    private readonly env: Env,
+    private readonly readable: FileCheck = canRead,
+  ) {}
 
   private raw(name: string): string | undefined {
     const v = this.env[name];
@@ -102,6 +120,29 @@ export class EnvReader {
       this.problems.push(`${name}=${v} is not a valid URL`);
     }
     return v.replace(/\/+$/, '');
+  }
+
+  /** A path to a file that must exist and be readable at start-up. */
+  file(name: string): string | undefined {
+    const path = this.raw(name);
+    if (path !== undefined && !this.readable(path)) {
+      this.problems.push(`${name}=${path}: the file is missing or cannot be read`);
+    }
+    return path;
+  }
+
+  /**
+   * A secret from `NAME` or, as Kubernetes mounts them, from the file named by `NAME_FILE` (read
+   * when used, so a rotated file is picked up). Setting both is a mistake.
+   */
+  secret(name: string): Secret | undefined {
+    const literal = this.raw(name);
+    const file = this.file(`${name}_FILE`);
+    if (literal !== undefined && file !== undefined) {
+      this.problems.push(`set ${name} or ${name}_FILE, not both`);
+    }
+    if (file !== undefined) return Secret.fromFile(file);
+    return literal === undefined ? undefined : Secret.of(literal);
   }
 
   /** Adds a problem found by a cross-field check. */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   type Admin,
@@ -6,11 +8,13 @@ import {
   Kafka,
   type Producer,
   type ProducerConfig,
+  type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { CommonConfig } from '../config/common.config';
+import type { CommonConfig, KafkaConfig } from '../config/common.config';
 import { LOGGER } from '../logging/logger';
 import { kafkajsLevel, pinoLogCreator } from './kafka-log';
+import { OAuthTokenProvider } from './oauth-token.provider';
 
 /** Injection token of the `CommonConfig` the Kafka clients are built from. */
 export const KAFKA_CLIENT_CONFIG = Symbol('KAFKA_CLIENT_CONFIG');
@@ -31,6 +35,8 @@ export class KafkaClientFactory {
       brokers: [...k.brokers],
       connectionTimeout: k.connectionTimeoutMs,
       requestTimeout: k.requestTimeoutMs,
+      ...(k.tls === undefined ? {} : { ssl: tlsOptions(k.tls) }),
+      ...(k.sasl === undefined ? {} : { sasl: saslOptions(k.sasl) }),
       logLevel: kafkajsLevel(config.logLevel),
       logCreator: pinoLogCreator(logger),
     });
@@ -49,24 +55,77 @@ export class KafkaClientFactory {
   }
 }
 
+/**
+ * kafkajs hands these options to `tls.connect` for every broker connection (copying them with
+ * Object.assign), so the getters re-read the PEM files each time: a rotated certificate or a
+ * fixed CA file is used by the next connection without a restart.
+ */
+export function tlsOptions(tls: NonNullable<KafkaConfig['tls']>): ConnectionOptions {
+  const options: ConnectionOptions = {};
+  const file = (name: 'ca' | 'cert' | 'key', path: string | undefined): void => {
+    if (path === undefined) return;
+    Object.defineProperty(options, name, { enumerable: true, get: () => readFileSync(path) });
+  };
+  file('ca', tls.caFile);
+  file('cert', tls.certFile);
+  file('key', tls.keyFile);
+  if (tls.keyPassword !== undefined) {
+    const secret = tls.keyPassword;
+    Object.defineProperty(options, 'passphrase', { enumerable: true, get: () => secret.value() });
+  }
+  // hostname verification is Kafka's `ssl.endpoint.identification.algorithm=https` (default)
+  if (!tls.verifyHostname) options.checkServerIdentity = () => undefined;
+  return options;
+}
+
+/** SASL options; passwords are read when a connection authenticates (file secrets re-read). */
+export function saslOptions(sasl: NonNullable<KafkaConfig['sasl']>): SASLOptions {
+  if (sasl.mechanism === 'OAUTHBEARER') {
+    const provider = new OAuthTokenProvider(sasl);
+    return {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: async () => ({ value: await provider.token() }),
+    };
+  }
+  const mechanism = (
+    { PLAIN: 'plain', 'SCRAM-SHA-256': 'scram-sha-256', 'SCRAM-SHA-512': 'scram-sha-512' } as const
+  )[sasl.mechanism];
+  const options = { mechanism, username: sasl.username } as SASLOptions & { password: string };
+  Object.defineProperty(options, 'password', {
+    enumerable: true,
+    get: () => sasl.password.value(),
+  });
+  return options;
+}
+
 /** The longest wait between two connection attempts while Kafka is unreachable at start. */
 const MAX_CONNECT_BACKOFF_MS = 5000;
 
 /**
  * Calls `connect` until it succeeds or `stopped()` says to give up, backing off up to 5 s. The
- * gateways start without Kafka and report not-ready until this resolves.
+ * gateways start without Kafka and report not-ready until this resolves. A failure is logged
+ * once per distinct reason (a wrong password or an untrusted certificate is one clear line, not
+ * a line every few seconds); repeats go to debug.
  */
 export async function keepConnecting(
   connect: () => Promise<void>,
   logger: Logger,
   stopped: () => boolean,
 ): Promise<boolean> {
+  let lastReason: string | undefined;
   for (let attempt = 1; !stopped(); attempt++) {
     try {
       await connect();
+      if (lastReason !== undefined) logger.info({ attempt }, 'Kafka connection established');
       return true;
     } catch (err) {
-      logger.warn({ err, attempt }, 'Kafka not reachable yet; retrying');
+      const reason = err instanceof Error ? err.message : String(err);
+      if (reason !== lastReason) {
+        logger.error({ reason, attempt }, 'cannot connect to Kafka; retrying until it works');
+        lastReason = reason;
+      } else {
+        logger.debug({ reason, attempt }, 'Kafka still not reachable');
+      }
       await new Promise((r) => setTimeout(r, Math.min(MAX_CONNECT_BACKOFF_MS, 250 * attempt)));
     }
   }

@@ -6,6 +6,7 @@ import {
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
   KafkaJSRequestTimeoutError,
+  KafkaJSSASLAuthenticationError,
 } from 'kafkajs';
 
 /** Per-record failure as Confluent reports it inside a v2 produce response. */
@@ -108,6 +109,17 @@ export function toGatewayError(err: unknown): GatewayError {
   }
   if (type !== undefined && BAD_REQUEST.has(type)) {
     return new GatewayError('kafka_bad_request', detail, { cause: err });
+  }
+  if (
+    err instanceof KafkaJSSASLAuthenticationError ||
+    (type !== undefined && AUTHENTICATION.has(type))
+  ) {
+    // the gateway's own credentials were refused: an operator problem the client can only wait out
+    return new GatewayError(
+      'broker_not_available',
+      "Kafka is not available: it refused the gateway's credentials",
+      { retriable: true, retryAfterSeconds: 1, cause: err },
+    );
   }
   if (type === 'THROTTLING_QUOTA_EXCEEDED') {
     return new GatewayError('kafka_throttled', detail, {
