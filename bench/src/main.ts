@@ -12,7 +12,7 @@ import { GATEWAY_COMPONENTS, loadStack } from './stack';
 import { consumeCaseId, consumePair } from './workloads/consume';
 import { type InstancesResult, measureInstances } from './workloads/instances';
 import { produceCaseId, producePair } from './workloads/produce';
-import { v3Pair } from './workloads/v3';
+import { v3CaseId, v3Pair } from './workloads/v3';
 
 const log = (message: string): void => {
   process.stderr.write(`[bench] ${message}\n`);
@@ -51,6 +51,8 @@ async function stackRows(
     const pid = stack.pids.get(c);
     log(`${c}: ${pid === undefined ? 'pid unknown (no CPU/RSS figures)' : `pid ${pid}`}`);
   }
+  for (const [c, pid] of stack.pids)
+    if (!(GATEWAY_COMPONENTS as readonly string[]).includes(c)) log(`${c}: pid ${pid}`);
   const direct = new DirectKafka(stack.brokers, options.runId);
   await direct.connect();
   const registry = new HttpSchemaRegistry({ url: stack.schemaRegistryUrl });
@@ -78,7 +80,7 @@ async function stackRows(
       }
     }
     for (const c of options.v3) {
-      const id = `produce v3 stream ${c.recordsPerRequest}x${c.recordBytes} c${c.concurrency}`;
+      const id = v3CaseId(c);
       if (!selected(options, id)) continue;
       log(id);
       try {
