@@ -11,6 +11,7 @@ import { type BenchReport, pairRatios, renderMarkdown } from './report';
 import { GATEWAY_COMPONENTS, loadStack } from './stack';
 import { consumeCaseId, consumePair } from './workloads/consume';
 import { type InstancesResult, measureInstances } from './workloads/instances';
+import { javaProduceId, javaProduceRow, javaProduceSizes } from './workloads/java';
 import { produceCaseId, producePair } from './workloads/produce';
 import { v3CaseId, v3Pair } from './workloads/v3';
 
@@ -87,6 +88,16 @@ async function stackRows(
         rows.push(...(await v3Pair(ctx, c)));
       } catch (err) {
         rows.push(failedRow(id, 'v3', err));
+      }
+    }
+    // the Java producer (the ceiling) at every record size of the selected produce rows
+    for (const size of javaProduceSizes(options)) {
+      const id = javaProduceId(size);
+      log(id);
+      try {
+        rows.push(await javaProduceRow(ctx, size));
+      } catch (err) {
+        rows.push({ ...failedRow(id, 'produce', err), side: 'java' });
       }
     }
     // before the consume rows, so the baseline is a consumer gateway that has not fetched yet
