@@ -7,7 +7,7 @@ import type { BenchContext, RowResult } from './context';
 import { DirectKafka } from './kafka';
 import { describeMachine } from './machine';
 import { type BenchOptions, parseOptions, selected, USAGE } from './options';
-import { type BenchReport, pairRatios, renderMarkdown } from './report';
+import { type BenchReport, cpuEfficiency, pairRatios, renderMarkdown } from './report';
 import { GATEWAY_COMPONENTS, loadStack } from './stack';
 import { consumeCaseId, consumePair } from './workloads/consume';
 import { type InstancesResult, measureInstances } from './workloads/instances';
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
 
   const report: BenchReport = {
     tool: 'kafka-gateway-bench',
-    version: 1,
+    version: 2,
     mode: options.mode,
     label: options.label,
     note: options.note,
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
       ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
       ...(options.only.length > 0 ? { only: options.only.join('+') } : {}),
     },
-    rows,
+    rows: rows.map((r) => ({ ...r, cpu: cpuEfficiency(r) })),
     ratios: pairRatios(rows),
     instances,
     codec,
