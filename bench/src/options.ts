@@ -40,9 +40,10 @@ export interface BenchOptions {
 
 export const USAGE = `usage: node bench/dist/main.js [options]   (normally through bench/run.sh)
 
-  --quick               a small subset, ~1 minute of load (the default)
+  --quick               a small subset, ~1.5 minutes of load (the default)
   --full                the whole matrix: binary/json/avro x 100 B/1 KB x 1/10/100/1000 records
-                        per request x concurrency 1/16/64, consume rows, 1000 instances, codec
+                        per request x concurrency 1/16/64, Java producer rows, consume rows (each
+                        with a Java consumer line), 1000 instances, codec
   --codec               only the codec micro-benchmark (no stack needed)
   --no-codec            skip the codec micro-benchmark
   --no-java             skip the Java-client rows (kafka-tools ProducerPerformance and
