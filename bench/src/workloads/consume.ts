@@ -41,11 +41,12 @@ export async function consumePair(ctx: BenchContext, c: ConsumeCase): Promise<Ro
       : await ctx.serde.writer(topic, 'value', 'avro', { schemaId });
   const storedBytes = await prefill(ctx, topic, c, writer);
   const limitMs = Math.max(ctx.options.durationMs * 4, 10_000);
-  return [
+  const rows = [
     await gatewayRow(ctx, c, pair, params, topic, storedBytes, limitMs),
     await directRow(ctx, c, pair, params, topic, storedBytes, schemaId, limitMs),
-    await javaConsumeRow(ctx, c, pair, params, topic, storedBytes),
   ];
+  if (ctx.options.java) rows.push(await javaConsumeRow(ctx, c, pair, params, topic, storedBytes));
+  return rows;
 }
 
 async function prefill(

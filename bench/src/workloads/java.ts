@@ -71,11 +71,6 @@ function unavailable(
   };
 }
 
-function tools(ctx: BenchContext): { version: string } | { missing: string } {
-  if (!ctx.options.java) return { missing: 'skipped (--no-java)' };
-  return findKafkaTools(JAVA_LIBS_DIR);
-}
-
 /**
  * ProducerPerformance at `recordBytes` with acks=all, idempotence and no throttle
  * (`--throughput -1`), on a fresh topic. A run's figures cover it from its first send to the
@@ -84,7 +79,7 @@ function tools(ctx: BenchContext): { version: string } | { missing: string } {
  */
 export async function javaProduceRow(ctx: BenchContext, recordBytes: number): Promise<RowResult> {
   const pair = javaProduceId(recordBytes);
-  const found = tools(ctx);
+  const found = findKafkaTools(JAVA_LIBS_DIR);
   const method = (v: string): string =>
     `Java ProducerPerformance ${v} (acks=all, idempotent, throughput -1)`;
   const baseParams = { client: 'java', recordBytes };
@@ -193,7 +188,7 @@ export async function javaConsumeRow(
   topic: string,
   storedBytes: number,
 ): Promise<RowResult> {
-  const found = tools(ctx);
+  const found = findKafkaTools(JAVA_LIBS_DIR);
   const method = (v: string): string =>
     `Java ConsumerPerformance ${v} (raw bytes${c.format === 'avro' ? ', no avro decode' : ''})`;
   if ('missing' in found)
