@@ -23,7 +23,7 @@ SECONDS=0
 CALLER_DIR="${INIT_CWD:-$PWD}"
 abspath() { (cd "$CALLER_DIR" && realpath -m -- "$1"); }
 
-stack_env="" keep_stack=0 codec_only=0 cpu_prof=0 pass=()
+stack_env="" keep_stack=0 codec_only=0 cpu_prof=0 no_java=0 pass=()
 while (($#)); do
   case "$1" in
     --stack-env) stack_env="$(abspath "${2:?--stack-env needs a file}")"; shift 2 ;;
@@ -31,6 +31,7 @@ while (($#)); do
     --keep-stack) keep_stack=1; shift ;;
     --cpu-prof) cpu_prof=1; shift ;;
     --codec) codec_only=1; pass+=("$1"); shift ;;
+    --no-java) no_java=1; pass+=("$1"); shift ;;
     *) pass+=("$1"); shift ;;
   esac
 done
@@ -44,6 +45,25 @@ npx turbo run build --output-logs=errors-only >&2
 if ((codec_only)); then
   exec node "$BENCH/dist/main.js" "${pass[@]}"
 fi
+
+# The Java-client rows run Kafka's own perf tools (org.apache.kafka:kafka-tools) of the broker's
+# version (infra/pom.xml). Maven fetches them once into bench/java/target/libs; after that this
+# is a file check and mvn does not run. Without them the Java rows say "not available".
+fetch_java_tools() {
+  local version libs="$BENCH/java/target/libs"
+  version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' infra/pom.xml | head -n 1)"
+  [[ -n "$version" ]] || { say "no <kafka.version> in infra/pom.xml: Java rows not available"; return 0; }
+  [[ -f "$libs/kafka-tools-$version.jar" ]] && return 0
+  if ! command -v mvn > /dev/null; then
+    say "Maven (mvn) not found: the Java rows will say not available (or pass --no-java)"
+    return 0
+  fi
+  say "fetching kafka-tools $version from Maven Central into $libs (first run only)"
+  rm -rf "$libs"
+  mvn -B -q -f "$BENCH/java/pom.xml" -Dkafka.version="$version" package >&2 \
+    || say "mvn package of bench/java/pom.xml failed: the Java rows will say not available"
+}
+((no_java)) || fetch_java_tools
 
 if [[ -n "$stack_env" ]]; then
   ((cpu_prof == 0)) || say "--cpu-prof applies only to the stack this script starts; see bench/README.md"

@@ -19,9 +19,13 @@ export interface BenchContext {
   log(message: string): void;
 }
 
-export type RowSide = 'gateway' | 'direct';
+/** `java`: Kafka's own Java client (kafka-tools ProducerPerformance / ConsumerPerformance) */
+export type RowSide = 'gateway' | 'direct' | 'java';
 
-/** One measured line of the table; a gateway row and its direct twin share `pair`. */
+/**
+ * One measured line of the table; a gateway row and its direct twin share `pair` (so does the
+ * Java row of a consume pair; the Java produce rows are `produce java <size>`, see report.ts).
+ */
 export interface RowResult {
   readonly pair: string;
   readonly section: 'produce' | 'consume' | 'v3';
@@ -36,8 +40,13 @@ export interface RowResult {
   /** the gateway process serving this row (its CPU and RSS are the row's figures) */
   readonly servedBy: string | undefined;
   readonly processes: Readonly<Record<string, ProcessFigures>>;
-  /** CPU seconds of the bench process itself (the client) during the window */
+  /**
+   * CPU seconds of the measuring process during the window: the bench process itself (load
+   * generator or kafkajs client), or the JVM of a Java row
+   */
   readonly clientCpuSeconds: number;
+  /** side-specific figures kept in the JSON (e.g. the Java tool's runs) */
+  readonly detail?: Readonly<Record<string, unknown>>;
   /** set when the row could not run, e.g. the v3 endpoint answers 404 */
   readonly notAvailable?: string;
 }

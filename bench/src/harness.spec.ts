@@ -4,8 +4,11 @@ import type { RowResult } from './context';
 import { closedLoop } from './load';
 import { parseOptions, selected } from './options';
 import { makeRecords } from './payloads';
-import { pairRatios } from './report';
-import { parseEnvFile } from './stack';
+import { cpuEfficiency, javaCeilingFor, pairRatios, renderMarkdown } from './report';
+import type { BenchReport } from './report';
+import type { ProcessFigures } from './proc';
+import { isGatewayProcess, monitoredComponents, parseEnvFile } from './stack';
+import { javaProduceSizes } from './workloads/java';
 import { LatencyRecorder, median, percentile } from './stats';
 import { splitJsonStream } from './workloads/v3';
 
@@ -119,4 +122,202 @@ test('gateway ÷ direct ratios per pair', () => {
   const [ratio] = pairRatios([row('gateway', 50), row('direct', 200)]);
   assert.equal(ratio!.recordsPerSec, 0.25);
   assert.equal(ratio!.p50, undefined);
+});
+
+const figures = (cpuSeconds: number): ProcessFigures => ({
+  pid: 1,
+  cpuSeconds,
+  cpuPercent: 0,
+  rssStartMB: 0,
+  rssPeakMB: 0,
+  rssEndMB: 0,
+});
+
+function mkRow(
+  pair: string,
+  side: RowResult['side'],
+  recordsPerSec: number,
+  extra: Partial<RowResult> = {},
+): RowResult {
+  return {
+    pair,
+    section: 'produce',
+    side,
+    method: side,
+    params: { recordBytes: 1024 },
+    recordBytes: 1024,
+    load: {
+      ops: 100,
+      records: 1000,
+      errors: 0,
+      firstError: undefined,
+      elapsedMs: 1000,
+      latency: undefined,
+    },
+    recordsPerSec,
+    mbPerSec: (recordsPerSec * 1024) / 1e6,
+    servedBy: undefined,
+    processes: {},
+    clientCpuSeconds: 0,
+    ...extra,
+  };
+}
+
+test('gateway ÷ Java ceiling: produce rows match the Java producer by record size', () => {
+  const rows = [
+    mkRow('produce binary 1 KB x10 c16', 'gateway', 5000),
+    mkRow('produce binary 1 KB x10 c16', 'direct', 10_000),
+    mkRow('produce json 100 B x100 c16', 'gateway', 2000, { params: { recordBytes: 100 } }),
+    mkRow('produce java 100 B', 'java', 80_000, { params: { recordBytes: 100 } }),
+    mkRow('produce java 1 KB', 'java', 40_000),
+    mkRow('produce v3 stream binary 1 KB x10 c16', 'gateway', 4000, { section: 'v3' }),
+  ];
+  assert.equal(javaCeilingFor(rows, rows[0]!)!.pair, 'produce java 1 KB');
+  assert.equal(javaCeilingFor(rows, rows[2]!)!.pair, 'produce java 100 B');
+  assert.equal(javaCeilingFor(rows, rows[5]!)!.pair, 'produce java 1 KB');
+  const ratios = pairRatios(rows);
+  const binary = ratios.find((r) => r.pair === 'produce binary 1 KB x10 c16')!;
+  assert.equal(binary.recordsPerSec, 0.5);
+  assert.equal(binary.java!.recordsPerSec, 0.125);
+  assert.equal(binary.java!.against, 'produce java 1 KB');
+  assert.equal(binary.directVsJava!.recordsPerSec, 0.25);
+  // no kafkajs twin: the Java ratio alone
+  const json = ratios.find((r) => r.pair === 'produce json 100 B x100 c16')!;
+  assert.equal(json.recordsPerSec, undefined);
+  assert.equal(json.java!.recordsPerSec, 0.025);
+  assert.equal(json.directVsJava, undefined);
+  // a Java row that did not run is no ceiling
+  const failed = [rows[0]!, mkRow('produce java 1 KB', 'java', 0, { notAvailable: 'no java' })];
+  assert.equal(javaCeilingFor(failed, rows[0]!), undefined);
+  assert.deepEqual(pairRatios(failed), []);
+});
+
+test('gateway ÷ Java ceiling: consume rows match the Java consumer of the same pair (topic)', () => {
+  const c = (pair: string, side: RowResult['side'], rate: number): RowResult =>
+    mkRow(pair, side, rate, { section: 'consume' });
+  const rows = [
+    c('consume binary 1 KB (20000 records)', 'gateway', 30_000),
+    c('consume binary 1 KB (20000 records)', 'direct', 60_000),
+    c('consume binary 1 KB (20000 records)', 'java', 120_000),
+    c('consume avro 1 KB (20000 records)', 'gateway', 10_000),
+    // a produce Java row of the same size is not a consume ceiling
+    mkRow('produce java 1 KB', 'java', 40_000),
+  ];
+  const [binary, avro] = pairRatios(rows);
+  assert.equal(binary!.java!.recordsPerSec, 0.25);
+  assert.equal(binary!.directVsJava!.recordsPerSec, 0.5);
+  assert.equal(avro, undefined);
+});
+
+test('CPU per 100k records and per 10k requests', () => {
+  const gateway = mkRow('p', 'gateway', 1000, {
+    processes: {
+      'producer-gateway': figures(1.5),
+      'producer-gateway-2': figures(0.4),
+      'consumer-gateway': figures(0.1),
+      edge: figures(9),
+    },
+  });
+  const g = cpuEfficiency(gateway)!;
+  assert.equal(g.of, 'gateway processes');
+  // every gateway process, replicas included, nginx not: 2 CPU-s for 1000 records in 100 requests
+  assert.equal(g.cpuSeconds, 2);
+  assert.deepEqual(g.processes, ['producer-gateway', 'producer-gateway-2', 'consumer-gateway']);
+  assert.equal(g.perHundredThousandRecords, 200);
+  assert.equal(g.perTenThousandRequests, 200);
+  const java = cpuEfficiency(mkRow('j', 'java', 1000, { clientCpuSeconds: 0.5 }))!;
+  assert.equal(java.of, 'measuring process');
+  assert.equal(java.perHundredThousandRecords, 50);
+  assert.equal(java.perTenThousandRequests, undefined);
+  // consume direct rows have no ops
+  const direct = mkRow('d', 'direct', 1, { clientCpuSeconds: 1 });
+  assert.equal(
+    cpuEfficiency({ ...direct, load: { ...direct.load!, ops: 0 } })!.perTenThousandRequests,
+    undefined,
+  );
+  assert.equal(cpuEfficiency(mkRow('x', 'gateway', 1)), undefined, 'no gateway pid known');
+  assert.equal(cpuEfficiency(mkRow('x', 'java', 0, { notAvailable: 'no java' })), undefined);
+});
+
+test('the markdown table has the new columns on every line', () => {
+  const rows = [
+    mkRow('produce binary 1 KB x10 c16', 'gateway', 5000, {
+      processes: { 'producer-gateway': figures(1) },
+      servedBy: 'producer-gateway',
+    }),
+    mkRow('produce binary 1 KB x10 c16', 'direct', 10_000, { clientCpuSeconds: 0.2 }),
+    mkRow('produce java 1 KB', 'java', 40_000, { clientCpuSeconds: 0.1 }),
+    mkRow('produce java 100 B', 'java', 0, { notAvailable: 'skipped (--no-java)' }),
+  ];
+  const report: BenchReport = {
+    tool: 'kafka-gateway-bench',
+    version: 2,
+    mode: 'quick',
+    label: undefined,
+    note: undefined,
+    machine: {
+      cpuModel: 'cpu',
+      cores: 2,
+      ramGiB: 1,
+      freeRamGiB: 1,
+      node: 'v20',
+      kernel: 'k',
+      date: '2026-12-01T00:00:00.000Z',
+      loadAverage: [0, 0, 0],
+    },
+    loadAverageAtEnd: [0, 0, 0],
+    settings: {},
+    rows: rows.map((r) => ({ ...r, cpu: cpuEfficiency(r) })),
+    ratios: pairRatios(rows),
+    instances: undefined,
+    codec: [],
+    durationSeconds: 1,
+  };
+  const lines = renderMarkdown(report)
+    .split('\n')
+    .filter((l) => l.startsWith('| '));
+  const cells = (l: string): string[] => l.split('|').map((c) => c.trim());
+  const header = cells(lines[0]!);
+  for (const l of lines) assert.equal(cells(l).length, header.length, l);
+  const col = (l: string, name: string): string => cells(l)[header.indexOf(name)]!;
+  assert.ok(header.includes('CPU s / 100k records'));
+  assert.ok(header.includes('gateway CPU s / 10k requests'));
+  const [, gateway, direct, java] = lines.slice(1);
+  assert.equal(col(gateway!, 'CPU s / 100k records'), '100.00');
+  assert.equal(col(gateway!, 'gateway CPU s / 10k requests'), '100.00');
+  assert.equal(col(direct!, 'CPU s / 100k records'), '20.00');
+  assert.equal(col(java!, 'CPU s / 100k records'), '10.00');
+  assert.match(gateway!, /rec\/s 0\.13× \|$/);
+  assert.match(direct!, /\(kafkajs 0\.25×\) \|$/);
+  assert.match(java!, /ceiling \|$/);
+});
+
+test('gateway replicas are monitored; nginx is not a gateway process', () => {
+  assert.deepEqual(
+    monitoredComponents([
+      'kafka.pid',
+      'producer-gateway.pid',
+      'producer-gateway-2.pid',
+      'consumer-gateway.pid',
+      'edge.pid',
+      'redis.pid',
+    ]),
+    ['consumer-gateway', 'producer-gateway', 'producer-gateway-2', 'edge'],
+  );
+  assert.ok(isGatewayProcess('consumer-gateway-12'));
+  assert.ok(!isGatewayProcess('edge'));
+  assert.ok(!isGatewayProcess('producer-gateway-x'));
+});
+
+test('Java producer rows at every selected record size, quick and full', () => {
+  assert.deepEqual(javaProduceSizes(parseOptions(['--quick'], {})), [100, 1024]);
+  assert.deepEqual(javaProduceSizes(parseOptions(['--full'], {})), [100, 1024]);
+  assert.deepEqual(javaProduceSizes(parseOptions(['--only', 'avro 1 KB x10'], {})), [1024]);
+  assert.deepEqual(javaProduceSizes(parseOptions(['--only', 'produce java 100 B'], {})), [100]);
+  assert.deepEqual(javaProduceSizes(parseOptions(['--only', 'consume'], {})), []);
+  assert.deepEqual(javaProduceSizes(parseOptions(['--no-java'], {})), []);
+  const env = { JAVA_HOME: '/jdk' };
+  assert.equal(parseOptions([], env).javaBin, '/jdk/bin/java');
+  assert.equal(parseOptions([], { ...env, BENCH_JAVA: '/x/java' }).javaBin, '/x/java');
+  assert.equal(parseOptions([], {}).javaBin, 'java');
 });

@@ -7,12 +7,13 @@ import type { BenchContext, RowResult } from './context';
 import { DirectKafka } from './kafka';
 import { describeMachine } from './machine';
 import { type BenchOptions, parseOptions, selected, USAGE } from './options';
-import { type BenchReport, pairRatios, renderMarkdown } from './report';
+import { type BenchReport, cpuEfficiency, pairRatios, renderMarkdown } from './report';
 import { GATEWAY_COMPONENTS, loadStack } from './stack';
 import { consumeCaseId, consumePair } from './workloads/consume';
 import { type InstancesResult, measureInstances } from './workloads/instances';
+import { javaProduceId, javaProduceRow, javaProduceSizes } from './workloads/java';
 import { produceCaseId, producePair } from './workloads/produce';
-import { v3Pair } from './workloads/v3';
+import { v3CaseId, v3Pair } from './workloads/v3';
 
 const log = (message: string): void => {
   process.stderr.write(`[bench] ${message}\n`);
@@ -51,6 +52,8 @@ async function stackRows(
     const pid = stack.pids.get(c);
     log(`${c}: ${pid === undefined ? 'pid unknown (no CPU/RSS figures)' : `pid ${pid}`}`);
   }
+  for (const [c, pid] of stack.pids)
+    if (!(GATEWAY_COMPONENTS as readonly string[]).includes(c)) log(`${c}: pid ${pid}`);
   const direct = new DirectKafka(stack.brokers, options.runId);
   await direct.connect();
   const registry = new HttpSchemaRegistry({ url: stack.schemaRegistryUrl });
@@ -78,13 +81,23 @@ async function stackRows(
       }
     }
     for (const c of options.v3) {
-      const id = `produce v3 stream ${c.recordsPerRequest}x${c.recordBytes} c${c.concurrency}`;
+      const id = v3CaseId(c);
       if (!selected(options, id)) continue;
       log(id);
       try {
         rows.push(...(await v3Pair(ctx, c)));
       } catch (err) {
         rows.push(failedRow(id, 'v3', err));
+      }
+    }
+    // the Java producer (the ceiling) at every record size of the selected produce rows
+    for (const size of javaProduceSizes(options)) {
+      const id = javaProduceId(size);
+      log(id);
+      try {
+        rows.push(await javaProduceRow(ctx, size));
+      } catch (err) {
+        rows.push({ ...failedRow(id, 'produce', err), side: 'java' });
       }
     }
     // before the consume rows, so the baseline is a consumer gateway that has not fetched yet
@@ -142,7 +155,7 @@ async function main(): Promise<void> {
 
   const report: BenchReport = {
     tool: 'kafka-gateway-bench',
-    version: 1,
+    version: 2,
     mode: options.mode,
     label: options.label,
     note: options.note,
@@ -156,7 +169,7 @@ async function main(): Promise<void> {
       ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
       ...(options.only.length > 0 ? { only: options.only.join('+') } : {}),
     },
-    rows,
+    rows: rows.map((r) => ({ ...r, cpu: cpuEfficiency(r) })),
     ratios: pairRatios(rows),
     instances,
     codec,

@@ -32,15 +32,22 @@ export interface BenchOptions {
   readonly v3: readonly V3Case[];
   readonly codecWarmupMs: number;
   readonly codecDurationMs: number;
+  /** run the Java-client rows (kafka-tools ProducerPerformance / ConsumerPerformance) */
+  readonly java: boolean;
+  /** the java binary: $BENCH_JAVA, else $JAVA_HOME/bin/java, else `java` on the PATH */
+  readonly javaBin: string;
 }
 
 export const USAGE = `usage: node bench/dist/main.js [options]   (normally through bench/run.sh)
 
-  --quick               a small subset, ~1 minute of load (the default)
+  --quick               a small subset, ~1.5 minutes of load (the default)
   --full                the whole matrix: binary/json/avro x 100 B/1 KB x 1/10/100/1000 records
-                        per request x concurrency 1/16/64, consume rows, 1000 instances, codec
+                        per request x concurrency 1/16/64, Java producer rows, consume rows (each
+                        with a Java consumer line), 1000 instances, codec
   --codec               only the codec micro-benchmark (no stack needed)
   --no-codec            skip the codec micro-benchmark
+  --no-java             skip the Java-client rows (kafka-tools ProducerPerformance and
+                        ConsumerPerformance; java from $BENCH_JAVA, $JAVA_HOME or the PATH)
   --stack-env FILE      the stack's stack.env (default: $STACK_RUN_DIR/stack.env)
   --via gateway|edge    HTTP rows go straight to the gateways (default) or through nginx
   --warmup SECONDS      per row, excluded from the figures (quick 0.5, full 1)
@@ -96,6 +103,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   let mode: Mode = 'quick';
   let codecOnly = false;
   let skipCodec = false;
+  let java = true;
   let stackEnv = env['STACK_RUN_DIR'] ? `${env['STACK_RUN_DIR']}/stack.env` : undefined;
   let via: 'gateway' | 'edge' = 'gateway';
   let warmupMs: number | undefined;
@@ -122,6 +130,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
         break;
       case '--no-codec':
         skipCodec = true;
+        break;
+      case '--no-java':
+        java = false;
         break;
       case '--stack-env':
         stackEnv = next() ?? fail('--stack-env needs a file');
@@ -205,6 +216,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
         ],
     codecWarmupMs: quick ? 200 : 1000,
     codecDurationMs: quick ? 400 : 3000,
+    java,
+    javaBin: env['BENCH_JAVA'] || (env['JAVA_HOME'] ? `${env['JAVA_HOME']}/bin/java` : 'java'),
   };
 }
 

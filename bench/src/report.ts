@@ -2,11 +2,13 @@ import type { CodecRow } from './codec';
 import type { RowResult } from './context';
 import type { MachineDescription } from './machine';
 import type { BenchOptions } from './options';
+import { isGatewayProcess } from './stack';
 import type { InstancesResult } from './workloads/instances';
 
 export interface BenchReport {
   readonly tool: 'kafka-gateway-bench';
-  readonly version: 1;
+  /** 2: Java-client rows (side `java`), CPU efficiency per row, ratios to the Java ceiling */
+  readonly version: 2;
   readonly mode: BenchOptions['mode'];
   readonly label: string | undefined;
   readonly note: string | undefined;
@@ -14,20 +16,34 @@ export interface BenchReport {
   /** load averages when the run ended */
   readonly loadAverageAtEnd: readonly number[];
   readonly settings: Readonly<Record<string, unknown>>;
-  readonly rows: readonly RowResult[];
+  readonly rows: readonly (RowResult & { readonly cpu: CpuEfficiency | undefined })[];
   readonly ratios: readonly PairRatio[];
   readonly instances: InstancesResult | { skipped: string } | undefined;
   readonly codec: readonly CodecRow[];
   readonly durationSeconds: number;
 }
 
-/** gateway ÷ direct for one pair: below 1 for throughput and above 1 for latency mean cost. */
+/**
+ * gateway ÷ direct for one pair: below 1 for throughput and above 1 for latency mean cost; and
+ * the throughput of the gateway row (and of its kafkajs twin) ÷ the Java client's ceiling.
+ */
 export interface PairRatio {
   readonly pair: string;
   readonly recordsPerSec: number | undefined;
   readonly mbPerSec: number | undefined;
   readonly p50: number | undefined;
   readonly p99: number | undefined;
+  /** gateway ÷ the Java row matched by {@link javaCeilingFor} */
+  readonly java: CeilingRatio | undefined;
+  /** the kafkajs twin ÷ the same Java row */
+  readonly directVsJava: CeilingRatio | undefined;
+}
+
+export interface CeilingRatio {
+  /** the Java row's pair */
+  readonly against: string;
+  readonly recordsPerSec: number | undefined;
+  readonly mbPerSec: number | undefined;
 }
 
 function divide(a: number | undefined, b: number | undefined): number | undefined {
@@ -35,21 +51,94 @@ function divide(a: number | undefined, b: number | undefined): number | undefine
   return a / b;
 }
 
+const usable = (r: RowResult): boolean => r.notAvailable === undefined && r.recordsPerSec > 0;
+
+/**
+ * The Java row a gateway or kafkajs row is compared with. Consume: the Java consumer of the same
+ * pair (same topic, same records). Produce and v3: the Java producer of the same nominal record
+ * size (`params.recordBytes`, 100 or 1024), whatever the format, records per request and
+ * concurrency of the row: the Java client batches by itself (batch.size, linger.ms, several
+ * requests in flight), so it is the ceiling of the broker and the client, not a twin.
+ */
+export function javaCeilingFor(rows: readonly RowResult[], row: RowResult): RowResult | undefined {
+  const java = rows.filter((r) => r.side === 'java' && usable(r));
+  if (row.section === 'consume')
+    return java.find((r) => r.section === 'consume' && r.pair === row.pair);
+  return java.find(
+    (r) => r.section === 'produce' && r.params['recordBytes'] === row.params['recordBytes'],
+  );
+}
+
+function ceiling(
+  row: RowResult | undefined,
+  java: RowResult | undefined,
+): CeilingRatio | undefined {
+  if (row === undefined || java === undefined || !usable(row)) return undefined;
+  return {
+    against: java.pair,
+    recordsPerSec: divide(row.recordsPerSec, java.recordsPerSec),
+    mbPerSec: divide(row.mbPerSec, java.mbPerSec),
+  };
+}
+
 export function pairRatios(rows: readonly RowResult[]): PairRatio[] {
   const out: PairRatio[] = [];
   for (const g of rows) {
     if (g.side !== 'gateway' || g.notAvailable !== undefined) continue;
     const d = rows.find((r) => r.pair === g.pair && r.side === 'direct');
-    if (d === undefined) continue;
+    const j = javaCeilingFor(rows, g);
+    if (d === undefined && j === undefined) continue;
     out.push({
       pair: g.pair,
-      recordsPerSec: divide(g.recordsPerSec, d.recordsPerSec),
-      mbPerSec: divide(g.mbPerSec, d.mbPerSec),
-      p50: divide(g.load?.latency?.p50, d.load?.latency?.p50),
-      p99: divide(g.load?.latency?.p99, d.load?.latency?.p99),
+      recordsPerSec: divide(g.recordsPerSec, d?.recordsPerSec),
+      mbPerSec: divide(g.mbPerSec, d?.mbPerSec),
+      p50: divide(g.load?.latency?.p50, d?.load?.latency?.p50),
+      p99: divide(g.load?.latency?.p99, d?.load?.latency?.p99),
+      java: ceiling(g, j),
+      directVsJava: ceiling(d, j),
     });
   }
   return out;
+}
+
+/**
+ * CPU cost of a row's records. Gateway rows: the user+system CPU of every gateway process of the
+ * stack (producer-gateway and consumer-gateway, all replicas; not nginx) during the window.
+ * kafkajs and Java rows: the CPU of the measuring process itself (the bench process or the JVM).
+ */
+export interface CpuEfficiency {
+  readonly of: 'gateway processes' | 'measuring process';
+  readonly cpuSeconds: number;
+  /** the processes added up (gateway rows) */
+  readonly processes?: readonly string[];
+  readonly perHundredThousandRecords: number | undefined;
+  /** gateway rows only: per 10,000 HTTP requests (POST or GET …/records) */
+  readonly perTenThousandRequests: number | undefined;
+}
+
+export function cpuEfficiency(row: RowResult): CpuEfficiency | undefined {
+  if (row.notAvailable !== undefined || row.load === undefined) return undefined;
+  const { records, ops } = row.load;
+  const per = (cpu: number, n: number, unit: number): number | undefined =>
+    n > 0 ? (cpu / n) * unit : undefined;
+  if (row.side === 'gateway') {
+    const names = Object.keys(row.processes).filter((n) => isGatewayProcess(n));
+    if (names.length === 0) return undefined;
+    const cpuSeconds = names.reduce((sum, n) => sum + row.processes[n]!.cpuSeconds, 0);
+    return {
+      of: 'gateway processes',
+      cpuSeconds,
+      processes: names,
+      perHundredThousandRecords: per(cpuSeconds, records, 100_000),
+      perTenThousandRequests: per(cpuSeconds, ops, 10_000),
+    };
+  }
+  return {
+    of: 'measuring process',
+    cpuSeconds: row.clientCpuSeconds,
+    perHundredThousandRecords: per(row.clientCpuSeconds, records, 100_000),
+    perTenThousandRequests: undefined,
+  };
 }
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -59,15 +148,18 @@ const ms = (n: number | undefined): string =>
   n === undefined ? '–' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0);
 const ratio = (n: number | undefined): string => (n === undefined ? '–' : `${n.toFixed(2)}×`);
 
+const cpuCost = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n) ? '–' : n < 0.1 ? n.toFixed(3) : n.toFixed(2);
+
 function rowsTable(rows: readonly RowResult[], ratios: readonly PairRatio[]): string[] {
   const lines = [
-    '| Workload | Side | How | ops | records/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors | gateway CPU s (% of a core) | gateway RSS peak MB | client CPU s | gateway ÷ direct |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| Workload | Side | How | ops | records/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors | gateway CPU s (% of a core) | gateway RSS peak MB | client CPU s | CPU s / 100k records | gateway CPU s / 10k requests | gateway ÷ direct | gateway ÷ Java ceiling |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
   ];
   for (const r of rows) {
     if (r.notAvailable !== undefined) {
       lines.push(
-        `| ${r.pair} | ${r.side} | ${r.method} | | **not available** | | | | | | | | | ${r.notAvailable.replace(/\|/g, '/')} |`,
+        `| ${r.pair} | ${r.side} | ${r.method} | | **not available** | | | | | | | | | | | ${r.notAvailable.replace(/\|/g, '/')} | |`,
       );
       continue;
     }
@@ -76,20 +168,30 @@ function rowsTable(rows: readonly RowResult[], ratios: readonly PairRatio[]): st
     const cpu = p === undefined ? '–' : `${p.cpuSeconds.toFixed(2)} (${Math.round(p.cpuPercent)}%)`;
     const rss = p === undefined ? '–' : p.rssPeakMB.toFixed(0);
     let rel = '';
+    let ceilingCell = '';
+    const q = ratios.find((x) => x.pair === r.pair);
     if (r.side === 'gateway') {
-      const q = ratios.find((x) => x.pair === r.pair);
       rel =
-        q === undefined
+        q?.recordsPerSec === undefined
           ? '–'
           : `rec/s ${ratio(q.recordsPerSec)}` +
             (q.p50 === undefined ? '' : `, p50 ${ratio(q.p50)}`);
-    } else rel = 'reference';
+      ceilingCell = q?.java === undefined ? '–' : `rec/s ${ratio(q.java.recordsPerSec)}`;
+    } else if (r.side === 'direct') {
+      rel = 'reference';
+      ceilingCell =
+        q?.directVsJava === undefined ? '–' : `(kafkajs ${ratio(q.directVsJava.recordsPerSec)})`;
+    } else {
+      rel = '–';
+      ceilingCell = 'ceiling';
+    }
+    const eff = cpuEfficiency(r);
     const errors =
       r.load === undefined || r.load.errors === 0
         ? '0'
         : `${r.load.errors} (${(r.load.firstError ?? '').slice(0, 60).replace(/\|/g, '/')})`;
     lines.push(
-      `| ${r.pair} | ${r.side} | ${r.method} | ${r.load === undefined || r.load.ops === 0 ? '–' : r.load.ops} | ${int(r.recordsPerSec)} | ${fixed(r.mbPerSec)} | ${ms(l?.p50)} | ${ms(l?.p99)} | ${ms(l?.p999)} | ${errors} | ${cpu} | ${rss} | ${r.clientCpuSeconds.toFixed(2)} | ${rel} |`,
+      `| ${r.pair} | ${r.side} | ${r.method} | ${r.load === undefined || r.load.ops === 0 ? '–' : r.load.ops} | ${int(r.recordsPerSec)} | ${fixed(r.mbPerSec)} | ${ms(l?.p50)} | ${ms(l?.p99)} | ${ms(l?.p999)} | ${errors} | ${cpu} | ${rss} | ${r.clientCpuSeconds.toFixed(2)} | ${cpuCost(eff?.perHundredThousandRecords)} | ${cpuCost(eff?.perTenThousandRequests)} | ${rel} | ${ceilingCell} |`,
     );
   }
   return lines;
@@ -116,8 +218,8 @@ export function renderMarkdown(report: BenchReport): string {
     '',
   );
   const sections: [RowResult['section'], string][] = [
-    ['produce', 'Produce: HTTP v2 vs direct kafkajs'],
-    ['consume', 'Consume: HTTP polling loop vs direct kafkajs consumer'],
+    ['produce', 'Produce: HTTP v2 vs direct kafkajs, and the Java client ceiling'],
+    ['consume', 'Consume: HTTP polling loop vs direct kafkajs consumer and the Java consumer'],
     ['v3', 'Produce: HTTP v3 streaming (hook)'],
   ];
   for (const [section, title] of sections) {
@@ -125,6 +227,12 @@ export function renderMarkdown(report: BenchReport): string {
     if (rows.length === 0) continue;
     out.push(`## ${title}`, '', ...rowsTable(rows, report.ratios), '');
   }
+  if (report.rows.some((r) => r.side !== 'gateway'))
+    out.push(
+      '**CPU s / 100k records**: on a gateway line, the CPU of every gateway process (producer and consumer gateways, all replicas) during the window; on a direct or Java line, the CPU of the measuring process itself (this bench process, or the JVM). ' +
+        '**gateway ÷ Java ceiling**: records/s of the line ÷ records/s of the Java line of the same record size (produce, v3) or of the same topic (consume); on a direct line, the same ratio for kafkajs.',
+      '',
+    );
   const inst = report.instances;
   if (inst !== undefined) {
     out.push('## Memory per idle consumer instance (consumer-gateway RSS)', '');

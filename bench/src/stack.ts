@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processStartTime } from './proc';
 
@@ -12,11 +12,32 @@ export interface StackInfo {
   readonly schemaRegistryUrl: string;
   /** the consumer gateway's management port (Prometheus text at /metrics), if known */
   readonly consumerMetricsUrl: string | undefined;
-  /** pids of the processes whose CPU and memory are reported, by component name */
+  /**
+   * pids of the processes whose CPU and memory are reported, by component name: the edge and
+   * every gateway replica (`producer-gateway`, `producer-gateway-2`, …, `consumer-gateway`, …)
+   */
   readonly pids: ReadonlyMap<string, number>;
 }
 
 export const GATEWAY_COMPONENTS = ['producer-gateway', 'consumer-gateway', 'edge'] as const;
+
+/** Component names of gateway processes: replica 1 and replicas `-2`, `-3`… of a scaled stack. */
+const GATEWAY_PROCESS = /^(?:producer|consumer)-gateway(?:-\d+)?$/;
+
+/** Whether a monitored component is a gateway process (the Node gateways, not nginx). */
+export function isGatewayProcess(component: string): boolean {
+  return GATEWAY_PROCESS.test(component);
+}
+
+/** The components whose pids are read: every gateway replica with a pid file, and the edge. */
+export function monitoredComponents(pidFiles: readonly string[]): string[] {
+  const gateways = pidFiles
+    .filter((f) => f.endsWith('.pid'))
+    .map((f) => f.slice(0, -'.pid'.length))
+    .filter((c) => isGatewayProcess(c))
+    .sort();
+  return [...gateways, 'edge'];
+}
 
 export function parseEnvFile(text: string): Map<string, string> {
   const vars = new Map<string, string>();
@@ -41,7 +62,13 @@ export function loadStack(stackEnvPath: string): StackInfo {
   };
   const runDir = need('STACK_RUN_DIR');
   const pids = new Map<string, number>();
-  for (const component of GATEWAY_COMPONENTS) {
+  let pidFiles: string[] = [];
+  try {
+    pidFiles = readdirSync(join(runDir, 'pids'));
+  } catch {
+    // no pid files: no CPU/RSS figures
+  }
+  for (const component of monitoredComponents(pidFiles)) {
     let text: string;
     try {
       text = readFileSync(join(runDir, 'pids', `${component}.pid`), 'utf8');

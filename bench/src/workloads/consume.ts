@@ -6,6 +6,7 @@ import type { LoadResult } from '../load';
 import { BENCH_AVRO_SCHEMA, makeRecords, sizeLabel } from '../payloads';
 import { ProcessMonitor, selfCpu } from '../proc';
 import { LatencyRecorder } from '../stats';
+import { javaConsumeRow } from './java';
 
 export interface ConsumeCase {
   readonly format: 'binary' | 'avro';
@@ -20,8 +21,9 @@ export function consumeCaseId(c: ConsumeCase): string {
 const V2 = 'application/vnd.kafka.v2+json';
 
 /**
- * Fills one topic with `records` records, then reads all of them twice: through a consumer
- * instance's HTTP polling loop and with a plain kafkajs group consumer (each in its own group).
+ * Fills one topic with `records` records, then reads all of them three times: through a consumer
+ * instance's HTTP polling loop, with a plain kafkajs group consumer and with Kafka's Java
+ * ConsumerPerformance (each in its own group).
  * The group join and the first batch are the warm-up: the window opens when the first records
  * arrive (those are not counted) and closes when the rest arrived or the time limit passed.
  */
@@ -39,10 +41,12 @@ export async function consumePair(ctx: BenchContext, c: ConsumeCase): Promise<Ro
       : await ctx.serde.writer(topic, 'value', 'avro', { schemaId });
   const storedBytes = await prefill(ctx, topic, c, writer);
   const limitMs = Math.max(ctx.options.durationMs * 4, 10_000);
-  return [
+  const rows = [
     await gatewayRow(ctx, c, pair, params, topic, storedBytes, limitMs),
     await directRow(ctx, c, pair, params, topic, storedBytes, schemaId, limitMs),
   ];
+  if (ctx.options.java) rows.push(await javaConsumeRow(ctx, c, pair, params, topic, storedBytes));
+  return rows;
 }
 
 async function prefill(

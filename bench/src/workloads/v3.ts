@@ -19,8 +19,12 @@ export interface V3Case {
   readonly concurrency: number;
 }
 
+export function v3CaseId(c: V3Case): string {
+  return `produce v3 stream binary ${sizeLabel(c.recordBytes)} x${c.recordsPerRequest} c${c.concurrency}`;
+}
+
 export async function v3Pair(ctx: BenchContext, c: V3Case): Promise<RowResult[]> {
-  const pair = `produce v3 stream binary ${sizeLabel(c.recordBytes)} x${c.recordsPerRequest} c${c.concurrency}`;
+  const pair = v3CaseId(c);
   const params = { format: 'binary', ...c };
   const clusterId = await ctx.direct.clusterId();
   const topic = await ctx.direct.createTopic('v3', ctx.options.partitions);
