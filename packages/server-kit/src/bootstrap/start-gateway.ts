@@ -8,6 +8,7 @@ import type { CommonConfig } from '../config/common.config';
 import { ErrorResponder } from '../errors/error-responder';
 import { ReadinessService } from '../health/readiness.service';
 import { bodyErrorHandler, jsonBody } from '../http/json-body';
+import { applyServerLimits } from '../http/server-limits';
 import { PinoNestLogger } from '../logging/logger';
 import { ManagementServer } from '../management/management-server';
 import { httpMetricsMiddleware } from '../metrics/http-metrics.middleware';
@@ -55,13 +56,12 @@ export async function startGateway(options: {
   express.set('etag', false);
   app.use(httpMetricsMiddleware(metrics));
   for (const handler of options.beforeBody?.(app) ?? []) app.use(handler);
-  app.use(jsonBody(config.http.maxBodyBytes, options.streamingBody));
+  app.use(jsonBody(config.http, options.streamingBody));
   app.use(bodyErrorHandler(app.get(ErrorResponder)));
 
-  await app.listen(config.http.port, config.http.host);
   const server: Server = app.getHttpServer();
-  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
-  server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
+  applyServerLimits(server, config.http, logger, metrics);
+  await app.listen(config.http.port, config.http.host);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
 

@@ -12,6 +12,9 @@ export const LOG_LEVELS: readonly LogLevel[] = [
   'silent',
 ];
 
+/** 2000 levels still serialize inside a request handler; 5000 overflow JSON.stringify's stack. */
+const MAX_JSON_DEPTH_CEILING = 2000;
+
 export interface HttpConfig {
   readonly host: string;
   readonly port: number;
@@ -21,6 +24,14 @@ export interface HttpConfig {
   readonly shutdownTimeoutMs: number;
   /** Node's keep-alive timeout; above the load balancer's idle timeout avoids reset races. */
   readonly keepAliveTimeoutMs: number;
+  /** The request line and headers must arrive within this long (slowloris headers → 408). */
+  readonly headersTimeoutMs: number;
+  /** A request body that stalls this long before it is complete is answered 408. */
+  readonly bodyIdleTimeoutMs: number;
+  /** The whole request, body included, must arrive within this long (also bounds a v3 stream). */
+  readonly requestTimeoutMs: number;
+  /** JSON bodies nested deeper than this are refused with 400 before anything recursive runs. */
+  readonly maxJsonDepth: number;
 }
 
 export interface MetricsConfig {
@@ -201,6 +212,26 @@ function readKafkaSasl(r: EnvReader, protocol: KafkaSecurityProtocol): KafkaSasl
   return { mechanism, username, password };
 }
 
+function readHttp(r: EnvReader): HttpConfig {
+  const headersTimeoutMs = r.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, { min: 1000 });
+  const requestTimeoutMs = r.int('HTTP_REQUEST_TIMEOUT_MS', 300_000, { min: 1000 });
+  if (requestTimeoutMs < headersTimeoutMs) {
+    r.problem('HTTP_REQUEST_TIMEOUT_MS must not be below HTTP_HEADERS_TIMEOUT_MS');
+  }
+  return {
+    host: r.string('HTTP_HOST', '0.0.0.0'),
+    port: r.port('HTTP_PORT', 8082),
+    maxBodyBytes: r.int('HTTP_MAX_BODY_BYTES', 64 * 1024 * 1024, { min: 1024 }),
+    shutdownTimeoutMs: r.int('HTTP_SHUTDOWN_TIMEOUT_MS', 25_000, { min: 0 }),
+    keepAliveTimeoutMs: r.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1000 }),
+    headersTimeoutMs,
+    bodyIdleTimeoutMs: r.int('HTTP_BODY_IDLE_TIMEOUT_MS', 10_000, { min: 1000 }),
+    requestTimeoutMs,
+    // Jackson's default nesting limit, which Confluent's REST Proxy parses with
+    maxJsonDepth: r.int('HTTP_MAX_JSON_DEPTH', 1000, { min: 1, max: MAX_JSON_DEPTH_CEILING }),
+  };
+}
+
 /** Reads the settings both gateways share. `defaults` differ per app (client id). */
 export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): CommonConfig {
   const securityProtocol = r.oneOf(
@@ -210,13 +241,7 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
   );
   return {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    http: {
-      host: r.string('HTTP_HOST', '0.0.0.0'),
-      port: r.port('HTTP_PORT', 8082),
-      maxBodyBytes: r.int('HTTP_MAX_BODY_BYTES', 64 * 1024 * 1024, { min: 1024 }),
-      shutdownTimeoutMs: r.int('HTTP_SHUTDOWN_TIMEOUT_MS', 25_000, { min: 0 }),
-      keepAliveTimeoutMs: r.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1000 }),
-    },
+    http: readHttp(r),
     metrics: {
       host: r.string('METRICS_HOST', '0.0.0.0'),
       port: r.port('METRICS_PORT', 9464),

@@ -1,24 +1,93 @@
 import type { IncomingMessage } from 'node:http';
 import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { HttpConfig } from '../config/common.config';
+import { GatewayError } from '../errors/error-catalogue';
 import type { ErrorResponder } from '../errors/error-responder';
+import { exceedsJsonDepth } from './json-depth';
+import { closeAfterResponse, declaredLength, hasBody } from './server-limits';
 
 /**
  * JSON bodies of every `+json` type (the Kafka REST types are `application/vnd.kafka.*.v2+json`),
- * plain JSON, octet-stream (accepted as JSON like Karapace) and a missing Content-Type. The size
- * cap is enforced while reading: body-parser stops at the limit (or at once on a larger
- * Content-Length) and the request gets a 413 before the body is buffered. Other types are left
- * unparsed so the handler can answer 415.
+ * plain JSON, octet-stream (accepted as JSON like Karapace) and a missing Content-Type. Other
+ * types are left unparsed so the handler can answer 415.
+ *
+ * The size cap is enforced before anything is buffered past it: a declared Content-Length over
+ * the cap is answered 413 at once, a chunked body the moment it passes the cap, and the
+ * connection is then closed (body-parser on its own would read the whole body before answering,
+ * all 2 GiB of it if that is what the client sends). Bodies nested deeper than `maxJsonDepth`
+ * are refused with 400 before JSON.parse.
  */
 export function jsonBody(
-  limitBytes: number,
+  limits: Pick<HttpConfig, 'maxBodyBytes' | 'maxJsonDepth'>,
   streamingBody: (req: IncomingMessage) => boolean = () => false,
 ): RequestHandler {
-  return json({
-    limit: limitBytes,
+  const { maxBodyBytes, maxJsonDepth } = limits;
+  // Streaming endpoints (v3 produce) read the request themselves, record by record.
+  const parsed = (req: IncomingMessage): boolean => isJsonRequest(req) && !streamingBody(req);
+  const parse = json({
+    limit: maxBodyBytes,
     strict: false,
-    // Streaming endpoints (v3 produce) read the request themselves, record by record.
-    type: (req) => isJsonRequest(req) && !streamingBody(req),
+    type: parsed,
+    // With `verify` body-parser keeps the body as bytes until it is checked, then decodes it.
+    verify: (_req, _res, body, encoding) => {
+      if (exceedsJsonDepth(utf8(body, encoding), maxJsonDepth)) {
+        throw new GatewayError(
+          'malformed_json',
+          `JSON nesting depth exceeds the maximum allowed (${maxJsonDepth})`,
+        );
+      }
+    },
   });
+  return (req, res, next) => {
+    if (!parsed(req)) {
+      next();
+      return;
+    }
+    // body-parser answers once it has read the whole request; we may answer sooner (too large)
+    let settled = false;
+    const done = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      next(err);
+    };
+    const tooLarge = (): void => {
+      closeAfterResponse(res);
+      done(new GatewayError('body_too_large', 'HTTP 413 Request Entity Too Large'));
+    };
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > maxBodyBytes) {
+      tooLarge();
+      return;
+    }
+    parse(req, res, done);
+    // Only a body without a declared length can outgrow the cap (Node stops at Content-Length).
+    if (!settled && declared === undefined && hasBody(req)) {
+      let received = 0;
+      const count = (chunk: Buffer): void => {
+        received += chunk.length;
+        if (received <= maxBodyBytes) return;
+        req.off('data', count);
+        tooLarge();
+      };
+      req.on('data', count);
+      req.once('end', () => req.off('data', count));
+    }
+  };
+}
+
+/** The depth scan reads UTF-8; the rare UTF-16 body is re-encoded for it. */
+function utf8(body: Buffer, encoding: string | null): Uint8Array {
+  if (encoding === null || /^utf-?8$/i.test(encoding)) return body;
+  let text: string;
+  try {
+    text = new TextDecoder(encoding).decode(body);
+  } catch {
+    throw Object.assign(new Error(`unsupported charset "${encoding}"`), {
+      type: 'charset.unsupported',
+      status: 415,
+    });
+  }
+  return Buffer.from(text, 'utf8');
 }
 
 function isJsonRequest(req: IncomingMessage): boolean {
