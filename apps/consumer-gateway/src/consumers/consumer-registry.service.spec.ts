@@ -1,0 +1,329 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { type SchemaRegistry, SchemaSerde } from '@kafka-gateway/codec';
+import { Errors, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import pino from 'pino';
+import { loadConsumerConfig } from '../config/consumer.config';
+import type {
+  CommitOffset,
+  ConsumerEvents,
+  ConsumerPort,
+  ConsumerSettings,
+  Subscription,
+  TopicPartition,
+} from '../kafka/consumer-port';
+import type { KafkaConsumerFactory } from '../kafka/kafka-consumer.factory';
+import type { LocalInstances } from '../routing/local-instances';
+import type { InstanceRef } from '../routing/ownership-store';
+import type { RoutingService } from '../routing/routing.service';
+import { ConsumerMetrics } from './consumer-metrics';
+import { ConsumerRegistryService } from './consumer-registry.service';
+import { parseCreateConsumer } from './consumer-requests.parser';
+
+/** The Kafka side of one instance: remembers whether it runs and what it committed. */
+class FakePort implements ConsumerPort {
+  running = false;
+  stopped = false;
+  readonly commits: CommitOffset[][] = [];
+  constructor(
+    readonly settings: ConsumerSettings,
+    readonly events: ConsumerEvents,
+  ) {}
+  async start(_s: Subscription): Promise<void> {
+    this.running = true;
+  }
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+  }
+  isRunning(): boolean {
+    return this.running;
+  }
+  pause(_p: readonly TopicPartition[]): void {}
+  resume(_p: readonly TopicPartition[]): void {}
+  seek(_tp: TopicPartition, _offset: string): void {}
+  async commit(offsets: readonly CommitOffset[]): Promise<void> {
+    this.commits.push([...offsets]);
+  }
+}
+
+class FakeConsumerFactory implements Pick<KafkaConsumerFactory, 'create'> {
+  readonly ports: FakePort[] = [];
+  create(settings: ConsumerSettings, events: ConsumerEvents): ConsumerPort {
+    const port = new FakePort(settings, events);
+    this.ports.push(port);
+    return port;
+  }
+}
+
+/** Ownership as the registry sees it: claims (refused for names in `taken`) and releases. */
+class FakeRouting implements Pick<RoutingService, 'claim' | 'release' | 'attach'> {
+  local: LocalInstances | undefined;
+  readonly claims: InstanceRef[] = [];
+  readonly releases: InstanceRef[] = [];
+  readonly taken = new Set<string>();
+  attach(local: LocalInstances): void {
+    this.local = local;
+  }
+  async claim(ref: InstanceRef): Promise<void> {
+    if (this.taken.has(ref.instance)) throw Errors.instanceExists();
+    this.claims.push(ref);
+  }
+  async release(ref: InstanceRef): Promise<void> {
+    this.releases.push(ref);
+  }
+}
+
+function setup(env: Record<string, string> = {}, registryConfigured = false) {
+  const factory = new FakeConsumerFactory();
+  const routing = new FakeRouting();
+  const metrics = new MetricsService('consumer-gateway');
+  // creating an instance never reaches the registry: a configured one is enough
+  const schemas = new SchemaSerde(registryConfigured ? ({} as SchemaRegistry) : undefined);
+  const registry = new ConsumerRegistryService(
+    loadConsumerConfig(env),
+    pino({ enabled: false }),
+    factory as unknown as KafkaConsumerFactory,
+    new ConsumerMetrics(metrics),
+    schemas,
+    routing as unknown as RoutingService,
+  );
+  const create = (group: string, body: Record<string, unknown> = {}) =>
+    registry.create(group, parseCreateConsumer(body));
+  return { registry, factory, routing, metrics, create };
+}
+
+/** Status and Confluent error_code of a rejected call, as the error filter answers it. */
+async function answer(p: Promise<unknown>): Promise<[number, number]> {
+  try {
+    await p;
+  } catch (err) {
+    const r = toErrorResponse(err);
+    return [r.status, r.body.error_code];
+  }
+  assert.fail('expected the call to fail');
+}
+
+/** The value of one sample in the exposition text, matched on the given labels (any order). */
+async function sample(
+  metrics: MetricsService,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
+  const { body } = await metrics.render();
+  for (const line of body.split('\n')) {
+    const m = /^([^{\s]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const have = new Map([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+/** Lets the promise chains started by a timer callback run to the end. */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Fake clock for the idle sweep and auto-commit intervals (Date.now included). Node 20's mock
+ * clock jumps to the end of a tick before it fires the timers due within it, so time advances in
+ * steps no longer than the sweep interval, each followed by the promise chains it started.
+ */
+function fakeClock(t: TestContext): (ms: number) => Promise<void> {
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 0 });
+  const step = 500;
+  return async (ms) => {
+    for (let left = ms; left > 0; left -= step) {
+      t.mock.timers.tick(Math.min(step, left));
+      for (let i = 0; i < 5; i++) await settle();
+    }
+  };
+}
+
+test('create claims the name, holds the instance and reports it through has/list/get', async () => {
+  const { registry, routing, factory, create } = setup({
+    CONSUMER_REQUEST_TIMEOUT_MS: '700',
+    KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '12000',
+  });
+  assert.equal(routing.local, registry, 'the registry attached itself to routing');
+  const instance = await create('g', {
+    name: 'c1',
+    format: 'json',
+    'auto.offset.reset': 'earliest',
+  });
+  assert.deepEqual(routing.claims, [{ group: 'g', instance: 'c1' }]);
+  assert.equal(registry.has({ group: 'g', instance: 'c1' }), true);
+  assert.equal(registry.has({ group: 'other', instance: 'c1' }), false);
+  assert.deepEqual(registry.list(), [{ group: 'g', instance: 'c1' }]);
+  assert.equal(registry.get('g', 'c1'), instance);
+  assert.deepEqual([instance.settings.format, instance.settings.requestTimeoutMs], ['json', 700]);
+  await instance.subscribe({ kind: 'topics', topics: ['t'] });
+  assert.deepEqual(factory.ports[0]!.settings, {
+    group: 'g',
+    fromBeginning: true,
+    sessionTimeoutMs: 12000,
+  });
+  const unnamed = await create('g');
+  assert.match(unnamed.name, /^rest-consumer-[0-9a-f-]{36}$/);
+  await registry.beforeApplicationShutdown();
+});
+
+test('a name already held here is 409/40902 and the first instance stays', async () => {
+  const { registry, routing, create } = setup();
+  const first = await create('g', { name: 'c1' });
+  assert.deepEqual(await answer(create('g', { name: 'c1' })), [409, 40902]);
+  assert.equal(routing.claims.length, 1, 'no second claim');
+  assert.equal(registry.get('g', 'c1'), first);
+  await create('other-group', { name: 'c1' }); // the same name in another group is fine
+  await registry.beforeApplicationShutdown();
+});
+
+test('past CONSUMER_MAX_INSTANCES a create is 429', async () => {
+  const { registry, create } = setup({ CONSUMER_MAX_INSTANCES: '2' });
+  await create('g', { name: 'a' });
+  await create('g', { name: 'b' });
+  assert.deepEqual(await answer(create('g', { name: 'c' })), [429, 429]);
+  assert.equal(registry.list().length, 2);
+  await registry.delete('g', 'a');
+  await create('g', { name: 'c' });
+  await registry.beforeApplicationShutdown();
+});
+
+test('a schema format without a registry is 422/42206 and nothing is claimed', async () => {
+  const { registry, routing, create } = setup();
+  assert.deepEqual(await answer(create('g', { name: 'c1', format: 'avro' })), [422, 42206]);
+  assert.deepEqual(routing.claims, []);
+  assert.deepEqual(registry.list(), []);
+  const configured = setup({}, true);
+  const avro = await configured.create('g', { name: 'c1', format: 'avro' });
+  assert.equal(avro.settings.format, 'avro');
+  await configured.registry.beforeApplicationShutdown();
+});
+
+test('a claim refused by routing (another replica owns the name) leaves nothing behind', async () => {
+  const { registry, routing, metrics, create } = setup();
+  routing.taken.add('c1');
+  assert.deepEqual(await answer(create('g', { name: 'c1' })), [409, 40902]);
+  assert.equal(registry.has({ group: 'g', instance: 'c1' }), false);
+  assert.deepEqual(registry.list(), []);
+  assert.deepEqual(
+    await answer(Promise.resolve().then(() => registry.get('g', 'c1'))),
+    [404, 40403],
+  );
+  assert.equal(await sample(metrics, 'kafka_gateway_consumer_instances'), 0);
+});
+
+test('delete releases the claim and closes the instance; afterwards it is 404/40403', async () => {
+  const { registry, routing, factory, create } = setup();
+  const instance = await create('g', { name: 'c1' });
+  await instance.subscribe({ kind: 'topics', topics: ['t'] });
+  await registry.delete('g', 'c1');
+  assert.deepEqual(routing.releases, [{ group: 'g', instance: 'c1' }]);
+  assert.equal(factory.ports[0]!.stopped, true, 'the consumer left its group');
+  assert.equal(registry.has({ group: 'g', instance: 'c1' }), false);
+  assert.deepEqual(await answer(registry.delete('g', 'c1')), [404, 40403]);
+  assert.throws(
+    () => registry.get('g', 'c1'),
+    (e: unknown) => toErrorResponse(e).body.error_code === 40403,
+  );
+});
+
+test('an instance idle past CONSUMER_INSTANCE_TIMEOUT_MS expires; one in use does not', async (t) => {
+  const tick = fakeClock(t);
+  const { registry, routing, factory, create } = setup({ CONSUMER_INSTANCE_TIMEOUT_MS: '1000' });
+  const idle = await create('g', { name: 'idle' });
+  await idle.subscribe({ kind: 'topics', topics: ['t'] });
+  await create('g', { name: 'busy' });
+  registry.onModuleInit();
+  await tick(1500);
+  registry.get('g', 'busy'); // a request touches it
+  assert.deepEqual(routing.releases, [], 'nothing expires before its timeout');
+  await tick(500); // t = 2000: idle since 0, busy since 1500
+  assert.deepEqual(routing.releases, [{ group: 'g', instance: 'idle' }]);
+  assert.equal(factory.ports[0]!.stopped, true, 'the expired consumer left its group');
+  assert.deepEqual(registry.list(), [{ group: 'g', instance: 'busy' }]);
+  await tick(1000); // t = 3000: busy idle for 1500 ms
+  assert.deepEqual(registry.list(), []);
+  assert.equal(routing.releases.length, 2);
+  await registry.beforeApplicationShutdown();
+});
+
+test('auto-commit instances commit what was returned every interval', async (t) => {
+  const tick = fakeClock(t);
+  const { registry, factory, create } = setup();
+  const instance = await create('g', { name: 'c1', 'auto.commit.enable': 'true' });
+  const manual = await create('g', { name: 'c2', 'auto.commit.enable': 'false' });
+  for (const i of [instance, manual]) {
+    await i.subscribe({ kind: 'topics', topics: ['t'] });
+    i.onAssignment([{ topic: 't', partition: 0 }]);
+    i.onBatch(
+      [{ topic: 't', partition: 0, offset: '4', key: null, value: null, timestamp: '0' }],
+      '5',
+      () => false,
+    );
+    assert.equal((await i.poll(0, 1000)).length, 1);
+  }
+  registry.onModuleInit();
+  await tick(5000);
+  assert.deepEqual(factory.ports[0]!.commits, [[{ topic: 't', partition: 0, offset: '5' }]]);
+  assert.deepEqual(factory.ports[1]!.commits, [], 'auto.commit.enable=false commits nothing');
+  await registry.beforeApplicationShutdown();
+});
+
+test('shutdown releases every claim and closes every instance', async () => {
+  const { registry, routing, factory, create } = setup();
+  for (const name of ['a', 'b']) {
+    const i = await create('g', { name });
+    await i.subscribe({ kind: 'topics', topics: ['t'] });
+  }
+  await create('h', { name: 'a' });
+  await registry.beforeApplicationShutdown();
+  assert.deepEqual(routing.releases.map((r) => `${r.group}/${r.instance}`).sort(), [
+    'g/a',
+    'g/b',
+    'h/a',
+  ]);
+  assert.deepEqual(
+    factory.ports.map((p) => p.stopped),
+    [true, true],
+  );
+  assert.deepEqual(registry.list(), []);
+});
+
+test('metrics: live instances, and records and bytes fetched by format', async () => {
+  const { registry, metrics, create } = setup();
+  const instance = await create('g', { name: 'c1' });
+  await create('g', { name: 'c2' });
+  assert.equal(await sample(metrics, 'kafka_gateway_consumer_instances'), 2);
+  await instance.subscribe({ kind: 'topics', topics: ['t'] });
+  instance.onAssignment([{ topic: 't', partition: 0 }]);
+  assert.equal(await sample(metrics, 'kafka_gateway_consumer_rebalances_total'), 1);
+  instance.onBatch(
+    [
+      {
+        topic: 't',
+        partition: 0,
+        offset: '0',
+        key: Buffer.from('k'),
+        value: Buffer.from('vv'),
+        timestamp: '0',
+      },
+      {
+        topic: 't',
+        partition: 0,
+        offset: '1',
+        key: null,
+        value: Buffer.from('www'),
+        timestamp: '0',
+      },
+    ],
+    '2',
+    () => false,
+  );
+  await instance.poll(0, 1_000_000);
+  const binary = { format: 'binary' };
+  assert.equal(await sample(metrics, 'kafka_gateway_consumer_records_total', binary), 2);
+  assert.equal(await sample(metrics, 'kafka_gateway_consumer_bytes_total', binary), 6);
+  await registry.delete('g', 'c2');
+  assert.equal(await sample(metrics, 'kafka_gateway_consumer_instances'), 1);
+  await registry.beforeApplicationShutdown();
+});

@@ -1,0 +1,309 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EmbeddedFormat } from '@kafka-gateway/codec';
+import { Errors, GatewayError, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import { loadConsumerConfig } from '../config/consumer.config';
+import type { CommitOffset, TopicPartition } from '../kafka/consumer-port';
+import type {
+  CommittedOffset,
+  KafkaAdminService,
+  PartitionOffsets,
+} from '../kafka/kafka-admin.service';
+import type { RecordView } from './consumer-instance';
+import { ConsumerMetrics } from './consumer-metrics';
+import type { ConsumerRegistryService } from './consumer-registry.service';
+import type { CreateConsumerRequest } from './consumer-requests.parser';
+import { ConsumersService } from './consumers.service';
+
+type Target = { tp: TopicPartition; offset: string };
+
+/** The part of a consumer instance the service drives; records what it was asked. */
+class FakeInstance {
+  readonly seeks: Target[][] = [];
+  readonly polls: [timeoutMs: number, maxBytes: number][] = [];
+  commitError: Error | undefined;
+  constructor(
+    readonly name: string,
+    readonly settings: { format: EmbeddedFormat; requestTimeoutMs: number },
+  ) {}
+  seek(targets: readonly Target[]): void {
+    this.seeks.push([...targets]);
+  }
+  async poll(timeoutMs: number, maxBytes: number): Promise<RecordView[]> {
+    this.polls.push([timeoutMs, maxBytes]);
+    return [{ topic: 't', key: null, value: 'v', partition: 0, offset: 3 }];
+  }
+  async commit(_offsets: readonly CommitOffset[] | undefined): Promise<void> {
+    if (this.commitError !== undefined) throw this.commitError;
+  }
+}
+
+/** The registry: instances by group and name; `create` records the parsed request. */
+class FakeRegistry {
+  readonly created: { group: string; request: CreateConsumerRequest }[] = [];
+  readonly instances = new Map<string, FakeInstance>();
+  async create(group: string, request: CreateConsumerRequest): Promise<FakeInstance> {
+    this.created.push({ group, request });
+    const instance = new FakeInstance(request.name ?? 'generated', {
+      format: request.format,
+      requestTimeoutMs: 1000,
+    });
+    this.instances.set(`${group}/${instance.name}`, instance);
+    return instance;
+  }
+  get(group: string, name: string): FakeInstance {
+    const instance = this.instances.get(`${group}/${name}`);
+    if (instance === undefined) throw Errors.instanceNotFound();
+    return instance;
+  }
+}
+
+/** Offsets of topic `t` (partitions 0 and 1) and the group's commits; counts queries. */
+class FakeAdmin implements Pick<
+  KafkaAdminService,
+  'topicOffsets' | 'offsetsForTimestamp' | 'committedOffsets'
+> {
+  readonly queries: string[] = [];
+  committed: CommittedOffset[] = [];
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    this.queries.push(`offsets ${topic}`);
+    return [
+      { partition: 0, low: '10', high: '20' },
+      { partition: 1, low: '0', high: '5' },
+    ].map((o) => (topic === 't' ? o : { ...o, low: '100', high: '200' }));
+  }
+  async offsetsForTimestamp(
+    topic: string,
+    timestampMs: number,
+  ): Promise<{ partition: number; offset: string }[]> {
+    this.queries.push(`timestamp ${topic} ${timestampMs}`);
+    return [
+      { partition: 0, offset: '12' },
+      { partition: 1, offset: '4' },
+    ];
+  }
+  async committedOffsets(group: string, topics: readonly string[]): Promise<CommittedOffset[]> {
+    this.queries.push(`committed ${group} ${topics.join(',')}`);
+    return this.committed;
+  }
+}
+
+function setup(env: Record<string, string> = {}) {
+  const registry = new FakeRegistry();
+  const admin = new FakeAdmin();
+  const metrics = new MetricsService('consumer-gateway');
+  const service = new ConsumersService(
+    loadConsumerConfig(env),
+    registry as unknown as ConsumerRegistryService,
+    admin as unknown as KafkaAdminService,
+    new ConsumerMetrics(metrics),
+  );
+  /** An instance `g/i` of the given format. */
+  const instance = (format: EmbeddedFormat = 'binary'): FakeInstance => {
+    const i = new FakeInstance('i', { format, requestTimeoutMs: 1000 });
+    registry.instances.set('g/i', i);
+    return i;
+  };
+  return { service, registry, admin, metrics, instance };
+}
+
+/** Status and Confluent error_code of a rejected call, as the error filter answers it. */
+async function answer(p: Promise<unknown>): Promise<[number, number]> {
+  try {
+    await p;
+  } catch (err) {
+    const r = toErrorResponse(err);
+    return [r.status, r.body.error_code];
+  }
+  assert.fail('expected the call to fail');
+}
+
+/** The value of one sample in the exposition text, matched on the given labels (any order). */
+async function sample(
+  metrics: MetricsService,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
+  const { body } = await metrics.render();
+  for (const line of body.split('\n')) {
+    const m = /^([^{\s]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const have = new Map([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+test('create answers the instance id and a base_uri on the request base, path-encoded', async () => {
+  const { service, registry } = setup();
+  const created = await service.create(
+    'my group',
+    { name: 'c.1', format: 'json' },
+    'http://10.1.2.3:8082',
+  );
+  assert.deepEqual(created, {
+    instance_id: 'c.1',
+    base_uri: 'http://10.1.2.3:8082/consumers/my%20group/instances/c.1',
+  });
+  assert.equal(registry.created[0]!.group, 'my group');
+  assert.equal(registry.created[0]!.request.format, 'json');
+});
+
+test('create builds base_uri on HTTP_PUBLIC_BASE_URL when one is configured', async () => {
+  const { service } = setup({ HTTP_PUBLIC_BASE_URL: 'https://kafka.example.com/' });
+  const created = await service.create('g', { name: 'c1' }, 'http://10.1.2.3:8082');
+  assert.equal(created.base_uri, 'https://kafka.example.com/consumers/g/instances/c1');
+});
+
+test('seek: offsets as given, timestamps resolved per partition through Kafka', async () => {
+  const { service, admin, instance } = setup();
+  const i = instance();
+  await service.seek('g', 'i', {
+    offsets: [{ topic: 't', partition: 0, offset: 5 }],
+    timestamps: [{ topic: 't', partition: 1, timestamp: '2024-05-01T10:00:00Z' }],
+  });
+  assert.deepEqual(i.seeks, [
+    [
+      { tp: { topic: 't', partition: 0 }, offset: '5' },
+      { tp: { topic: 't', partition: 1 }, offset: '4' },
+    ],
+  ]);
+  assert.deepEqual(admin.queries, [`timestamp t ${Date.parse('2024-05-01T10:00:00Z')}`]);
+  // a partition Kafka does not report: 404/40402 and no seek at all
+  assert.deepEqual(
+    await answer(
+      service.seek('g', 'i', {
+        offsets: [{ topic: 't', partition: 0, offset: 1 }],
+        timestamps: [{ topic: 't', partition: 9, timestamp: 0 }],
+      }),
+    ),
+    [404, 40402],
+  );
+  assert.equal(i.seeks.length, 1);
+});
+
+test('seek to the beginning or end: the low or high offsets, one query per topic', async () => {
+  const { service, admin, instance } = setup();
+  const i = instance();
+  const body = {
+    partitions: [
+      { topic: 't', partition: 0 },
+      { topic: 'u', partition: 1 },
+      { topic: 't', partition: 1 },
+    ],
+  };
+  await service.seekToEdge('g', 'i', body, 'beginning');
+  await service.seekToEdge('g', 'i', body, 'end');
+  assert.deepEqual(
+    i.seeks.map((s) => s.map((t) => `${t.tp.topic}-${t.tp.partition}@${t.offset}`)),
+    [
+      ['t-0@10', 't-1@0', 'u-1@100'],
+      ['t-0@20', 't-1@5', 'u-1@200'],
+    ],
+  );
+  assert.deepEqual(admin.queries, ['offsets t', 'offsets u', 'offsets t', 'offsets u']);
+  assert.deepEqual(
+    await answer(
+      service.seekToEdge('g', 'i', { partitions: [{ topic: 't', partition: 7 }] }, 'end'),
+    ),
+    [409, 40903],
+  );
+  assert.equal(i.seeks.length, 2);
+});
+
+test('records: an Accept for another format than the instance has is 406/40601; nothing polled', async () => {
+  const { service, instance } = setup();
+  const i = instance('json');
+  await assert.rejects(
+    service.records('g', 'i', 'application/vnd.kafka.binary.v2+json', undefined, undefined),
+    (e: unknown) =>
+      e instanceof GatewayError &&
+      e.code === 'consumer_format_mismatch' &&
+      toErrorResponse(e).status === 406 &&
+      toErrorResponse(e).body.error_code === 40601,
+  );
+  assert.equal(i.polls.length, 0);
+  const ok = await service.records(
+    'g',
+    'i',
+    'application/vnd.kafka.json.v2+json',
+    undefined,
+    undefined,
+  );
+  assert.equal(ok.mediaType, 'application/vnd.kafka.json.v2+json');
+  assert.equal(ok.records.length, 1);
+});
+
+test('records: a timeout or max_bytes that is not an integer is 400; nothing polled', async () => {
+  const { service, instance } = setup();
+  const i = instance();
+  const accept = 'application/vnd.kafka.binary.v2+json';
+  assert.deepEqual(await answer(service.records('g', 'i', accept, 'soon', undefined)), [400, 400]);
+  assert.deepEqual(await answer(service.records('g', 'i', accept, '1.5', undefined)), [400, 400]);
+  assert.deepEqual(await answer(service.records('g', 'i', accept, undefined, '1e6')), [400, 400]);
+  assert.equal(i.polls.length, 0);
+});
+
+test('records: timeout and max_bytes defaults and caps; the fetch is timed', async () => {
+  const { service, instance, metrics } = setup();
+  const i = instance();
+  const accept = 'application/vnd.kafka.binary.v2+json';
+  const cap = 64 * 1024 * 1024;
+  await service.records('g', 'i', accept, undefined, undefined);
+  await service.records('g', 'i', accept, '0', '0');
+  await service.records('g', 'i', accept, '250', '1000');
+  await service.records('g', 'i', accept, '', String(cap * 2));
+  assert.deepEqual(i.polls, [
+    [1000, cap],
+    [1000, cap],
+    [250, 1000],
+    [1000, cap],
+  ]);
+  assert.equal(
+    await sample(metrics, 'kafka_gateway_consumer_fetch_duration_seconds_count', {
+      format: 'binary',
+    }),
+    4,
+  );
+});
+
+test('committed offsets: only the partitions asked for; metadata defaults to ""', async () => {
+  const { service, admin, instance } = setup();
+  instance();
+  admin.committed = [
+    { topic: 't', partition: 0, offset: '7', metadata: 'm' },
+    { topic: 't', partition: 1, offset: '8', metadata: null },
+    { topic: 'u', partition: 0, offset: '9', metadata: null },
+    { topic: 'u', partition: 1, offset: '3', metadata: null },
+  ];
+  const result = await service.committed('g', 'i', {
+    partitions: [
+      { topic: 't', partition: 0 },
+      { topic: 'u', partition: 1 },
+    ],
+  });
+  assert.deepEqual(result, {
+    offsets: [
+      { topic: 't', partition: 0, offset: 7, metadata: 'm' },
+      { topic: 'u', partition: 1, offset: 3, metadata: '' },
+    ],
+  });
+  assert.deepEqual(admin.queries, ['committed g t,u']);
+});
+
+test('an unknown instance is 404/40403 before Kafka is asked anything', async () => {
+  const { service, admin } = setup();
+  const tp = { partitions: [{ topic: 't', partition: 0 }] };
+  assert.deepEqual(await answer(service.committed('g', 'nope', tp)), [404, 40403]);
+  assert.deepEqual(await answer(service.seekToEdge('g', 'nope', tp, 'end')), [404, 40403]);
+  assert.deepEqual(admin.queries, []);
+});
+
+test('a failed commit is counted and rethrown', async () => {
+  const { service, instance, metrics } = setup();
+  const i = instance();
+  assert.deepEqual(await service.commit('g', 'i', undefined), []);
+  i.commitError = Errors.noSubscription();
+  assert.deepEqual(await answer(service.commit('g', 'i', undefined)), [409, 40903]);
+  assert.equal(await sample(metrics, 'kafka_gateway_consumer_commit_errors_total'), 1);
+});

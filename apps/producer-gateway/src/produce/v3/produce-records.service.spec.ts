@@ -1,0 +1,271 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable, Writable } from 'node:stream';
+import { SchemaSerde } from '@kafka-gateway/codec';
+import { ErrorResponder, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import type { Request, Response } from 'express';
+import pino from 'pino';
+import { loadProducerConfig } from '../../config/producer.config';
+import type {
+  KafkaProducerService,
+  OutgoingRecord,
+  RecordOutcome,
+} from '../../kafka/kafka-producer.service';
+import type { PartitionInfo, TopicMetadataService } from '../../kafka/topic-metadata.service';
+import { ProduceMetrics } from '../produce-metrics';
+import { ProduceOutcomes } from '../produce-outcomes';
+import { ProduceRecordsService } from './produce-records.service';
+import type { ResultEntry } from './streaming-produce';
+
+/** Topic metadata with a fixed partition count per topic; `delayMs` slows chosen lookups. */
+class FakeMetadata implements Pick<TopicMetadataService, 'cachedPartitions' | 'invalidate'> {
+  lookups = 0;
+  delayMs: (lookup: number) => number = () => 0;
+  constructor(private readonly topics: Record<string, number>) {}
+  async cachedPartitions(topic: string): Promise<readonly PartitionInfo[] | undefined> {
+    const delay = this.delayMs(this.lookups++);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const n = this.topics[topic];
+    if (n === undefined) return undefined;
+    return Array.from({ length: n }, (_, partitionId) => ({
+      partitionId,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+    }));
+  }
+  invalidate(): void {}
+}
+
+/** The batching producer: a log end offset per partition; `refuse` fails chosen records. */
+class FakeProducer implements Pick<
+  KafkaProducerService,
+  'isConnected' | 'choosePartition' | 'produce'
+> {
+  connected = true;
+  readonly sent: OutgoingRecord[] = [];
+  refuse: (r: OutgoingRecord) => unknown = () => undefined;
+  private readonly ends = new Map<number, number>();
+  isConnected(): boolean {
+    return this.connected;
+  }
+  choosePartition(): number {
+    return 0;
+  }
+  async produce(_topic: string, records: readonly OutgoingRecord[]): Promise<RecordOutcome[]> {
+    this.sent.push(...records);
+    return records.map((r) => {
+      const error = this.refuse(r);
+      if (error !== undefined) return { error };
+      const offset = this.ends.get(r.partition) ?? 0;
+      this.ends.set(r.partition, offset + 1);
+      return { partition: r.partition, offset };
+    });
+  }
+  values(): string[] {
+    return this.sent.map((r) => r.value?.toString() ?? 'null');
+  }
+}
+
+/** The request side: a readable body with the headers express would have parsed. */
+/** `contentType` null: the request has no Content-Type header. */
+function request(body: string[], contentType: string | null): Request {
+  const stream = new Readable({ read() {} });
+  for (const chunk of body) stream.push(Buffer.from(chunk));
+  stream.push(null);
+  const url = '/v3/clusters/c1/topics/t/records';
+  return Object.assign(stream, {
+    headers: contentType === null ? {} : { 'content-type': contentType },
+    method: 'POST',
+    url,
+    originalUrl: url,
+    path: url,
+  }) as unknown as Request;
+}
+
+/** The response side: records the head and the streamed body. */
+class FakeResponse extends Writable {
+  status: number | undefined;
+  head: Record<string, string> = {};
+  headersSent = false;
+  body = '';
+  writeHead(status: number, headers: Record<string, string>): this {
+    this.status = status;
+    this.head = headers;
+    this.headersSent = true;
+    return this;
+  }
+  flushHeaders(): void {}
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.body += chunk.toString();
+    done();
+  }
+  lines(): ResultEntry[] {
+    return this.body
+      .split('\r\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as ResultEntry);
+  }
+}
+
+function setup(topics: Record<string, number> = { t: 2 }) {
+  const metadata = new FakeMetadata(topics);
+  const producer = new FakeProducer();
+  const metrics = new MetricsService('producer-gateway');
+  const outcomes = new ProduceOutcomes(
+    producer as unknown as KafkaProducerService,
+    metadata as unknown as TopicMetadataService,
+    new ProduceMetrics(metrics),
+  );
+  const service = new ProduceRecordsService(
+    metadata as unknown as TopicMetadataService,
+    producer as unknown as KafkaProducerService,
+    outcomes,
+    new SchemaSerde(undefined),
+    new ErrorResponder(pino({ enabled: false }), metrics),
+    loadProducerConfig({}),
+  );
+  const produce = async (
+    body: string[],
+    contentType: string | null = 'application/json',
+    res = new FakeResponse(),
+  ): Promise<FakeResponse> => {
+    await service.produce('c1', 't', request(body, contentType), res as unknown as Response);
+    return res;
+  };
+  return { produce, metadata, producer, metrics };
+}
+
+const json = (o: unknown): string => JSON.stringify(o);
+const T0 = '2024-05-01T10:00:00.000Z';
+
+test('every record gets a success line, in input order, with its partition, offset and sizes', async () => {
+  const { produce, producer } = setup();
+  const res = await produce([
+    json({ value: { type: 'STRING', data: 'hello' }, timestamp: T0 }),
+    json({
+      partition_id: 1,
+      key: { type: 'JSON', data: { id: 7 } },
+      value: { type: 'BINARY', data: Buffer.from('xyz').toString('base64') },
+      headers: [{ name: 'h', value: Buffer.from('1').toString('base64') }],
+      timestamp: T0,
+    }) + json({ value: { type: 'STRING', data: 'again' }, timestamp: T0 }),
+  ]);
+  assert.equal(res.status, 200);
+  assert.equal(res.head['Content-Type'], 'application/json');
+  assert.ok(res.writableEnded, 'the response was ended');
+  const base = { error_code: 200, cluster_id: 'c1', topic_name: 't', timestamp: T0 };
+  assert.deepEqual(res.lines(), [
+    { ...base, partition_id: 0, offset: 0, value: { type: 'STRING', size: 5 } },
+    {
+      ...base,
+      partition_id: 1,
+      offset: 0,
+      key: { type: 'JSON', size: 8 },
+      value: { type: 'BINARY', size: 3 },
+    },
+    { ...base, partition_id: 0, offset: 1, value: { type: 'STRING', size: 5 } },
+  ]);
+  assert.deepEqual(producer.values(), ['hello', 'xyz', 'again']);
+  assert.equal(producer.sent[1]!.key?.toString(), '{"id":7}');
+  assert.equal(producer.sent[1]!.headers?.['h']?.[0]?.toString(), '1');
+  assert.equal(producer.sent[0]!.timestamp, String(Date.parse(T0)));
+});
+
+test('a failing record gets its own error line; the records around it are written', async () => {
+  const { produce, producer, metrics } = setup();
+  producer.refuse = (r) =>
+    r.value?.toString() === 'secret'
+      ? Object.assign(new Error('Not authorized to access topics: [t]'), {
+          type: 'TOPIC_AUTHORIZATION_FAILED',
+        })
+      : undefined;
+  const res = await produce([
+    json({ value: { type: 'STRING', data: 'a' } }),
+    json({ partition_id: 2, value: { type: 'STRING', data: 'b' } }),
+    json({ value: { type: 'STRING', data: 'secret' } }),
+    json({ nope: 1 }),
+    json({ value: { type: 'STRING', data: 'c' } }),
+  ]);
+  const lines = res.lines();
+  assert.deepEqual(
+    lines.map((l) => l.error_code),
+    [200, 40402, 40301, 400, 200],
+  );
+  assert.equal(lines[1]!.message, 'Partition 2 not found.');
+  assert.deepEqual([lines[0]!.offset, lines[4]!.offset], [0, 1]);
+  assert.deepEqual(producer.values(), ['a', 'secret', 'c'], 'refused records never reach Kafka');
+  const { body } = await metrics.render();
+  const counted = body.split('\n').filter((l) => l.startsWith('kafka_gateway_errors_total{'));
+  assert.deepEqual(
+    counted.filter((l) => l.includes('error_code="40301"')).map((l) => l.split(' ')[1]),
+    ['1'],
+  );
+});
+
+test('records reach the producer in input order even when an earlier one is prepared later', async () => {
+  const { produce, producer, metadata } = setup();
+  metadata.delayMs = (lookup) => (lookup === 0 ? 40 : 0);
+  const res = await produce([
+    json({ value: { type: 'STRING', data: 'first' } }),
+    json({ value: { type: 'STRING', data: 'second' } }),
+    json({ value: { type: 'STRING', data: 'third' } }),
+  ]);
+  assert.deepEqual(producer.values(), ['first', 'second', 'third']);
+  assert.deepEqual(
+    res.lines().map((l) => l.offset),
+    [0, 1, 2],
+  );
+});
+
+test('an unknown topic answers 40401 on every record line and sends nothing', async () => {
+  const { produce, producer } = setup({ other: 1 });
+  const res = await produce([
+    json({ value: { type: 'STRING', data: 'a' } }),
+    json({ value: { type: 'STRING', data: 'b' } }),
+  ]);
+  assert.deepEqual(res.lines(), [
+    { error_code: 40401, message: 'Topic t not present in metadata.' },
+    { error_code: 40401, message: 'Topic t not present in metadata.' },
+  ]);
+  assert.equal(producer.sent.length, 0);
+});
+
+test('Kafka not connected: every record line is 50302 and nothing is queued', async () => {
+  const { produce, producer } = setup();
+  producer.connected = false;
+  const res = await produce([json({ value: { type: 'STRING', data: 'a' } })]);
+  assert.deepEqual(
+    res.lines().map((l) => l.error_code),
+    [50302],
+  );
+  assert.equal(producer.sent.length, 0);
+});
+
+test('a body that is not application/json is refused with 415 before anything is written', async () => {
+  const { produce, producer } = setup();
+  const res = new FakeResponse();
+  await assert.rejects(
+    produce([json({ value: { type: 'STRING', data: 'a' } })], 'text/plain', res),
+    (e: unknown) => toErrorResponse(e).status === 415 && toErrorResponse(e).body.error_code === 415,
+  );
+  assert.equal(res.status, undefined);
+  assert.equal(res.body, '');
+  assert.equal(producer.sent.length, 0);
+  // a missing Content-Type reads as JSON
+  const ok = await produce([json({ value: { type: 'STRING', data: 'a' } })], null);
+  assert.deepEqual(
+    ok.lines().map((l) => l.error_code),
+    [200],
+  );
+});
+
+test('an empty body is 422/42206 (Payload error), with no output', async () => {
+  const { produce } = setup();
+  const res = new FakeResponse();
+  await assert.rejects(produce([], 'application/json', res), (e: unknown) => {
+    const r = toErrorResponse(e);
+    return r.status === 422 && r.body.error_code === 42206;
+  });
+  assert.equal(res.status, undefined);
+});
