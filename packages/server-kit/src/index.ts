@@ -26,6 +26,7 @@ export { MetricsService, methodLabel } from './metrics/metrics.service';
 export { ReadinessService } from './health/readiness.service';
 export { ManagementServer } from './management/management-server';
 export { V2JsonInterceptor } from './http/v2-json.interceptor';
+export { exceedsJsonDepth } from './http/json-depth';
 export { ServerKitModule } from './server-kit.module';
 export { startGateway, type RunningGateway } from './bootstrap/start-gateway';
 export {

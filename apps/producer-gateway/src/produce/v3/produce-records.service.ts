@@ -63,6 +63,7 @@ export class ProduceRecordsService {
     await new StreamingProduce(req, res, pipeline, {
       maxInFlight: this.config.streaming.maxInFlightRecords,
       maxRecordBytes: this.config.streaming.maxRecordBytes,
+      maxJsonDepth: this.config.http.maxJsonDepth,
       encoding,
     }).run();
   }
@@ -103,8 +104,11 @@ export class ProduceRecordsService {
         },
       };
     };
+    // Every failed record's line is made (and counted) here, whether it failed while prepared,
+    // refused as a whole (Kafka unavailable) or by Kafka itself.
     const failure = (err: unknown): ResultEntry => {
       const { body } = this.responder.describe(err, req, undefined, false);
+      this.outcomes.countFailures([body.error_code]);
       return { error_code: body.error_code, message: body.message };
     };
 
@@ -155,9 +159,6 @@ export class ProduceRecordsService {
             ...(p.value === undefined ? {} : { value: p.value }),
           };
         });
-        this.outcomes.countFailures(
-          entries.filter((e) => e.error_code !== WRITTEN).map((e) => e.error_code),
-        );
         return entries;
       },
       failure,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '@kafka-gateway/server-kit';
+import { exceedsJsonDepth, GatewayError } from '@kafka-gateway/server-kit';
 import { JsonObjectSplitter } from './json-stream-splitter';
 
 /** One line of the response: `{"error_code":200,...}` or `{"error_code":...,"message":...}`. */
@@ -20,6 +20,8 @@ export interface StreamLimits {
   /** Records read but not yet answered; reading pauses at this many (plus one chunk). */
   readonly maxInFlight: number;
   readonly maxRecordBytes: number;
+  /** Records nested deeper are refused before they are parsed. */
+  readonly maxJsonDepth: number;
   /** `latin1` for an ISO-8859-1 body, else `utf8`. */
   readonly encoding: BufferEncoding;
 }
@@ -120,6 +122,11 @@ export class StreamingProduce<P> {
     this.records++;
     this.startResponse();
     let parsed: unknown;
+    if (exceedsJsonDepth(text, this.limits.maxJsonDepth)) {
+      // refused before JSON.parse and every recursive step after it (HTTP_MAX_JSON_DEPTH)
+      this.fail(`Error processing message: JSON nested deeper than ${this.limits.maxJsonDepth}`);
+      return;
+    }
     try {
       parsed = JSON.parse(text.toString(this.limits.encoding));
     } catch (err) {
