@@ -104,22 +104,6 @@ async function answer(p: Promise<unknown>): Promise<[number, number]> {
   assert.fail('expected the call to fail');
 }
 
-/** The value of one sample in the exposition text, matched on the given labels (any order). */
-async function sample(
-  metrics: MetricsService,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number | undefined> {
-  const { body } = await metrics.render();
-  for (const line of body.split('\n')) {
-    const m = /^([^{\s]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const have = new Map([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[3]);
-  }
-  return undefined;
-}
-
 /** Lets the promise chains started by a timer callback run to the end. */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -209,7 +193,7 @@ test('a claim refused by routing (another replica owns the name) leaves nothing 
     await answer(Promise.resolve().then(() => registry.get('g', 'c1'))),
     [404, 40403],
   );
-  assert.equal(await sample(metrics, 'kafka_gateway_consumer_instances'), 0);
+  assert.equal(await metrics.sample('kafka_gateway_consumer_instances'), 0);
 });
 
 test('delete releases the claim and closes the instance; afterwards it is 404/40403', async () => {
@@ -293,10 +277,10 @@ test('metrics: live instances, and records and bytes fetched by format', async (
   const { registry, metrics, create } = setup();
   const instance = await create('g', { name: 'c1' });
   await create('g', { name: 'c2' });
-  assert.equal(await sample(metrics, 'kafka_gateway_consumer_instances'), 2);
+  assert.equal(await metrics.sample('kafka_gateway_consumer_instances'), 2);
   await instance.subscribe({ kind: 'topics', topics: ['t'] });
   instance.onAssignment([{ topic: 't', partition: 0 }]);
-  assert.equal(await sample(metrics, 'kafka_gateway_consumer_rebalances_total'), 1);
+  assert.equal(await metrics.sample('kafka_gateway_consumer_rebalances_total'), 1);
   instance.onBatch(
     [
       {
@@ -321,9 +305,9 @@ test('metrics: live instances, and records and bytes fetched by format', async (
   );
   await instance.poll(0, 1_000_000);
   const binary = { format: 'binary' };
-  assert.equal(await sample(metrics, 'kafka_gateway_consumer_records_total', binary), 2);
-  assert.equal(await sample(metrics, 'kafka_gateway_consumer_bytes_total', binary), 6);
+  assert.equal(await metrics.sample('kafka_gateway_consumer_records_total', binary), 2);
+  assert.equal(await metrics.sample('kafka_gateway_consumer_bytes_total', binary), 6);
   await registry.delete('g', 'c2');
-  assert.equal(await sample(metrics, 'kafka_gateway_consumer_instances'), 1);
+  assert.equal(await metrics.sample('kafka_gateway_consumer_instances'), 1);
   await registry.beforeApplicationShutdown();
 });

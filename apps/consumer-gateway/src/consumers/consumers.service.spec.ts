@@ -118,22 +118,6 @@ async function answer(p: Promise<unknown>): Promise<[number, number]> {
   assert.fail('expected the call to fail');
 }
 
-/** The value of one sample in the exposition text, matched on the given labels (any order). */
-async function sample(
-  metrics: MetricsService,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number | undefined> {
-  const { body } = await metrics.render();
-  for (const line of body.split('\n')) {
-    const m = /^([^{\s]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const have = new Map([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[3]);
-  }
-  return undefined;
-}
-
 test('create answers the instance id and a base_uri on the request base, path-encoded', async () => {
   const { service, registry } = setup();
   const created = await service.create(
@@ -260,7 +244,7 @@ test('records: timeout and max_bytes defaults and caps; the fetch is timed', asy
     [1000, cap],
   ]);
   assert.equal(
-    await sample(metrics, 'kafka_gateway_consumer_fetch_duration_seconds_count', {
+    await metrics.sample('kafka_gateway_consumer_fetch_duration_seconds_count', {
       format: 'binary',
     }),
     4,
@@ -305,5 +289,5 @@ test('a failed commit is counted and rethrown', async () => {
   assert.deepEqual(await service.commit('g', 'i', undefined), []);
   i.commitError = Errors.noSubscription();
   assert.deepEqual(await answer(service.commit('g', 'i', undefined)), [409, 40903]);
-  assert.equal(await sample(metrics, 'kafka_gateway_consumer_commit_errors_total'), 1);
+  assert.equal(await metrics.sample('kafka_gateway_consumer_commit_errors_total'), 1);
 });

@@ -131,22 +131,6 @@ function setup(options: { forwarder?: boolean; shared?: boolean } = {}) {
   return { routing, store, forwarder, metrics, route };
 }
 
-/** The value of one sample in the exposition text, matched on the given labels (any order). */
-async function sample(
-  metrics: MetricsService,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number | undefined> {
-  const { body } = await metrics.render();
-  for (const line of body.split('\n')) {
-    const m = /^([^{\s]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const have = new Map([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[3]);
-  }
-  return undefined;
-}
-
 const holding = (refs: InstanceRef[]): LocalInstances => ({
   has: (ref) => refs.some((r) => r.group === ref.group && r.instance === ref.instance),
   list: () => refs,
@@ -194,11 +178,11 @@ test('an instance owned elsewhere is forwarded to the URL its owner registered',
   assert.deepEqual(forwarder.targets, [OWNER.url]);
   assert.equal(res.statusCode, undefined, 'the owner answered; routing wrote nothing itself');
   assert.equal(
-    await sample(metrics, 'kafka_gateway_forwarded_requests_total', { outcome: 'forwarded' }),
+    await metrics.sample('kafka_gateway_forwarded_requests_total', { outcome: 'forwarded' }),
     1,
   );
   assert.equal(
-    await sample(metrics, 'kafka_gateway_forward_duration_seconds_count', {
+    await metrics.sample('kafka_gateway_forward_duration_seconds_count', {
       outcome: 'forwarded',
     }),
     1,
@@ -215,7 +199,7 @@ test('an unreachable owner is evicted and the client gets 404/40403', async () =
   assert.equal(res.statusCode, 404);
   assert.equal((res.json() as { error_code: number }).error_code, 40403);
   assert.equal(res.headers['content-type'], 'application/vnd.kafka.v2+json');
-  assert.equal(await sample(metrics, 'kafka_gateway_errors_total', { error_code: '40403' }), 1);
+  assert.equal(await metrics.sample('kafka_gateway_errors_total', { error_code: '40403' }), 1);
 });
 
 test('an owner that fails before answering: 503/50303 with Retry-After, no eviction', async () => {
@@ -259,12 +243,12 @@ test('an unreachable ownership store: 503 routing_unavailable written, nothing f
   assert.equal(res.headers['retry-after'], '1');
   assert.deepEqual(forwarder.targets, []);
   assert.equal(
-    await sample(metrics, 'kafka_gateway_forwarded_requests_total', {
+    await metrics.sample('kafka_gateway_forwarded_requests_total', {
       outcome: 'routing_unavailable',
     }),
     1,
   );
-  assert.equal(await sample(metrics, 'kafka_gateway_routing_store_up'), 0);
+  assert.equal(await metrics.sample('kafka_gateway_routing_store_up'), 0);
 });
 
 test('no live owner anywhere: not answered here (the local handlers say 404)', async () => {

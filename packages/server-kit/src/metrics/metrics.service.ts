@@ -63,6 +63,21 @@ export class MetricsService {
     return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 
+  /**
+   * The value of one sample as a scrape shows it (`name` may carry a histogram's `_count` or
+   * `_sum` suffix), matched on the given labels; undefined when no such sample exists.
+   */
+  async sample(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+    const body = await this.registry.metrics();
+    for (const line of body.split('\n')) {
+      const m = /^([^{\s]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (m === null || m[1] !== name) continue;
+      const have = new Map([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+      if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[3]);
+    }
+    return undefined;
+  }
+
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }

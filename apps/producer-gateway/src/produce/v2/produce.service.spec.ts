@@ -134,22 +134,6 @@ async function answer(p: Promise<unknown>): Promise<[number, number]> {
   assert.fail('expected the call to fail');
 }
 
-/** The value of one sample in the exposition text, matched on the given labels. */
-async function sample(
-  metrics: MetricsService,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number | undefined> {
-  const { body } = await metrics.render();
-  for (const line of body.split('\n')) {
-    const m = /^([^{\s]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const have = new Map([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[3]);
-  }
-  return undefined;
-}
-
 const USER = JSON.stringify({
   type: 'record',
   name: 'User',
@@ -230,7 +214,7 @@ test('a record naming a partition out of range gets its own 40402; the others ar
     { partition: 0, offset: 1, error_code: null, error: null },
   ]);
   assert.deepEqual(producer.values(), ['a', 'c']);
-  assert.equal(await sample(metrics, 'kafka_gateway_errors_total', { error_code: '40402' }), 1);
+  assert.equal(await metrics.sample('kafka_gateway_errors_total', { error_code: '40402' }), 1);
 });
 
 test('Kafka not connected: 503 broker_not_available with Retry-After, nothing queued', async () => {
@@ -329,16 +313,16 @@ test('metrics: acknowledged records and bytes by topic and format, failures by e
     records: [{ key: b64('k'), value: b64('abc') }, { value: b64('de') }, { value: b64('no') }],
   });
   const labels = { topic: 't', format: 'binary', service: 'producer-gateway' };
-  assert.equal(await sample(metrics, 'kafka_gateway_produce_records_total', labels), 2);
-  assert.equal(await sample(metrics, 'kafka_gateway_produce_bytes_total', labels), 6);
-  assert.equal(await sample(metrics, 'kafka_gateway_errors_total', { error_code: '40301' }), 1);
+  assert.equal(await metrics.sample('kafka_gateway_produce_records_total', labels), 2);
+  assert.equal(await metrics.sample('kafka_gateway_produce_bytes_total', labels), 6);
+  assert.equal(await metrics.sample('kafka_gateway_errors_total', { error_code: '40301' }), 1);
   assert.equal(
-    await sample(metrics, 'kafka_gateway_produce_duration_seconds_count', { format: 'binary' }),
+    await metrics.sample('kafka_gateway_produce_duration_seconds_count', { format: 'binary' }),
     1,
   );
   await answer(service.produce('gone', undefined, 'json', { records: [{ value: 1 }] }));
   assert.equal(
-    await sample(metrics, 'kafka_gateway_produce_records_total', { topic: 'gone' }),
+    await metrics.sample('kafka_gateway_produce_records_total', { topic: 'gone' }),
     undefined,
     'an unknown topic never becomes a label',
   );
