@@ -284,3 +284,25 @@ test('a record nested deeper than HTTP_MAX_JSON_DEPTH ends the stream with a 400
   assert.match(String(lines[1]!.message), /nested deeper than 1000/);
   assert.deepEqual(producer.values(), ['first']);
 });
+
+test('a record refused while an earlier one is still being prepared is no unhandled rejection', async () => {
+  const { produce, metadata } = setup();
+  metadata.delayMs = (lookup) => (lookup === 0 ? 40 : 0);
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const res = await produce([
+      json({ value: { type: 'STRING', data: 'slow' } }),
+      json({ partition_id: 9, value: { type: 'STRING', data: 'refused' } }),
+    ]);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      res.lines().map((l) => l.error_code),
+      [200, 40402],
+    );
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.deepEqual(unhandled, []);
+});

@@ -135,6 +135,9 @@ export class StreamingProduce<P> {
       return;
     }
     const prepared = this.pipeline.prepare(parsed, Date.now());
+    // Its failure is handled once the records before it are handed over; until then it must
+    // not count as an unhandled rejection.
+    prepared.catch(() => undefined);
     // Hand over in input order; wrap the result so awaiting the hand-over never awaits the ack.
     const handedOver = this.submitTail.then(async () => {
       try {
