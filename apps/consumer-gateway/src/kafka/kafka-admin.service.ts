@@ -54,4 +54,28 @@ export class KafkaAdminService {
         })),
     );
   }
+
+  /** Every topic name, Kafka's internal topics left out (Java's `exclude.internal.topics`). */
+  async topicNames(): Promise<string[]> {
+    const names = await this.admin.call((a) => a.listTopics());
+    return names.filter((t) => !INTERNAL_TOPICS.has(t));
+  }
+
+  /** Deletes an empty group and its offsets; a group that does not exist is not an error. */
+  async deleteGroup(group: string): Promise<void> {
+    try {
+      await this.admin.call((a) => a.deleteGroups([group]));
+    } catch (err) {
+      if (!JSON.stringify(describe(err)).includes('GROUP_ID_NOT_FOUND')) throw err;
+    }
+  }
+}
+
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+
+/** kafkajs' deleteGroups failure carries one error per group in `groups`. */
+function describe(err: unknown): unknown {
+  if (err === null || typeof err !== 'object') return String(err);
+  const e = err as { type?: unknown; groups?: { error?: { type?: unknown } }[] };
+  return { type: e.type, groups: e.groups?.map((g) => g.error?.type) };
 }
