@@ -197,12 +197,14 @@ export class ConsumerRegistryService
     try {
       const topics = await this.admin.topicNames();
       for (const instance of following) {
-        await instance.refreshTopics(topics).catch((err: unknown) =>
-          this.logger.warn(
-            { err, group: instance.group, instance: instance.name },
-            'restarting a subscription on new topics failed; retried at the next refresh',
-          ),
-        );
+        await instance
+          .refreshTopics(topics)
+          .catch((err: unknown) =>
+            this.logger.warn(
+              { err, group: instance.group, instance: instance.name },
+              'restarting a subscription on new topics failed; retried at the next refresh',
+            ),
+          );
       }
     } catch (err) {
       this.logger.warn({ err }, 'listing topics for subscriptions failed');
