@@ -63,19 +63,28 @@ export class KafkaAdminService {
 
   /** Deletes an empty group and its offsets; a group that does not exist is not an error. */
   async deleteGroup(group: string): Promise<void> {
-    try {
-      await this.admin.call((a) => a.deleteGroups([group]));
-    } catch (err) {
-      if (!JSON.stringify(describe(err)).includes('GROUP_ID_NOT_FOUND')) throw err;
-    }
+    await this.admin.call(async (a) => {
+      try {
+        await a.deleteGroups([group]);
+      } catch (err) {
+        if (!onlyNotFound(err)) throw err;
+      }
+    });
   }
 }
 
-const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+const INTERNAL_TOPICS = new Set([
+  '__consumer_offsets',
+  '__transaction_state',
+  '__share_group_state',
+]);
 
 /** kafkajs' deleteGroups failure carries one error per group in `groups`. */
-function describe(err: unknown): unknown {
-  if (err === null || typeof err !== 'object') return String(err);
-  const e = err as { type?: unknown; groups?: { error?: { type?: unknown } }[] };
-  return { type: e.type, groups: e.groups?.map((g) => g.error?.type) };
+function onlyNotFound(err: unknown): boolean {
+  const groups = (err as { groups?: { error?: { type?: unknown } }[] } | null)?.groups;
+  return (
+    Array.isArray(groups) &&
+    groups.length > 0 &&
+    groups.every((g) => g.error?.type === 'GROUP_ID_NOT_FOUND')
+  );
 }
