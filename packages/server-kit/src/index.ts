@@ -35,7 +35,11 @@ export {
   toRecordError,
   type RecordError,
 } from './kafka/kafka-errors';
-export { KafkaClientFactory, keepConnecting } from './kafka/kafka-client.factory';
+export {
+  KafkaClientFactory,
+  keepConnecting,
+  type NonMemberOffset,
+} from './kafka/kafka-client.factory';
 export { KafkaClientModule } from './kafka/kafka-client.module';
 export { ManagedAdmin } from './kafka/managed-admin';
 export { ClientRenewal } from './kafka/client-renewal';

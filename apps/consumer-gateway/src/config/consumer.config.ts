@@ -20,6 +20,11 @@ export interface ConsumersConfig {
   /** Fetched records buffered per instance before its partitions are paused. */
   readonly maxBufferBytes: number;
   /** Kafka session timeout of instance consumers. */
+  /**
+   * How often instances with a topic or pattern subscription check which topics exist, so that
+   * topics created later are read (Java's `metadata.max.age.ms`, 5 min by default).
+   */
+  readonly metadataRefreshMs: number;
   readonly sessionTimeoutMs: number;
 }
 
@@ -57,6 +62,7 @@ export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
     publicBaseUrl: r.url('HTTP_PUBLIC_BASE_URL'),
     requestTimeoutMs: r.int('CONSUMER_REQUEST_TIMEOUT_MS', 1000, { min: 0, max: 300_000 }),
     maxBufferBytes: r.int('CONSUMER_MAX_BUFFER_BYTES', 8 * 1024 * 1024, { min: 1024 }),
+    metadataRefreshMs: r.int('CONSUMER_METADATA_REFRESH_MS', 5000, { min: 100, max: 3_600_000 }),
     sessionTimeoutMs: r.int('KAFKA_CONSUMER_SESSION_TIMEOUT_MS', 30_000, {
       min: 6000,
       max: 300_000,

@@ -19,9 +19,11 @@ class FakePort implements ConsumerPort {
   resumed: TopicPartition[] = [];
   seeks: { tp: TopicPartition; offset: string }[] = [];
   commits: CommitOffset[][] = [];
+  started: Subscription | undefined;
   constructor(readonly events: ConsumerEvents) {}
   async start(s: Subscription): Promise<void> {
-    if (s.kind === 'topics' && s.topics.includes('missing')) {
+    this.started = s;
+    if (s.kind === 'topics' && s.topics.includes('refused')) {
       throw new GatewayError(
         'unknown_topic_or_partition',
         'This server does not host this topic-partition.',
@@ -58,6 +60,7 @@ const SETTINGS: InstanceSettings = {
   fetchMinBytes: -1,
   requestTimeoutMs: 1000,
   maxBufferBytes: 100,
+  listTopics: async () => ['t', 'u', 'refused'],
 };
 
 async function setup(
@@ -211,11 +214,103 @@ test('a refused subscription leaves no subscription behind', async () => {
   const { instance } = await setup();
   assert.deepEqual(instance.subscribedTopics(), ['t']);
   await assert.rejects(
-    instance.subscribe({ kind: 'topics', topics: ['missing'] }),
+    instance.subscribe({ kind: 'topics', topics: ['refused'] }),
     (e: unknown) => e instanceof GatewayError && e.code === 'unknown_topic_or_partition',
   );
   assert.deepEqual(instance.subscribedTopics(), []);
   // and the instance can be assigned or subscribed again afterwards
   await instance.subscribe({ kind: 'assign', partitions: [{ topic: 't', partition: 0 }] });
   assert.deepEqual(instance.currentAssignment(), [{ topic: 't', partition: 0 }]);
+});
+
+/** An instance whose every Kafka consumer is kept, with the topics that exist now. */
+function following(topics: string[]): { instance: ConsumerInstance; ports: FakePort[] } {
+  const ports: FakePort[] = [];
+  const instance = new ConsumerInstance(
+    'g',
+    'i',
+    { ...SETTINGS, listTopics: async () => topics },
+    (events) => {
+      const port = new FakePort(events);
+      ports.push(port);
+      return port;
+    },
+  );
+  return { instance, ports };
+}
+
+const exclusive = (e: unknown): boolean =>
+  e instanceof GatewayError &&
+  e.code === 'illegal_consumer_state' &&
+  /mutually exclusive/.test(e.message);
+
+test('topics and a pattern are mutually exclusive (40903); the same kind replaces', async () => {
+  const { instance, ports } = following(['a', 'b', 'p-1']);
+  await instance.subscribe({ kind: 'topics', topics: ['a'] });
+  await assert.rejects(instance.subscribe({ kind: 'pattern', pattern: /^p-.*$/ }), exclusive);
+  await instance.subscribe({ kind: 'topics', topics: ['b'] });
+  assert.deepEqual(instance.subscribedTopics(), ['b']);
+  assert.deepEqual(ports[1]?.started, { kind: 'topics', topics: ['b'] });
+  await instance.unsubscribe();
+  await instance.subscribe({ kind: 'pattern', pattern: /^p-.*$/ });
+  await assert.rejects(instance.subscribe({ kind: 'topics', topics: ['a'] }), exclusive);
+  await assert.rejects(
+    instance.subscribe({ kind: 'assign', partitions: [{ topic: 'a', partition: 0 }] }),
+    exclusive,
+  );
+  assert.deepEqual(ports[2]?.started, { kind: 'topics', topics: ['p-1'] });
+  assert.equal(ports.length, 3, 'refused changes start no consumer');
+});
+
+test('a topic that does not exist yet is accepted; its consumer starts once the topic exists', async () => {
+  const { instance, ports } = following(['t']);
+  await instance.subscribe({ kind: 'topics', topics: ['later', 't'] });
+  assert.deepEqual(instance.subscribedTopics(), ['later', 't']);
+  assert.deepEqual(ports[0]?.started, { kind: 'topics', topics: ['t'] });
+  await instance.refreshTopics(['t']);
+  assert.equal(ports.length, 1, 'an unchanged set restarts nothing');
+  await instance.refreshTopics(['later', 't', 'x']);
+  assert.equal(ports[0]?.running, false, 'the old consumer left the group');
+  assert.deepEqual(ports[1]?.started, { kind: 'topics', topics: ['later', 't'] });
+
+  const none = following([]);
+  await none.instance.subscribe({ kind: 'topics', topics: ['later'] });
+  assert.equal(none.ports.length, 0, 'no consumer while no subscribed topic exists');
+  assert.deepEqual(await none.instance.poll(50, 1_000_000), []);
+  await none.instance.commit(undefined); // nothing returned yet: nothing to commit
+  await none.instance.refreshTopics(['later']);
+  assert.deepEqual(none.ports[0]?.started, { kind: 'topics', topics: ['later'] });
+});
+
+test('a pattern picks up matching topics created later with a clean restart', async () => {
+  const { instance, ports } = following(['p-1', 'q']);
+  await instance.subscribe({ kind: 'pattern', pattern: /^p-.*$/ });
+  assert.deepEqual(ports[0]?.started, { kind: 'topics', topics: ['p-1'] });
+  instance.onAssignment([{ topic: 'p-1', partition: 0 }]);
+  instance.onBatch(
+    [{ topic: 'p-1', partition: 0, offset: '0', key: null, value: null, timestamp: '0' }],
+    '1',
+    () => false,
+  );
+  await instance.refreshTopics(['p-1', 'p-2', 'q', 'r']);
+  assert.deepEqual(ports[1]?.started, { kind: 'topics', topics: ['p-1', 'p-2'] });
+  assert.equal(instance.bufferedRecords(), 0, 'a restart drops what the old member buffered');
+  await instance.refreshTopics(['q']);
+  assert.equal(ports.length, 2, 'no match left: no consumer');
+  await instance.refreshTopics(['q']);
+  assert.equal(ports.length, 2);
+  assert.equal(instance.followsTopics(), true);
+  await instance.close();
+  await instance.refreshTopics(['p-3']);
+  assert.equal(ports.length, 2, 'a closed instance starts nothing');
+});
+
+test('a failed restart on new topics keeps the subscription; the next refresh retries', async () => {
+  const { instance, ports } = following(['t']);
+  await instance.subscribe({ kind: 'topics', topics: ['t', 'refused'] });
+  await assert.rejects(instance.refreshTopics(['t', 'refused']));
+  assert.deepEqual(instance.subscribedTopics(), ['t', 'refused']);
+  await instance.refreshTopics(['t']);
+  assert.deepEqual(ports.at(-1)?.started, { kind: 'topics', topics: ['t'] });
+  assert.equal(ports.at(-1)?.running, true);
 });

@@ -21,6 +21,8 @@ export interface InstanceSettings {
   readonly requestTimeoutMs: number;
   /** Records buffered in the gateway beyond this pause fetching from Kafka. */
   readonly maxBufferBytes: number;
+  /** The cluster's topics now (a subscription covers those that exist; see refreshTopics). */
+  readonly listTopics: () => Promise<readonly string[]>;
   /** Called on every (re)assignment of the group (counted in the metrics). */
   readonly onRebalance?: () => void;
   /** Called with the records and key+value bytes each fetch returns (counted in the metrics). */
@@ -42,6 +44,22 @@ interface Buffered {
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/** The existing topics a topic or pattern subscription covers, sorted. */
+function matching(
+  s: Exclude<Subscription, { kind: 'assign' }>,
+  existing: readonly string[],
+): string[] {
+  if (s.kind === 'topics') {
+    const present = new Set(existing);
+    return [...new Set(s.topics)].filter((t) => present.has(t)).sort();
+  }
+  return existing.filter((t) => s.pattern.test(t)).sort();
+}
+
+function sameTopics(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}
 
 /**
  * One v2 consumer instance: kafkajs' push model turned into pull. Fetched batches land in a
@@ -65,6 +83,10 @@ export class ConsumerInstance implements ConsumerEvents {
   private waiters: (() => void)[] = [];
   private crash: unknown;
   private polling: Promise<unknown> = Promise.resolve();
+  /** Subscription changes, topic refreshes and close run one after another. */
+  private operations: Promise<unknown> = Promise.resolve();
+  /** The topics the Kafka consumer runs on (topic and pattern subscriptions); [] = none yet. */
+  private runningTopics: readonly string[] | undefined;
   private closed = false;
   private lastUsed = Date.now();
 
@@ -134,22 +156,63 @@ export class ConsumerInstance implements ConsumerEvents {
 
   // ---- subscription and assignment -------------------------------------------------------
 
+  /**
+   * Subscribes or assigns. Topics, a pattern and a manual assignment are mutually exclusive, as
+   * in the Java consumer: changing from one kind to another needs an unsubscribe first (40903);
+   * the same kind replaces the previous one.
+   */
   async subscribe(subscription: Subscription): Promise<void> {
     this.touch();
-    if (subscription.kind !== 'assign' && this.subscription?.kind === 'assign') {
-      throw Errors.subscriptionsExclusive();
-    }
-    if (
-      subscription.kind === 'assign' &&
-      this.subscription !== undefined &&
-      this.subscription.kind !== 'assign'
-    ) {
-      throw Errors.subscriptionsExclusive();
-    }
-    await this.restart(subscription);
+    await this.serial(async () => {
+      const current = this.subscription;
+      if (current !== undefined && current.kind !== subscription.kind) {
+        throw Errors.subscriptionsExclusive();
+      }
+      const topics =
+        subscription.kind === 'assign'
+          ? undefined
+          : matching(subscription, await this.settings.listTopics());
+      await this.restart(subscription, topics, false);
+    });
   }
 
-  private async restart(subscription: Subscription | undefined): Promise<void> {
+  /** Whether the subscription depends on which topics exist (see `refreshTopics`). */
+  followsTopics(): boolean {
+    return this.subscription !== undefined && this.subscription.kind !== 'assign';
+  }
+
+  /**
+   * Called with the cluster's topics every metadata refresh interval. kafkajs fixes the topics
+   * of a subscription when it starts, so a pattern would never see topics created later and a
+   * subscription to a topic that does not exist yet would never read it: the instance runs its
+   * kafkajs consumer on the topics that exist and match, and restarts it cleanly (the old
+   * member leaves the group, as on any rebalance) when that set changes.
+   */
+  async refreshTopics(existing: readonly string[]): Promise<void> {
+    await this.serial(async () => {
+      const s = this.subscription;
+      if (this.closed || s === undefined || s.kind === 'assign') return;
+      const topics = matching(s, existing);
+      if (this.runningTopics !== undefined && sameTopics(topics, this.runningTopics)) return;
+      await this.restart(s, topics, true);
+    });
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.operations.then(fn);
+    this.operations = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * `topics`: the existing topics a topic or pattern subscription covers now. With `retry` a
+   * failed start keeps the subscription (the next refresh tries again) instead of dropping it.
+   */
+  private async restart(
+    subscription: Subscription | undefined,
+    topics: readonly string[] | undefined,
+    retry: boolean,
+  ): Promise<void> {
     // A change of subscription is a clean restart: the old member leaves the group (committing
     // what was delivered when auto-commit is on), nothing buffered survives.
     if (this.port !== undefined) {
@@ -165,17 +228,24 @@ export class ConsumerInstance implements ConsumerEvents {
     this.assignment = [];
     this.crash = undefined;
     this.subscription = subscription;
-    if (subscription === undefined) return;
+    this.runningTopics = undefined;
+    if (subscription === undefined || this.closed) return;
+    // nothing to read until a subscribed topic exists: the next refresh starts the consumer
+    if (topics !== undefined && topics.length === 0) {
+      this.runningTopics = [];
+      return;
+    }
     const port = this.createPort(this);
     this.port = port;
     try {
-      await port.start(subscription);
+      await port.start(topics === undefined ? subscription : { kind: 'topics', topics });
+      this.runningTopics = topics;
     } catch (err) {
-      // a refused subscription (unknown topic, ...) leaves the instance without one, not with
-      // a half-started consumer that reports a subscription it does not have
+      // a refused subscription leaves the instance without one, not with a half-started
+      // consumer that reports a subscription it does not have
       if (this.port === port) {
         this.port = undefined;
-        this.subscription = undefined;
+        if (!retry) this.subscription = undefined;
       }
       await port.stop().catch(() => undefined);
       throw err;
@@ -184,7 +254,7 @@ export class ConsumerInstance implements ConsumerEvents {
 
   async unsubscribe(): Promise<void> {
     this.touch();
-    await this.restart(undefined);
+    await this.serial(() => this.restart(undefined, undefined, false));
   }
 
   /** Topics of the subscription (for a pattern: those assigned so far). */
@@ -403,11 +473,13 @@ export class ConsumerInstance implements ConsumerEvents {
     if (this.closed) return;
     this.closed = true;
     this.wake();
-    if (this.port !== undefined) {
-      if (this.settings.autoCommit) await this.commitDelivered().catch(() => undefined);
-      await this.port.stop();
-      this.port = undefined;
-    }
+    await this.serial(async () => {
+      if (this.port !== undefined) {
+        if (this.settings.autoCommit) await this.commitDelivered().catch(() => undefined);
+        await this.port.stop();
+        this.port = undefined;
+      }
+    });
   }
 
   /** Periodic auto-commit of what was returned (Kafka's auto.commit.interval.ms analogue). */

@@ -12,6 +12,7 @@ import type {
   Subscription,
   TopicPartition,
 } from '../kafka/consumer-port';
+import type { KafkaAdminService } from '../kafka/kafka-admin.service';
 import type { KafkaConsumerFactory } from '../kafka/kafka-consumer.factory';
 import type { LocalInstances } from '../routing/local-instances';
 import type { InstanceRef } from '../routing/ownership-store';
@@ -87,6 +88,7 @@ function setup(env: Record<string, string> = {}, registryConfigured = false) {
     new ConsumerMetrics(metrics),
     schemas,
     routing as unknown as RoutingService,
+    { topicNames: async () => ['t'] } as unknown as KafkaAdminService,
   );
   const create = (group: string, body: Record<string, unknown> = {}) =>
     registry.create(group, parseCreateConsumer(body));
@@ -143,6 +145,7 @@ test('create claims the name, holds the instance and reports it through has/list
   await instance.subscribe({ kind: 'topics', topics: ['t'] });
   assert.deepEqual(factory.ports[0]!.settings, {
     group: 'g',
+    instance: 'c1',
     fromBeginning: true,
     sessionTimeoutMs: 12000,
   });

@@ -9,6 +9,7 @@ import { CodecError, type EmbeddedFormat, isSchemaFormat, SchemaSerde } from '@k
 import { Errors, GatewayError, LOGGER } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
+import { KafkaAdminService } from '../kafka/kafka-admin.service';
 import { KafkaConsumerFactory } from '../kafka/kafka-consumer.factory';
 import type { LocalInstances } from '../routing/local-instances';
 import type { InstanceRef } from '../routing/ownership-store';
@@ -36,6 +37,8 @@ export class ConsumerRegistryService
   private readonly instances = new Map<string, ConsumerInstance>();
   private sweeper: NodeJS.Timeout | undefined;
   private committer: NodeJS.Timeout | undefined;
+  private refresher: NodeJS.Timeout | undefined;
+  private refreshing = false;
   private readonly decoders: Readonly<Record<EmbeddedFormat, RecordDecoder>>;
 
   constructor(
@@ -45,6 +48,7 @@ export class ConsumerRegistryService
     private readonly metrics: ConsumerMetrics,
     private readonly schemas: SchemaSerde,
     private readonly routing: RoutingService,
+    private readonly admin: KafkaAdminService,
   ) {
     routing.attach(this);
     this.decoders = createDecoders(schemas);
@@ -71,12 +75,18 @@ export class ConsumerRegistryService
     this.sweeper.unref();
     this.committer = setInterval(() => void this.autoCommitAll(), AUTO_COMMIT_INTERVAL_MS);
     this.committer.unref();
+    this.refresher = setInterval(
+      () => void this.refreshTopics(),
+      this.config.consumers.metadataRefreshMs,
+    );
+    this.refresher.unref();
   }
 
   /** Before Kafka and Redis clients shut down: every instance leaves its group and its claim. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
     clearInterval(this.committer);
+    clearInterval(this.refresher);
     const all = [...this.instances.values()];
     this.instances.clear();
     await Promise.allSettled(
@@ -118,6 +128,7 @@ export class ConsumerRegistryService
       fetchMinBytes: request.fetchMinBytes,
       requestTimeoutMs: request.requestTimeoutMs ?? this.config.consumers.requestTimeoutMs,
       maxBufferBytes: this.config.consumers.maxBufferBytes,
+      listTopics: () => this.admin.topicNames(),
       onRebalance: () => this.metrics.rebalances.inc(),
       onDelivered: (records: number, bytes: number) => {
         this.metrics.recordsFetched.inc({ format: request.format }, records);
@@ -126,6 +137,7 @@ export class ConsumerRegistryService
     };
     const consumerSettings = {
       group,
+      instance: name,
       fromBeginning: request.autoOffsetReset === 'earliest',
       sessionTimeoutMs: this.config.consumers.sessionTimeoutMs,
     };
@@ -173,6 +185,31 @@ export class ConsumerRegistryService
           .close()
           .catch((err: unknown) => this.logger.warn({ err }, 'closing an expired instance failed'));
       }
+    }
+  }
+
+  /** One topic listing per interval, shared by every instance whose subscription follows topics. */
+  private async refreshTopics(): Promise<void> {
+    if (this.refreshing) return;
+    const following = [...this.instances.values()].filter((i) => i.followsTopics());
+    if (following.length === 0) return;
+    this.refreshing = true;
+    try {
+      const topics = await this.admin.topicNames();
+      for (const instance of following) {
+        await instance
+          .refreshTopics(topics)
+          .catch((err: unknown) =>
+            this.logger.warn(
+              { err, group: instance.group, instance: instance.name },
+              'restarting a subscription on new topics failed; retried at the next refresh',
+            ),
+          );
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'listing topics for subscriptions failed');
+    } finally {
+      this.refreshing = false;
     }
   }
 

@@ -40,6 +40,8 @@ export type Subscription =
 
 export interface ConsumerSettings {
   readonly group: string;
+  /** The instance's name: a manual assignment uses a private group named after it. */
+  readonly instance: string;
   readonly fromBeginning: boolean;
   /** kafkajs session timeout; the member is evicted this long after the process vanished. */
   readonly sessionTimeoutMs: number;

@@ -54,4 +54,37 @@ export class KafkaAdminService {
         })),
     );
   }
+
+  /** Every topic name, Kafka's internal topics left out (Java's `exclude.internal.topics`). */
+  async topicNames(): Promise<string[]> {
+    const names = await this.admin.call((a) => a.listTopics());
+    return names.filter((t) => !INTERNAL_TOPICS.has(t));
+  }
+
+  /** Deletes an empty group and its offsets; a group that does not exist is not an error. */
+  async deleteGroup(group: string): Promise<void> {
+    await this.admin.call(async (a) => {
+      try {
+        await a.deleteGroups([group]);
+      } catch (err) {
+        if (!onlyNotFound(err)) throw err;
+      }
+    });
+  }
+}
+
+const INTERNAL_TOPICS = new Set([
+  '__consumer_offsets',
+  '__transaction_state',
+  '__share_group_state',
+]);
+
+/** kafkajs' deleteGroups failure carries one error per group in `groups`. */
+function onlyNotFound(err: unknown): boolean {
+  const groups = (err as { groups?: { error?: { type?: unknown } }[] } | null)?.groups;
+  return (
+    Array.isArray(groups) &&
+    groups.length > 0 &&
+    groups.every((g) => g.error?.type === 'GROUP_ID_NOT_FOUND')
+  );
 }

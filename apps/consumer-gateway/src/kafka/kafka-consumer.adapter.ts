@@ -8,6 +8,7 @@ import {
   PartitionAssigners,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { KafkaAdminService } from './kafka-admin.service';
 import type {
   CommitOffset,
   ConsumerEvents,
@@ -31,11 +32,24 @@ const FIRST_FETCH_BYTES_PER_PARTITION = 1024 * 1024;
 const FETCH_MAX_WAIT_MS = 250;
 
 const MANUAL_PROTOCOL = 'RestManualAssignment';
+/**
+ * How long `assign` waits for its private group's join, so that a seek right after the
+ * assignment finds the partitions assigned (Java's assign() is immediate). The group has one
+ * member, so the join takes about the broker's `group.initial.rebalance.delay.ms` (3 s by
+ * default); past this wait the request returns anyway and seeks answer 40903 until it joined.
+ */
+const ASSIGN_JOIN_WAIT_MS = 10_000;
+
+/** The private group of a manually assigned instance (see docs/api-compatibility.md). */
+export function assignmentGroupId(group: string, instance: string): string {
+  return `${group}.rest-assign.${instance}`;
+}
 
 /**
- * Manual assignment (`POST .../assignments`) emulated on kafkajs, which has no assign(): the
- * member joins the group with an assigner that hands it exactly the requested partitions. A
- * group whose other members use another protocol refuses the join (INCONSISTENT_GROUP_PROTOCOL).
+ * Manual assignment (`POST .../assignments`) on kafkajs, which has no assign(): the instance's
+ * kafkajs consumer joins a group of its own (`assignmentGroupId`) with an assigner that hands it
+ * exactly the requested partitions, so kafkajs' fetch, pause and seek machinery works unchanged
+ * and no other instance of the named group is disturbed.
  */
 function manualAssigner(partitions: readonly TopicPartition[]): PartitionAssigner {
   const assigner: Assigner = {
@@ -73,9 +87,12 @@ function manualAssigner(partitions: readonly TopicPartition[]): PartitionAssigne
 export class KafkaConsumerAdapter implements ConsumerPort {
   private consumer: Consumer | undefined;
   private running = false;
+  /** Set while the consumer runs a manual assignment in its private group. */
+  private privateGroup: string | undefined;
 
   constructor(
     private readonly factory: KafkaClientFactory,
+    private readonly admin: KafkaAdminService,
     private readonly settings: ConsumerSettings,
     private readonly events: ConsumerEvents,
     private readonly logger: Logger,
@@ -87,8 +104,20 @@ export class KafkaConsumerAdapter implements ConsumerPort {
 
   async start(subscription: Subscription): Promise<void> {
     await this.stop();
+    const assigned = subscription.kind === 'assign';
+    const groupId = assigned
+      ? assignmentGroupId(this.settings.group, this.settings.instance)
+      : this.settings.group;
+    if (subscription.kind === 'assign') {
+      try {
+        await this.prepareAssignment(groupId, subscription.partitions);
+      } catch (err) {
+        throw toGatewayError(err);
+      }
+      this.privateGroup = groupId;
+    }
     const consumer = this.factory.consumer({
-      groupId: this.settings.group,
+      groupId,
       sessionTimeout: this.settings.sessionTimeoutMs,
       heartbeatInterval: Math.max(
         MIN_HEARTBEAT_MS,
@@ -101,12 +130,15 @@ export class KafkaConsumerAdapter implements ConsumerPort {
         ? { partitionAssigners: [manualAssigner(subscription.partitions)] }
         : { partitionAssigners: [PartitionAssigners.roundRobin] }),
     });
+    let joined: () => void = () => undefined;
+    const firstJoin = new Promise<void>((resolve) => (joined = resolve));
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const assignment: TopicPartition[] = [];
       for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
         for (const partition of partitions) assignment.push({ topic, partition });
       }
       this.events.onAssignment(assignment);
+      joined();
     });
     let crashed = false;
     consumer.on(consumer.events.CRASH, (e) => {
@@ -114,6 +146,7 @@ export class KafkaConsumerAdapter implements ConsumerPort {
         crashed = true;
         this.running = false;
         this.events.onCrash(e.payload.error);
+        joined();
       }
     });
     this.consumer = consumer;
@@ -141,11 +174,35 @@ export class KafkaConsumerAdapter implements ConsumerPort {
       });
       // run() returns once the runner started; a join that already crashed stays not running
       this.running = !crashed;
+      if (assigned) await waitAtMost(firstJoin, ASSIGN_JOIN_WAIT_MS);
     } catch (err) {
       this.consumer = undefined;
+      this.privateGroup = undefined;
       await consumer.disconnect().catch(() => undefined);
       throw toGatewayError(err);
     }
+  }
+
+  /**
+   * A fresh private group starts from the NAMED group's committed offsets: stale offsets of an
+   * earlier assignment are deleted with the group, then the named group's commits for the
+   * assigned partitions are copied in (the private group is empty, so a non-member commit is
+   * accepted). Partitions without a commit start at auto.offset.reset, as in Java.
+   */
+  private async prepareAssignment(
+    privateGroup: string,
+    partitions: readonly TopicPartition[],
+  ): Promise<void> {
+    await this.admin.deleteGroup(privateGroup);
+    const wanted = new Set(partitions.map((p) => `${p.topic}\u0000${p.partition}`));
+    const committed = await this.admin.committedOffsets(
+      this.settings.group,
+      partitions.map((p) => p.topic),
+    );
+    await this.factory.commitAsNonMember(
+      privateGroup,
+      committed.filter((c) => wanted.has(`${c.topic}\u0000${c.partition}`)),
+    );
   }
 
   private deliver(payload: EachBatchPayload): void {
@@ -165,12 +222,22 @@ export class KafkaConsumerAdapter implements ConsumerPort {
   /** Leaves the group and closes the connection. */
   async stop(): Promise<void> {
     const consumer = this.consumer;
+    const privateGroup = this.privateGroup;
     this.consumer = undefined;
+    this.privateGroup = undefined;
     this.running = false;
     if (consumer !== undefined) {
       await consumer
         .disconnect()
         .catch((err: unknown) => this.logger.warn({ err }, 'consumer disconnect failed'));
+    }
+    // the private group of a manual assignment is emptied by the disconnect: remove it
+    if (privateGroup !== undefined) {
+      await this.admin
+        .deleteGroup(privateGroup)
+        .catch((err: unknown) =>
+          this.logger.warn({ err, group: privateGroup }, 'deleting the assignment group failed'),
+        );
     }
   }
 
@@ -190,15 +257,26 @@ export class KafkaConsumerAdapter implements ConsumerPort {
   async commit(offsets: readonly CommitOffset[]): Promise<void> {
     if (offsets.length === 0) return;
     const consumer = this.requireRunning();
+    const entries = offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: o.offset,
+      metadata: o.metadata ?? null,
+    }));
     try {
-      await consumer.commitOffsets(
-        offsets.map((o) => ({
-          topic: o.topic,
-          partition: o.partition,
-          offset: o.offset,
-          metadata: o.metadata ?? null,
-        })),
-      );
+      if (this.privateGroup === undefined) {
+        await consumer.commitOffsets(entries);
+        return;
+      }
+      // Manual assignment: the commit belongs to the named group, written without membership
+      // (Java's assign() consumers commit with generation -1 the same way). The private group
+      // gets it too, so a rejoin of the private group resumes from it.
+      await this.factory.commitAsNonMember(this.settings.group, entries);
+      await consumer
+        .commitOffsets(entries)
+        .catch((err: unknown) =>
+          this.logger.warn({ err }, 'commit to the assignment group failed'),
+        );
     } catch (err) {
       throw toGatewayError(err);
     }
@@ -208,6 +286,12 @@ export class KafkaConsumerAdapter implements ConsumerPort {
     if (this.consumer === undefined || !this.running) throw Errors.noSubscription();
     return this.consumer;
   }
+}
+
+async function waitAtMost(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function group(partitions: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {

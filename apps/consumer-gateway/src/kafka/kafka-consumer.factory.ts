@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KafkaClientFactory, LOGGER } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import type { ConsumerEvents, ConsumerPort, ConsumerSettings } from './consumer-port';
+import { KafkaAdminService } from './kafka-admin.service';
 import { KafkaConsumerAdapter } from './kafka-consumer.adapter';
 
 /** Makes the Kafka side of each consumer instance (a kafkajs consumer behind ConsumerPort). */
@@ -9,12 +10,14 @@ import { KafkaConsumerAdapter } from './kafka-consumer.adapter';
 export class KafkaConsumerFactory {
   constructor(
     private readonly clients: KafkaClientFactory,
+    private readonly admin: KafkaAdminService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   create(settings: ConsumerSettings, events: ConsumerEvents): ConsumerPort {
     return new KafkaConsumerAdapter(
       this.clients,
+      this.admin,
       settings,
       events,
       this.logger.child({ group: settings.group }),

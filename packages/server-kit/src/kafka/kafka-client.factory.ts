@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import {
   type Admin,
   type Consumer,
@@ -25,7 +25,7 @@ export const KAFKA_CLIENT_CONFIG = Symbol('KAFKA_CLIENT_CONFIG');
  * belong here), so no client can be configured differently by accident.
  */
 @Injectable()
-export class KafkaClientFactory {
+export class KafkaClientFactory implements OnApplicationShutdown {
   private readonly kafka: Kafka;
 
   constructor(@Inject(KAFKA_CLIENT_CONFIG) config: CommonConfig, @Inject(LOGGER) logger: Logger) {
@@ -53,6 +53,87 @@ export class KafkaClientFactory {
   consumer(options: ConsumerConfig): Consumer {
     return this.kafka.consumer(options);
   }
+
+  /**
+   * Commits offsets for a group without being one of its members (generation -1, no member id),
+   * as the Java consumer does after `assign()`. Kafka accepts such a commit while the group has
+   * no active members (it is empty or does not exist yet) and refuses it otherwise. kafkajs has no
+   * public call for it, so this reaches its cluster through the client's private factory (the
+   * symbol `private:Kafka:createCluster`, kafkajs 2.x); one cluster connection is kept and
+   * replaced after a failure.
+   */
+  async commitAsNonMember(groupId: string, offsets: readonly NonMemberOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const byTopic = new Map<
+      string,
+      { partition: number; offset: string; metadata: string | null }[]
+    >();
+    for (const o of offsets) {
+      const list = byTopic.get(o.topic) ?? [];
+      list.push({ partition: o.partition, offset: o.offset, metadata: o.metadata ?? null });
+      byTopic.set(o.topic, list);
+    }
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    const cluster = await this.sharedCluster();
+    try {
+      const coordinator = await cluster.findGroupCoordinator({ groupId });
+      await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics });
+    } catch (err) {
+      if (this.cluster === cluster) this.cluster = undefined;
+      await cluster.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private cluster: InternalCluster | undefined;
+
+  private async sharedCluster(): Promise<InternalCluster> {
+    if (this.cluster !== undefined) return this.cluster;
+    const create = Object.getOwnPropertySymbols(this.kafka).find(
+      (s) => s.description === 'private:Kafka:createCluster',
+    );
+    const factory =
+      create === undefined ? undefined : (this.kafka as unknown as Record<symbol, unknown>)[create];
+    if (typeof factory !== 'function') {
+      throw new Error('this kafkajs version does not expose its cluster factory');
+    }
+    const cluster = (factory as (o: object) => InternalCluster)({ allowAutoTopicCreation: false });
+    await cluster.connect();
+    this.cluster = cluster;
+    return cluster;
+  }
+
+  /** Closes the connection `commitAsNonMember` keeps. */
+  async onApplicationShutdown(): Promise<void> {
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    await cluster?.disconnect().catch(() => undefined);
+  }
+}
+
+export interface NonMemberOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read. */
+  readonly offset: string;
+  readonly metadata?: string | null;
+}
+
+/** The part of kafkajs' internal Cluster and Broker that `commitAsNonMember` uses. */
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  findGroupCoordinator(q: { groupId: string }): Promise<{
+    offsetCommit(r: {
+      groupId: string;
+      groupGenerationId: number;
+      memberId: string;
+      topics: {
+        topic: string;
+        partitions: { partition: number; offset: string; metadata: string | null }[];
+      }[];
+    }): Promise<unknown>;
+  }>;
 }
 
 /**
