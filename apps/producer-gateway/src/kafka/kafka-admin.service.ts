@@ -2,12 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { GatewayError, ManagedAdmin } from '@kafka-gateway/server-kit';
 import {
   type AclFilter,
-  type AclOperationTypes,
-  type AclPermissionTypes,
-  type AclResourceTypes,
   AssignerProtocol,
   type ConfigResourceTypes,
-  type ResourcePatternTypes,
   type ConfigSource,
   type ITopicConfig,
 } from 'kafkajs';
@@ -422,13 +418,13 @@ export class KafkaAdminService {
       a.createAcls({
         acl: [
           {
-            resourceType: ACL_RESOURCE_TYPES.indexOf(acl.resourceType) as AclResourceTypes,
+            resourceType: ACL_RESOURCE_TYPES.indexOf(acl.resourceType),
             resourceName: acl.resourceName,
-            resourcePatternType: ACL_PATTERN_TYPES.indexOf(acl.patternType) as ResourcePatternTypes,
+            resourcePatternType: ACL_PATTERN_TYPES.indexOf(acl.patternType),
             principal: acl.principal,
             host: acl.host,
-            operation: ACL_OPERATIONS.indexOf(acl.operation) as AclOperationTypes,
-            permissionType: ACL_PERMISSIONS.indexOf(acl.permission) as AclPermissionTypes,
+            operation: ACL_OPERATIONS.indexOf(acl.operation),
+            permissionType: ACL_PERMISSIONS.indexOf(acl.permission),
           },
         ],
       }),
@@ -540,10 +536,10 @@ export class KafkaAdminService {
 
 function toKafkaAclFilter(f: AclFilterSpec): AclFilter {
   const filter: AclFilter = {
-    resourceType: ACL_RESOURCE_TYPES.indexOf(f.resourceType) as AclResourceTypes,
-    resourcePatternType: ACL_PATTERN_TYPES.indexOf(f.patternType) as ResourcePatternTypes,
-    operation: ACL_OPERATIONS.indexOf(f.operation) as AclOperationTypes,
-    permissionType: ACL_PERMISSIONS.indexOf(f.permission) as AclPermissionTypes,
+    resourceType: ACL_RESOURCE_TYPES.indexOf(f.resourceType),
+    resourcePatternType: ACL_PATTERN_TYPES.indexOf(f.patternType),
+    operation: ACL_OPERATIONS.indexOf(f.operation),
+    permissionType: ACL_PERMISSIONS.indexOf(f.permission),
   };
   if (f.resourceName !== undefined) filter.resourceName = f.resourceName;
   if (f.principal !== undefined) filter.principal = f.principal;
