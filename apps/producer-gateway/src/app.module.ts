@@ -10,6 +10,7 @@ import { PRODUCER_CONFIG, type ProducerGatewayConfig } from './config/producer.c
 import { AdminModule } from './admin/admin.module';
 import { MetadataModule } from './metadata/metadata.module';
 import { ProduceModule } from './produce/produce.module';
+import { V1PathsController } from './legacy/v1-paths.controller';
 import { RootController } from './root/root.controller';
 
 /** producer-gateway: the stateless half (v2 and v3 produce, metadata, v3 administration). */
@@ -27,7 +28,7 @@ export class AppModule {
         ProduceModule,
         AdminModule,
       ],
-      controllers: [RootController],
+      controllers: [RootController, V1PathsController],
     };
   }
 }

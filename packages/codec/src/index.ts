@@ -8,6 +8,7 @@ export {
   produceFormat,
   negotiateV2Json,
   negotiateRecordsType,
+  v1NotSupportedMessage,
 } from './media-type';
 export { decodeBinaryField, encodeBinaryField } from './serializers/binary.serializer';
 export { encodeJsonField, decodeJsonField } from './serializers/json.serializer';

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   negotiate,
+  negotiateRecordsType,
   negotiateV2Json,
   parseMediaType,
   parseRequestContentType,
@@ -34,12 +35,57 @@ test('lenient types (Karapace rules) mean binary on produce', () => {
     'application/octet-stream',
     'application/vnd.kafka+json',
     'application/vnd.kafka.v2+json',
-    'application/vnd.kafka.v1+json',
     undefined,
   ]) {
     assert.equal(produceFormat(t), 'binary', String(t));
   }
-  assert.equal(produceFormat('application/vnd.kafka.avro.v1+json'), 'avro');
+});
+
+test('v1 content types are refused (415) with a message naming the v2 type', () => {
+  const cases: [string, string][] = [
+    ['application/vnd.kafka.v1+json', 'application/vnd.kafka.v2+json'],
+    ['application/vnd.kafka.binary.v1+json', 'application/vnd.kafka.binary.v2+json'],
+    ['application/vnd.kafka.avro.v1+json; charset=utf-8', 'application/vnd.kafka.avro.v2+json'],
+    ['Application/VND.Kafka.JSON.v1+json', 'application/vnd.kafka.json.v2+json'],
+  ];
+  for (const [v1, v2] of cases) {
+    assert.throws(
+      () => produceFormat(v1),
+      (e: unknown) =>
+        e instanceof CodecError &&
+        e.code === 'unsupported_media_type' &&
+        e.message.includes('The v1 API is not supported') &&
+        e.message.includes(`use ${v2}`),
+      v1,
+    );
+  }
+});
+
+test('a v1 Accept that nothing else satisfies: 406 saying v1 is not supported', () => {
+  for (const negotiateFn of [negotiateV2Json, negotiateRecordsType]) {
+    assert.throws(
+      () => negotiateFn('application/vnd.kafka.binary.v1+json'),
+      (e: unknown) =>
+        e instanceof CodecError &&
+        e.code === 'not_acceptable' &&
+        e.message.includes('The v1 API is not supported') &&
+        e.message.includes('application/vnd.kafka.binary.v2+json'),
+    );
+  }
+  assert.throws(
+    () => negotiateV2Json('application/vnd.kafka.v1+json'),
+    (e: unknown) =>
+      e instanceof CodecError && e.message.includes('use application/vnd.kafka.v2+json'),
+  );
+  // v1 next to something acceptable: served in v2
+  assert.equal(
+    negotiateV2Json('application/vnd.kafka.v1+json, application/vnd.kafka.v2+json;q=0.5'),
+    'application/vnd.kafka.v2+json',
+  );
+  assert.throws(
+    () => negotiateV2Json('text/plain'),
+    (e: unknown) => e instanceof CodecError && e.message === 'HTTP 406 Not Acceptable',
+  );
 });
 
 test('unsupported content types raise unsupported_media_type', () => {

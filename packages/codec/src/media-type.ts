@@ -6,10 +6,15 @@ import { type EmbeddedFormat, isEmbeddedFormat } from './embedded-format';
  * docs/api-compatibility.md). Responses always use Confluent's exact types; requests are accepted
  * a little more leniently, the way Karapace does:
  *
- * - Content-Type `application/vnd.kafka[.<format>][.v1|.v2]+json`, `application/json`,
+ * - Content-Type `application/vnd.kafka[.<format>][.v2]+json`, `application/json`,
  *   `application/vnd.kafka+json` and `application/octet-stream`; a missing embedded format means
  *   binary. Confluent itself answers 415 to all but the exact v2 types.
  * - Accept `application/json` on metadata resources (Confluent answers 406).
+ *
+ * The v1 types (`application/vnd.kafka[.<format>].v1+json`) are refused, as Content-Type (415)
+ * and as Accept (406 when nothing else is acceptable), with a message naming the v2 type: the v1
+ * API's semantics differ (v1 consumers, the simple consumer), so silently serving v1 clients with
+ * v2 behaviour would mislead them.
  */
 export const V2_JSON = 'application/vnd.kafka.v2+json';
 export const PLAIN_JSON = 'application/json';
@@ -54,6 +59,16 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 // vnd.kafka[.<format>][.v1|.v2]+json
 const VND_KAFKA = /^vnd\.kafka(?:\.([a-z]+))?(?:\.(v[12]))?\+json$/;
 
+/** The v2 type a v1 media type (`vnd.kafka[.<format>].v1+json`) corresponds to. */
+function v2Equivalent(format: string | undefined): string {
+  return format !== undefined && isEmbeddedFormat(format) ? v2MediaType(format) : V2_JSON;
+}
+
+/** The message of every refusal of a v1 media type: says so and names the v2 type. */
+export function v1NotSupportedMessage(v1Type: string, v2Type: string): string {
+  return `The v1 API is not supported: ${v1Type} is a v1 media type; use ${v2Type} (the v2 API) instead.`;
+}
+
 /** What a request's Content-Type says about the body of a v2 call. */
 export interface RequestContentType {
   /** The embedded format named by the type; undefined when it names none (`vnd.kafka.v2+json`, `json`). */
@@ -75,6 +90,12 @@ export function parseRequestContentType(header: string | undefined): RequestCont
     const m = VND_KAFKA.exec(mt.subtype);
     if (m !== null) {
       const name = m[1];
+      if (m[2] === 'v1') {
+        throw new CodecError(
+          'unsupported_media_type',
+          v1NotSupportedMessage(`application/${mt.subtype}`, v2Equivalent(name)),
+        );
+      }
       if (name === undefined) return { format: undefined };
       if (isEmbeddedFormat(name)) return { format: name };
     }
@@ -172,8 +193,22 @@ export const V2_METADATA_OFFERS: readonly Offer[] = Object.freeze([
 /** Negotiates a v2 JSON response; throws `not_acceptable` when nothing matches. */
 export function negotiateV2Json(accept: string | undefined): string {
   const chosen = negotiate(accept, V2_METADATA_OFFERS);
-  if (chosen === undefined) throw new CodecError('not_acceptable', 'HTTP 406 Not Acceptable');
+  if (chosen === undefined) throw notAcceptable(accept);
   return chosen;
+}
+
+/** 406; when the Accept asked for a v1 type, the message says v1 is not supported. */
+function notAcceptable(accept: string | undefined): CodecError {
+  for (const range of parseAccept(accept ?? '')) {
+    const m = range.type === 'application' ? VND_KAFKA.exec(range.subtype) : null;
+    if (m !== null && m[2] === 'v1') {
+      return new CodecError(
+        'not_acceptable',
+        v1NotSupportedMessage(`application/${range.subtype}`, v2Equivalent(m[1])),
+      );
+    }
+  }
+  return new CodecError('not_acceptable', 'HTTP 406 Not Acceptable');
 }
 
 function unsupported(): CodecError {
@@ -208,7 +243,7 @@ export interface RecordsResponseType {
 export function negotiateRecordsType(accept: string | undefined): RecordsResponseType {
   // Wildcards prefer binary (highest qs); equal scores keep the catalogue order.
   const chosen = negotiate(accept, RECORDS_OFFERS);
-  if (chosen === undefined) throw new CodecError('not_acceptable', 'HTTP 406 Not Acceptable');
+  if (chosen === undefined) throw notAcceptable(accept);
   if (chosen === V2_JSON) return { format: 'binary', mediaType: V2_JSON };
   const format = /^application\/vnd\.kafka\.([a-z]+)\.v2\+json$/.exec(
     chosen,

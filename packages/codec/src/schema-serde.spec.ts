@@ -104,10 +104,30 @@ test('schema id: fetched once, shared by concurrent requests, cached afterwards'
   const writers = await Promise.all(
     Array.from({ length: 20 }, () => serde.writer('t', 'value', 'avro', { schemaId: id })),
   );
-  assert.equal(registry.calls, 1, 'twenty concurrent lookups, one registry call');
+  // one fetch of the schema; the subject check (getById + lookup under t-value) once as well
+  assert.equal(registry.calls, 3, 'twenty concurrent requests, one fetch and one subject check');
   await serde.writer('t', 'value', 'avro', { schemaId: id });
-  assert.equal(registry.calls, 1);
+  assert.equal(registry.calls, 3);
   assert.equal(writers[0]!.schemaId, id);
+});
+
+test('schema id not registered under <topic>-<role>: schema_not_found (42207), retried later', async () => {
+  const registry = new FakeRegistry();
+  const id = await registry.register('other-value', 'AVRO', USER);
+  const serde = new SchemaSerde(registry);
+  await assert.rejects(serde.writer('t', 'value', 'avro', { schemaId: id }), (e: unknown) => {
+    assert.ok(e instanceof CodecError);
+    assert.equal(e.code, 'schema_not_found');
+    assert.match(e.message, /not registered under subject t-value/);
+    return true;
+  });
+  await assert.rejects(serde.writer('t', 'key', 'avro', { schemaId: id }), {
+    code: 'schema_not_found',
+  });
+  // registered under the subject afterwards: found then (failures are not cached)
+  await registry.register('t-value', 'AVRO', USER);
+  assert.equal((await serde.writer('t', 'value', 'avro', { schemaId: id })).schemaId, id);
+  assert.equal(await serde.versionUnder('t-value', id), 1);
 });
 
 test('errors are data with stable codes', async () => {

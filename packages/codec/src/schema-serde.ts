@@ -85,6 +85,11 @@ export class SchemaSerde {
   private readonly ready = new Map<number, ParsedSchema>();
   /** Why the last `load` of a schema id failed, until a decode reports it. */
   private readonly loadFailures = new Map<number, CodecError>();
+  /**
+   * `<subject>\0<id>` → the version of schema `id` under `subject`. Successes only (a schema
+   * registered under the subject later must be found then); a version never changes.
+   */
+  private readonly subjectVersions = new Map<string, Promise<number>>();
 
   constructor(private readonly registry: SchemaRegistry | undefined) {}
 
@@ -122,6 +127,9 @@ export class SchemaSerde {
           `Schema ${id} is a ${schema.schemaType} schema, not ${type}`,
         );
       }
+      // Confluent's serializer looks the id's schema up under the subject (getVersion): an id
+      // registered only under another subject is refused before anything is written (42207).
+      await this.versionUnder(`${topic}-${role}`, id);
     } else if (spec.schema !== undefined) {
       schema = this.parseRaw(format, spec.schema); // fail fast (42205) before asking the registry
       id = await registry.register(`${topic}-${role}`, type, spec.schema);
@@ -253,6 +261,36 @@ export class SchemaSerde {
         return encodeWire(id, payload, messageIndexes);
       },
     };
+  }
+
+  /**
+   * The version of schema `id` under `subject`; rejects with `schema_not_found` (42207) when the
+   * schema is not registered under that subject. Cached per (subject, id).
+   */
+  async versionUnder(subject: string, id: number): Promise<number> {
+    const key = `${subject}\u0000${id}`;
+    const hit = this.subjectVersions.get(key);
+    if (hit !== undefined) return hit;
+    const registry = this.requireRegistry();
+    const p = (async () => {
+      const registered = await registry.getById(id);
+      try {
+        return (await registry.lookup(subject, registered.schemaType, registered.schema)).version;
+      } catch (err) {
+        if (err instanceof CodecError && err.code === 'schema_not_found') {
+          throw new CodecError(
+            'schema_not_found',
+            `Error serializing message. Schema ${id} is not registered under subject ${subject}: Subject Not Found`,
+            false,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+    })();
+    this.subjectVersions.set(key, p);
+    p.catch(() => this.subjectVersions.delete(key));
+    return p;
   }
 
   private remember(id: number, schema: ParsedSchema): void {

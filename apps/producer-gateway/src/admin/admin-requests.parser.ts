@@ -1,5 +1,11 @@
 import { GatewayError } from '@kafka-gateway/server-kit';
-import type { ConfigChange, NewTopic } from '../kafka/kafka-admin.service';
+import {
+  ACL_NAMES,
+  type AclBinding,
+  type AclFilterSpec,
+  type ConfigChange,
+  type NewTopic,
+} from '../kafka/kafka-admin.service';
 
 /**
  * Parsers of the v3 administration bodies, with Confluent's answers: no body → 422/42206
@@ -163,4 +169,103 @@ export function parseAlterConfigs(raw: unknown): {
     return { name: configName(entry['name'], `data[${i}].name`), operation, value };
   });
   return { changes, validateOnly: optionalBool(o, 'validate_only') };
+}
+
+const PATCH_TOPIC_FIELDS = new Set(['partitions_count']);
+
+/** `PATCH .../topics/{t}` body `{"partitions_count": N}` (Confluent's UpdatePartitionCountRequest). */
+export function parsePatchTopic(raw: unknown): { partitionsCount: number } {
+  const o = body(raw, PATCH_TOPIC_FIELDS);
+  const count = optionalInt(o, 'partitions_count', -2_147_483_648, 2_147_483_647);
+  if (count === undefined) throw new GatewayError('payload_error', EMPTY);
+  return { partitionsCount: count };
+}
+
+type AclEnum = keyof typeof ACL_NAMES;
+
+function aclEnum<K extends AclEnum>(
+  kind: K,
+  field: string,
+  v: unknown,
+  fallback: (typeof ACL_NAMES)[K][number] | undefined,
+): (typeof ACL_NAMES)[K][number] {
+  if ((v === undefined || v === null || v === '') && fallback !== undefined) return fallback;
+  if (typeof v !== 'string') throw wrongType(field, 'expected a string');
+  const names: readonly string[] = ACL_NAMES[kind];
+  const name = v.toUpperCase();
+  if (!names.includes(name))
+    throw wrongType(field, `expected one of ${names.filter((n) => n !== 'UNKNOWN').join(', ')}`);
+  return name as (typeof ACL_NAMES)[K][number];
+}
+
+/**
+ * The ACL filter of `GET`/`DELETE /v3/clusters/{c}/acls` from its query parameters; absent
+ * enums mean ANY and absent strings match anything. UNKNOWN is refused with Confluent's
+ * message (which says ANY).
+ */
+export function parseAclFilter(query: Record<string, unknown>): AclFilterSpec {
+  const str = (field: string): string | undefined => {
+    const v = query[field];
+    if (v === undefined || v === '') return undefined;
+    if (typeof v !== 'string') throw wrongType(field, 'expected a single value');
+    return v;
+  };
+  const filter: AclFilterSpec = {
+    resourceType: aclEnum('resourceType', 'resource_type', query['resource_type'], 'ANY'),
+    resourceName: str('resource_name'),
+    patternType: aclEnum('patternType', 'pattern_type', query['pattern_type'], 'ANY'),
+    principal: str('principal'),
+    host: str('host'),
+    operation: aclEnum('operation', 'operation', query['operation'], 'ANY'),
+    permission: aclEnum('permission', 'permission', query['permission'], 'ANY'),
+  };
+  if (filter.resourceType === 'UNKNOWN') throw badAcl('resource_type cannot be ANY');
+  if (filter.patternType === 'UNKNOWN') throw badAcl('pattern_type cannot be UNKNOWN');
+  if (filter.operation === 'UNKNOWN') throw badAcl('operation cannot be ANY');
+  if (filter.permission === 'UNKNOWN') throw badAcl('permission cannot be ANY');
+  return filter;
+}
+
+function badAcl(message: string): GatewayError {
+  return new GatewayError('invalid_request', `Bad Request: ${message}`);
+}
+
+const ACL_FIELDS = new Set([
+  'resource_type',
+  'resource_name',
+  'pattern_type',
+  'principal',
+  'host',
+  'operation',
+  'permission',
+]);
+
+/** `POST /v3/clusters/{c}/acls` body (Confluent's CreateAclRequest: every field required). */
+export function parseCreateAcl(raw: unknown): AclBinding {
+  const o = body(raw, ACL_FIELDS);
+  const required = (field: string): string => {
+    const v = o[field];
+    if (v === undefined || v === null)
+      throw new GatewayError('validation_failed', `${field} must not be null`);
+    if (typeof v !== 'string') throw wrongType(field, 'expected a string');
+    return v;
+  };
+  const acl: AclBinding = {
+    resourceType: aclEnum('resourceType', 'resource_type', required('resource_type'), undefined),
+    resourceName: required('resource_name'),
+    patternType: aclEnum('patternType', 'pattern_type', required('pattern_type'), undefined),
+    principal: required('principal'),
+    host: required('host'),
+    operation: aclEnum('operation', 'operation', required('operation'), undefined),
+    permission: aclEnum('permission', 'permission', required('permission'), undefined),
+  };
+  if (acl.resourceType === 'ANY' || acl.resourceType === 'UNKNOWN')
+    throw badAcl('resource_type cannot be ANY');
+  if (acl.patternType === 'ANY' || acl.patternType === 'MATCH' || acl.patternType === 'UNKNOWN')
+    throw badAcl(`pattern_type cannot be ${acl.patternType}`);
+  if (acl.operation === 'ANY' || acl.operation === 'UNKNOWN')
+    throw badAcl('operation cannot be ANY');
+  if (acl.permission === 'ANY' || acl.permission === 'UNKNOWN')
+    throw badAcl('permission cannot be ANY');
+  return acl;
 }

@@ -5,6 +5,7 @@ import {
   Get,
   HttpCode,
   Param,
+  Patch,
   Post,
   Put,
   Res,
@@ -17,6 +18,7 @@ import { V3JsonInterceptor } from '../common/v3-json.interceptor';
 import type { V3Collection, V3Resource } from './v3-resources';
 import {
   type PartitionData,
+  type ReassignmentData,
   type ReplicaData,
   type TopicConfigData,
   type TopicData,
@@ -49,6 +51,35 @@ export class TopicsController {
     return created.body;
   }
 
+  // The `-` (all) reassignment routes come before `:topic/partitions/:partition/...`, which would
+  // otherwise take `-` for a topic or partition.
+  @Get('-/partitions/-/reassignment')
+  listAllReassignments(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+  ): Promise<V3Collection<V3Resource<ReassignmentData>>> {
+    return this.topics.listReassignments(base, cluster, undefined);
+  }
+
+  @Get(':topic/partitions/-/reassignment')
+  listReassignments(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+  ): Promise<V3Collection<V3Resource<ReassignmentData>>> {
+    return this.topics.listReassignments(base, cluster, topic);
+  }
+
+  @Get(':topic/partitions/:partition/reassignment')
+  getReassignment(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+    @Param('partition') partition: string,
+  ): Promise<V3Resource<ReassignmentData>> {
+    return this.topics.getReassignment(base, cluster, topic, partitionParam(partition));
+  }
+
   @Get(':topic')
   get(
     @RequestBase() base: string,
@@ -56,6 +87,16 @@ export class TopicsController {
     @Param('topic') topic: string,
   ): Promise<V3Resource<TopicData>> {
     return this.topics.getTopic(base, cluster, topic);
+  }
+
+  @Patch(':topic')
+  patch(
+    @RequestBase() base: string,
+    @Param('cluster') cluster: string,
+    @Param('topic') topic: string,
+    @Body() body: unknown,
+  ): Promise<V3Resource<TopicData>> {
+    return this.topics.patchTopic(base, cluster, topic, body);
   }
 
   @Delete(':topic')

@@ -4,6 +4,7 @@ import {
   type ConfigChange,
   type ConfigSynonym,
   KafkaAdminService,
+  type PartitionReassignmentInfo,
   type TopicConfigEntry,
 } from '../kafka/kafka-admin.service';
 import {
@@ -13,7 +14,12 @@ import {
   TopicMetadataService,
   type TopicPartitions,
 } from '../kafka/topic-metadata.service';
-import { parseAlterConfigs, parseCreateTopic, parseUpdateConfig } from './admin-requests.parser';
+import {
+  parseAlterConfigs,
+  parseCreateTopic,
+  parsePatchTopic,
+  parseUpdateConfig,
+} from './admin-requests.parser';
 import { ClustersService } from './clusters.service';
 import {
   collection,
@@ -64,6 +70,15 @@ export interface TopicConfigData {
   is_sensitive: boolean;
   source: string;
   synonyms: ConfigSynonym[];
+}
+
+export interface ReassignmentData {
+  cluster_id: string;
+  topic_name: string;
+  partition_id: number;
+  adding_replicas: number[];
+  removing_replicas: number[];
+  replicas: Relationship;
 }
 
 export interface CreatedTopic {
@@ -119,6 +134,67 @@ export class TopicsService {
     }
     const created = await this.metadata.requireTopic(request.name);
     return { status: 201, location, body: topicData(links, created) };
+  }
+
+  /**
+   * `PATCH .../topics/{t}` `{"partitions_count": N}`: adds partitions. Kafka cannot remove
+   * partitions; a count that is not higher is refused with 400/40002 and Kafka's own words.
+   */
+  async patchTopic(
+    base: string,
+    clusterId: string,
+    topic: string,
+    body: unknown,
+  ): Promise<V3Resource<TopicData>> {
+    const links = await this.clusters.links(base, clusterId);
+    const { partitionsCount } = parsePatchTopic(body);
+    const current = (await this.metadata.requireTopic(topic)).partitions.length;
+    if (partitionsCount === current)
+      throw new GatewayError('kafka_bad_request', `Topic already has ${current} partitions.`);
+    if (partitionsCount < current) {
+      throw new GatewayError(
+        'kafka_bad_request',
+        `Topic currently has ${current} partitions, which is higher than the requested ${partitionsCount}.`,
+      );
+    }
+    await this.admin.createPartitions(topic, partitionsCount);
+    return topicData(links, await this.metadata.requireTopic(topic));
+  }
+
+  /** `GET .../topics/-/partitions/-/reassignment` (every topic) or `.../topics/{t}/partitions/-/reassignment`. */
+  async listReassignments(
+    base: string,
+    clusterId: string,
+    topic: string | undefined,
+  ): Promise<V3Collection<V3Resource<ReassignmentData>>> {
+    const links = await this.clusters.links(base, clusterId);
+    const ongoing = await this.admin.partitionReassignments(topic);
+    const self = `${links.url('topics', topic ?? '-', 'partitions')}/-/reassignment`;
+    return collection(
+      'KafkaReassignmentList',
+      self,
+      ongoing.map((r) => reassignmentData(links, r)),
+    );
+  }
+
+  /** `GET .../topics/{t}/partitions/{p}/reassignment`: 404 when none is in progress, as Confluent. */
+  async getReassignment(
+    base: string,
+    clusterId: string,
+    topic: string,
+    partition: number,
+  ): Promise<V3Resource<ReassignmentData>> {
+    const links = await this.clusters.links(base, clusterId);
+    requirePartition(await this.metadata.requireTopic(topic), partition);
+    const found = (await this.admin.partitionReassignments(topic)).find(
+      (r) => r.partition === partition,
+    );
+    if (found === undefined)
+      throw new GatewayError(
+        'reassignment_not_found',
+        `No reassignment in progress for partition ${partition} of topic ${topic}.`,
+      );
+    return reassignmentData(links, found);
   }
 
   async deleteTopic(base: string, clusterId: string, topic: string): Promise<void> {
@@ -314,6 +390,25 @@ function partitionData(links: V3Links, topic: string, p: PartitionInfo): V3Resou
         : {}),
       replicas: links.related('topics', topic, 'partitions', id, 'replicas'),
       reassignment: links.related('topics', topic, 'partitions', id, 'reassignment'),
+    },
+  );
+}
+
+function reassignmentData(
+  links: V3Links,
+  r: PartitionReassignmentInfo,
+): V3Resource<ReassignmentData> {
+  return resource(
+    'KafkaReassignment',
+    links.url('topics', r.topic, 'partitions', r.partition, 'reassignment'),
+    links.crn(['topic', r.topic], ['partition', r.partition], ['reassignment', r.partition]),
+    {
+      cluster_id: links.clusterId,
+      topic_name: r.topic,
+      partition_id: r.partition,
+      adding_replicas: [...r.addingReplicas],
+      removing_replicas: [...r.removingReplicas],
+      replicas: links.related('topics', r.topic, 'partitions', r.partition, 'replicas'),
     },
   );
 }

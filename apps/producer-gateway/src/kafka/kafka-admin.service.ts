@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError, ManagedAdmin } from '@kafka-gateway/server-kit';
 import {
+  type AclFilter,
   AssignerProtocol,
   type ConfigResourceTypes,
   type ConfigSource,
@@ -9,7 +10,77 @@ import {
 import { TopicMetadataService } from './topic-metadata.service';
 
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes; // ConfigResourceTypes.TOPIC (a const enum)
+const BROKER_RESOURCE = 4 as ConfigResourceTypes; // ConfigResourceTypes.BROKER
 const DYNAMIC_TOPIC_CONFIG = 1 as ConfigSource; // ConfigSource.TOPIC_CONFIG
+const DYNAMIC_BROKER_CONFIG = 2 as ConfigSource; // ConfigSource.DYNAMIC_BROKER_CONFIG
+
+/** Kafka's ACL enums (kafkajs' const enums) under the names Confluent's v3 API uses. */
+const ACL_RESOURCE_TYPES = [
+  'UNKNOWN',
+  'ANY',
+  'TOPIC',
+  'GROUP',
+  'CLUSTER',
+  'TRANSACTIONAL_ID',
+  'DELEGATION_TOKEN',
+] as const;
+const ACL_PATTERN_TYPES = ['UNKNOWN', 'ANY', 'MATCH', 'LITERAL', 'PREFIXED'] as const;
+const ACL_OPERATIONS = [
+  'UNKNOWN',
+  'ANY',
+  'ALL',
+  'READ',
+  'WRITE',
+  'CREATE',
+  'DELETE',
+  'ALTER',
+  'DESCRIBE',
+  'CLUSTER_ACTION',
+  'DESCRIBE_CONFIGS',
+  'ALTER_CONFIGS',
+  'IDEMPOTENT_WRITE',
+] as const;
+const ACL_PERMISSIONS = ['UNKNOWN', 'ANY', 'DENY', 'ALLOW'] as const;
+
+export type AclResourceType = (typeof ACL_RESOURCE_TYPES)[number];
+export type AclPatternType = (typeof ACL_PATTERN_TYPES)[number];
+export type AclOperation = (typeof ACL_OPERATIONS)[number];
+export type AclPermission = (typeof ACL_PERMISSIONS)[number];
+export const ACL_NAMES = {
+  resourceType: ACL_RESOURCE_TYPES,
+  patternType: ACL_PATTERN_TYPES,
+  operation: ACL_OPERATIONS,
+  permission: ACL_PERMISSIONS,
+} as const;
+
+/** One ACL binding; as a filter, undefined strings match any value. */
+export interface AclBinding {
+  readonly resourceType: AclResourceType;
+  readonly resourceName: string;
+  readonly patternType: AclPatternType;
+  readonly principal: string;
+  readonly host: string;
+  readonly operation: AclOperation;
+  readonly permission: AclPermission;
+}
+
+export interface AclFilterSpec {
+  readonly resourceType: AclResourceType;
+  readonly resourceName: string | undefined;
+  readonly patternType: AclPatternType;
+  readonly principal: string | undefined;
+  readonly host: string | undefined;
+  readonly operation: AclOperation;
+  readonly permission: AclPermission;
+}
+
+export interface PartitionReassignmentInfo {
+  readonly topic: string;
+  readonly partition: number;
+  readonly replicas: readonly number[];
+  readonly addingReplicas: readonly number[];
+  readonly removingReplicas: readonly number[];
+}
 
 /** Kafka's config sources under the names Confluent's v3 API uses. */
 const CONFIG_SOURCES: readonly string[] = [
@@ -48,6 +119,9 @@ export interface ConfigSynonym {
   readonly value: string | null;
   readonly source: string;
 }
+
+/** A config of a topic or a broker (or the cluster-wide broker defaults). */
+export type ConfigEntry = TopicConfigEntry;
 
 export interface TopicConfigEntry {
   readonly name: string;
@@ -161,12 +235,45 @@ export class KafkaAdminService {
   }
 
   /** Every config of a topic (defaults included) with its source and synonyms, sorted by name. */
-  async topicConfigs(topic: string): Promise<TopicConfigEntry[]> {
+  topicConfigs(topic: string): Promise<TopicConfigEntry[]> {
+    return this.describeConfigs(TOPIC_RESOURCE, topic);
+  }
+
+  /** Every config of one broker (defaults included), sorted by name. */
+  brokerConfigs(brokerId: number): Promise<ConfigEntry[]> {
+    return this.describeConfigs(BROKER_RESOURCE, String(brokerId));
+  }
+
+  /**
+   * The cluster-wide dynamic broker defaults. Kafka keeps them on the BROKER resource with an
+   * empty name, which kafkajs refuses to address (its admin requires a non-empty name), so they
+   * are read as what every broker reports them as: the DYNAMIC_DEFAULT_BROKER_CONFIG synonym of
+   * its configs (asked of the broker with the lowest id).
+   */
+  async clusterConfigs(): Promise<ConfigEntry[]> {
+    const [first] = await this.brokerIds();
+    if (first === undefined) return [];
+    const found = new Map<string, ConfigEntry>();
+    for (const e of await this.brokerConfigs(first)) {
+      const i = e.synonyms.findIndex((s) => s.source === 'DYNAMIC_DEFAULT_BROKER_CONFIG');
+      const synonym = e.synonyms[i];
+      if (synonym === undefined || found.has(synonym.name)) continue;
+      found.set(synonym.name, {
+        name: synonym.name,
+        value: synonym.value,
+        isDefault: false,
+        isReadOnly: false,
+        isSensitive: e.isSensitive,
+        source: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+        synonyms: e.synonyms.slice(i),
+      });
+    }
+    return [...found.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  private async describeConfigs(type: ConfigResourceTypes, name: string): Promise<ConfigEntry[]> {
     const { resources } = await this.admin.call((a) =>
-      a.describeConfigs({
-        resources: [{ type: TOPIC_RESOURCE, name: topic }],
-        includeSynonyms: true,
-      }),
+      a.describeConfigs({ resources: [{ type, name }], includeSynonyms: true }),
     );
     const entries = resources[0]?.configEntries ?? [];
     return entries
@@ -192,21 +299,53 @@ export class KafkaAdminService {
    * configs are read first and sent back with the changes merged in. Two concurrent alters of
    * the same topic can therefore lose one another's change (see docs/api-compatibility.md).
    */
-  async alterTopicConfigs(
+  alterTopicConfigs(
     topic: string,
     changes: readonly ConfigChange[],
     validateOnly: boolean,
   ): Promise<void> {
+    return this.alterConfigs(TOPIC_RESOURCE, topic, DYNAMIC_TOPIC_CONFIG, changes, validateOnly);
+  }
+
+  /**
+   * SET/DELETE changes to one broker's dynamic configs, read-modify-write as for topics. A
+   * sensitive dynamic config (a password) cannot be read back, so AlterConfigs would erase it:
+   * such a broker is refused (400) instead of silently losing its secret.
+   */
+  alterBrokerConfigs(
+    brokerId: number,
+    changes: readonly ConfigChange[],
+    validateOnly: boolean,
+  ): Promise<void> {
+    return this.alterConfigs(
+      BROKER_RESOURCE,
+      String(brokerId),
+      DYNAMIC_BROKER_CONFIG,
+      changes,
+      validateOnly,
+    );
+  }
+
+  private async alterConfigs(
+    type: ConfigResourceTypes,
+    name: string,
+    dynamicSource: ConfigSource,
+    changes: readonly ConfigChange[],
+    validateOnly: boolean,
+  ): Promise<void> {
     const { resources } = await this.admin.call((a) =>
-      a.describeConfigs({
-        resources: [{ type: TOPIC_RESOURCE, name: topic }],
-        includeSynonyms: false,
-      }),
+      a.describeConfigs({ resources: [{ type, name }], includeSynonyms: false }),
     );
     const dynamic = new Map<string, string>();
     for (const e of resources[0]?.configEntries ?? []) {
-      if (e.configSource === DYNAMIC_TOPIC_CONFIG && !e.isSensitive && e.configValue !== null)
-        dynamic.set(e.configName, e.configValue);
+      if (e.configSource !== dynamicSource) continue;
+      if (e.isSensitive && type === BROKER_RESOURCE) {
+        throw new GatewayError(
+          'kafka_bad_request',
+          `Dynamic config ${e.configName} is sensitive and cannot be preserved by a full AlterConfigs; change these configs with kafka-configs.sh`,
+        );
+      }
+      if (!e.isSensitive && e.configValue !== null) dynamic.set(e.configName, e.configValue);
     }
     for (const c of changes) {
       if (c.operation === 'DELETE' || c.value === null) dynamic.delete(c.name);
@@ -216,14 +355,102 @@ export class KafkaAdminService {
       a.alterConfigs({
         validateOnly,
         resources: [
+          { type, name, configEntries: [...dynamic].map(([n, value]) => ({ name: n, value })) },
+        ],
+      }),
+    );
+  }
+
+  /** Raises a topic's partition count to `count` (Kafka refuses a decrease itself). */
+  async createPartitions(topic: string, count: number): Promise<void> {
+    await this.admin.call((a) => a.createPartitions({ topicPartitions: [{ topic, count }] }));
+    this.metadata.invalidate();
+  }
+
+  /** Ongoing partition reassignments, of every topic or of one. */
+  async partitionReassignments(topic?: string): Promise<PartitionReassignmentInfo[]> {
+    let request: { topics?: { topic: string; partitions: number[] }[] } = {};
+    if (topic !== undefined) {
+      const meta = await this.metadata.requireTopic(topic);
+      request = {
+        topics: [{ topic, partitions: meta.partitions.map((p) => p.partitionId) }],
+      };
+    }
+    const { topics } = await this.admin.call((a) => a.listPartitionReassignments(request));
+    const out: PartitionReassignmentInfo[] = [];
+    for (const t of topics) {
+      for (const p of t.partitions) {
+        out.push({
+          topic: t.topic,
+          partition: p.partitionIndex,
+          replicas: p.replicas,
+          addingReplicas: p.addingReplicas ?? [],
+          removingReplicas: p.removingReplicas ?? [],
+        });
+      }
+    }
+    return out.sort((a, b) =>
+      a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition,
+    );
+  }
+
+  async describeAcls(filter: AclFilterSpec): Promise<AclBinding[]> {
+    const { resources } = await this.admin.call((a) => a.describeAcls(toKafkaAclFilter(filter)));
+    const out: AclBinding[] = [];
+    for (const r of resources) {
+      for (const acl of r.acls) {
+        out.push({
+          resourceType: ACL_RESOURCE_TYPES[r.resourceType] ?? 'UNKNOWN',
+          resourceName: r.resourceName,
+          patternType: ACL_PATTERN_TYPES[r.resourcePatternType] ?? 'UNKNOWN',
+          principal: acl.principal,
+          host: acl.host,
+          operation: ACL_OPERATIONS[acl.operation] ?? 'UNKNOWN',
+          permission: ACL_PERMISSIONS[acl.permissionType] ?? 'UNKNOWN',
+        });
+      }
+    }
+    return out;
+  }
+
+  async createAcl(acl: AclBinding): Promise<void> {
+    await this.admin.call((a) =>
+      a.createAcls({
+        acl: [
           {
-            type: TOPIC_RESOURCE,
-            name: topic,
-            configEntries: [...dynamic].map(([name, value]) => ({ name, value })),
+            resourceType: ACL_RESOURCE_TYPES.indexOf(acl.resourceType),
+            resourceName: acl.resourceName,
+            resourcePatternType: ACL_PATTERN_TYPES.indexOf(acl.patternType),
+            principal: acl.principal,
+            host: acl.host,
+            operation: ACL_OPERATIONS.indexOf(acl.operation),
+            permissionType: ACL_PERMISSIONS.indexOf(acl.permission),
           },
         ],
       }),
     );
+  }
+
+  /** Deletes every ACL matching the filter; answers the ACLs deleted. */
+  async deleteAcls(filter: AclFilterSpec): Promise<AclBinding[]> {
+    const { filterResponses } = await this.admin.call((a) =>
+      a.deleteAcls({ filters: [toKafkaAclFilter(filter)] }),
+    );
+    const out: AclBinding[] = [];
+    for (const r of filterResponses) {
+      for (const m of r.matchingAcls) {
+        out.push({
+          resourceType: ACL_RESOURCE_TYPES[m.resourceType] ?? 'UNKNOWN',
+          resourceName: m.resourceName,
+          patternType: ACL_PATTERN_TYPES[m.resourcePatternType] ?? 'UNKNOWN',
+          principal: m.principal,
+          host: m.host,
+          operation: ACL_OPERATIONS[m.operation] ?? 'UNKNOWN',
+          permission: ACL_PERMISSIONS[m.permissionType] ?? 'UNKNOWN',
+        });
+      }
+    }
+    return out;
   }
 
   async listGroupIds(): Promise<string[]> {
@@ -305,6 +532,19 @@ export class KafkaAdminService {
   async brokerIds(): Promise<number[]> {
     return (await this.cluster()).brokers.map((b) => b.brokerId);
   }
+}
+
+function toKafkaAclFilter(f: AclFilterSpec): AclFilter {
+  const filter: AclFilter = {
+    resourceType: ACL_RESOURCE_TYPES.indexOf(f.resourceType),
+    resourcePatternType: ACL_PATTERN_TYPES.indexOf(f.patternType),
+    operation: ACL_OPERATIONS.indexOf(f.operation),
+    permissionType: ACL_PERMISSIONS.indexOf(f.permission),
+  };
+  if (f.resourceName !== undefined) filter.resourceName = f.resourceName;
+  if (f.principal !== undefined) filter.principal = f.principal;
+  if (f.host !== undefined) filter.host = f.host;
+  return filter;
 }
 
 function configSource(source: number): string {

@@ -116,8 +116,16 @@ class ReferencesRegistry implements SchemaRegistry {
   register(): Promise<number> {
     return Promise.reject(new Error('not used'));
   }
-  lookup(): Promise<{ id: number; version: number }> {
-    return Promise.reject(new Error('not used'));
+  /** Every schema served by id counts as registered under `inv-value` (the subject check). */
+  async lookup(
+    subject: string,
+    _type: string,
+    schema: string,
+  ): Promise<{ id: number; version: number }> {
+    const hit = [...this.byId.values()].find((s) => s.schema === schema);
+    if (subject !== 'inv-value' || hit === undefined)
+      throw new CodecError('schema_not_found', `not under ${subject}`);
+    return { id: hit.id, version: 1 };
   }
 }
 

@@ -18,10 +18,13 @@ export type GatewayErrorCode =
   | 'cluster_not_found'
   | 'broker_not_found'
   | 'topic_config_not_found'
+  | 'config_not_found'
+  | 'reassignment_not_found'
   | 'consumer_group_not_found'
   | 'consumer_not_found'
   | 'consumer_lag_not_found'
   | 'payload_error'
+  | 'produce_batch_invalid'
   | 'kafka_bad_request'
   | 'kafka_throttled'
   | 'consumer_instance_not_found'
@@ -41,6 +44,7 @@ export type GatewayErrorCode =
   | 'routing_unavailable'
   | 'overloaded'
   | 'shutting_down'
+  | 'not_implemented'
   | 'internal';
 
 export type ErrorCode = CodecErrorCode | GatewayErrorCode;
@@ -85,11 +89,15 @@ const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze({
   cluster_not_found: { status: 404, errorCode: 404 },
   broker_not_found: { status: 404, errorCode: 404 },
   topic_config_not_found: { status: 404, errorCode: 404 },
+  config_not_found: { status: 404, errorCode: 404 },
+  reassignment_not_found: { status: 404, errorCode: 404 },
   consumer_group_not_found: { status: 404, errorCode: 404 },
   consumer_not_found: { status: 404, errorCode: 404 },
   consumer_lag_not_found: { status: 404, errorCode: 404 },
   // v3 request body missing or unusable ("Payload error. ...")
   payload_error: { status: 422, errorCode: 42206 },
+  // v3 records:batch refused as a whole (empty, too many entries, bad or repeated ids)
+  produce_batch_invalid: { status: 422, errorCode: 42208 },
   // Kafka refused the request as invalid (topic exists, bad partitions/RF, bad config, ...)
   kafka_bad_request: { status: 400, errorCode: 40002 },
   kafka_throttled: { status: 429, errorCode: 42901 },
@@ -112,6 +120,8 @@ const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze({
   // load
   overloaded: { status: 429, errorCode: 429 },
   shutting_down: { status: 503, errorCode: 503 },
+  // a Confluent operation this gateway cannot perform (a limit of its Kafka client)
+  not_implemented: { status: 501, errorCode: 501 },
   internal: { status: 500, errorCode: 500 },
 });
 

@@ -101,3 +101,23 @@ test('unknown field message names the field like Confluent', () => {
     (e: unknown) => e instanceof GatewayError && e.message === 'Unrecognized field: timestamp',
   );
 });
+
+test('schema ids given as numeric strings are accepted, as Confluent maps them', () => {
+  const r = parseProduceRequest(
+    { records: [{ key: 1, value: 2 }], key_schema_id: '75', value_schema_id: '0' },
+    10,
+  );
+  assert.equal(r.keySchemaId, 75);
+  assert.equal(r.valueSchemaId, 0);
+  for (const bad of ['', '-1', '7.5', ' 75', '1e3', '99999999999', 2_147_483_648, true]) {
+    assert.equal(
+      code(() => parseProduceRequest({ records: [{}], value_schema_id: bad }, 10)),
+      'invalid_request',
+      `value_schema_id ${JSON.stringify(bad)}`,
+    );
+  }
+  assert.equal(
+    code(() => parseProduceRequest({ records: [{}], key_schema: 's', key_schema_id: '1' }, 10)),
+    'invalid_request',
+  );
+});

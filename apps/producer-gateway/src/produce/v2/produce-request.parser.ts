@@ -39,13 +39,18 @@ function optionalString(body: Record<string, unknown>, field: string): string | 
   return v;
 }
 
+/** A schema id as Jackson maps it to Confluent's `Integer`: a JSON integer or a numeric string. */
+const NUMERIC_ID = /^\d{1,10}$/;
+
 function optionalId(body: Record<string, unknown>, field: string): number | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+  // Confluent's JSON mapping coerces "75" to 75, and clients send ids as strings that way.
+  const n = typeof v === 'string' && NUMERIC_ID.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > 2_147_483_647) {
     throw new GatewayError('invalid_request', `${field} must be a non-negative integer`);
   }
-  return v;
+  return n;
 }
 
 /**

@@ -16,7 +16,14 @@ import { KafkaProducerService, type OutgoingRecord } from '../../kafka/kafka-pro
 import { TopicMetadataService } from '../../kafka/topic-metadata.service';
 import { ProduceOutcomes } from '../produce-outcomes';
 import { StreamingProduce, type RecordPipeline, type ResultEntry } from './streaming-produce';
+import { parseProduceBatch } from './produce-batch.parser';
 import { parseV3Record, type V3Data, type V3Header } from './v3-record.parser';
+
+/** The answer of `records:batch` (HTTP 207): per entry, a success or a failure, in entry order. */
+export interface BatchResponse {
+  successes: ({ id: string } & Record<string, unknown>)[];
+  failures: { id: string; error_code: number; message: string }[];
+}
 
 /** The `key`/`value` block of a success line. */
 interface FieldReport {
@@ -66,6 +73,45 @@ export class ProduceRecordsService {
       maxJsonDepth: this.config.http.maxJsonDepth,
       encoding,
     }).run();
+  }
+
+  /**
+   * `POST .../records:batch`: up to BATCH_MAX_ENTRIES records in one JSON body, answered 207 with
+   * each entry's success or failure. The records are prepared concurrently and sent in entry
+   * order through the same pipeline (and batching producer) as the streaming endpoint.
+   */
+  async produceBatch(
+    clusterId: string,
+    topic: string,
+    body: unknown,
+    req: Request,
+  ): Promise<BatchResponse> {
+    const entries = parseProduceBatch(body);
+    const pipeline = this.pipeline(clusterId, topic, req);
+    const receivedAt = Date.now();
+    const prepared = await Promise.allSettled(
+      entries.map((e) => pipeline.prepare(e.record, receivedAt)),
+    );
+    const ready: Prepared[] = [];
+    for (const p of prepared) if (p.status === 'fulfilled') ready.push(p.value);
+    const sent = ready.length > 0 ? await pipeline.submit(ready) : [];
+    const response: BatchResponse = { successes: [], failures: [] };
+    let next = 0;
+    entries.forEach((e, i) => {
+      const p = prepared[i]!;
+      const entry = p.status === 'fulfilled' ? sent[next++]! : pipeline.failure(p.reason);
+      if (entry.error_code === WRITTEN) {
+        const { error_code: _written, ...success } = entry;
+        response.successes.push({ id: e.id, ...success });
+      } else {
+        response.failures.push({
+          id: e.id,
+          error_code: entry.error_code,
+          message: String(entry['message']),
+        });
+      }
+    });
+    return response;
   }
 
   private pipeline(clusterId: string, topic: string, req: Request): RecordPipeline<Prepared> {
