@@ -15,6 +15,17 @@ export class ManagementServer {
     private readonly readiness: ReadinessService,
     private readonly logger: Logger,
   ) {
+    // /readyz as a metric, so an alert sees which check failed (e.g. Kafka unreachable)
+    metrics.gauge(
+      'kafka_gateway_readiness',
+      'Readiness checks of /readyz: 1 passing, 0 failing',
+      ['check'],
+      (g) => {
+        for (const [check, ok] of Object.entries(readiness.report().checks)) {
+          g.set({ check }, ok ? 1 : 0);
+        }
+      },
+    );
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       const send = (status: number, type: string, body: string): void => {
