@@ -55,6 +55,12 @@ export class ConsumerRegistryService
       (g) => g.set(this.instances.size),
     );
     metrics.metrics.gauge(
+      'kafka_gateway_consumer_instances_max',
+      'CONSUMER_MAX_INSTANCES: consumer instances this replica accepts',
+      [],
+      (g) => g.set(this.config.consumers.maxInstances),
+    );
+    metrics.metrics.gauge(
       'kafka_gateway_consumer_lag_records',
       'Records between what instances returned and the log end, summed',
       [],
