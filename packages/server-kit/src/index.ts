@@ -25,6 +25,13 @@ export { LOGGER, createLogger, PinoNestLogger } from './logging/logger';
 export { MetricsService, methodLabel } from './metrics/metrics.service';
 export { ReadinessService } from './health/readiness.service';
 export { ManagementServer } from './management/management-server';
+export {
+  liveRoutes,
+  loadOpenApiContract,
+  undocumentedRoutes,
+  type LiveRoute,
+  type OpenApiContract,
+} from './management/openapi-contract';
 export { V2JsonInterceptor } from './http/v2-json.interceptor';
 export { exceedsJsonDepth } from './http/json-depth';
 export { ServerKitModule } from './server-kit.module';
