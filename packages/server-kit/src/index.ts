@@ -22,7 +22,7 @@ export { toErrorResponse, type ErrorResponse } from './errors/error-response';
 export { ErrorResponder } from './errors/error-responder';
 export { Errors } from './errors/gateway-errors';
 export { LOGGER, createLogger, PinoNestLogger } from './logging/logger';
-export { MetricsService, methodLabel } from './metrics/metrics.service';
+export { MetricsService, methodLabel, OTHER_TOPICS } from './metrics/metrics.service';
 export { ReadinessService } from './health/readiness.service';
 export { ManagementServer } from './management/management-server';
 export {

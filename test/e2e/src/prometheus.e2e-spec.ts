@@ -99,6 +99,22 @@ test('records produced and consumed through the gateway add up in PromQL', { ski
     10,
     'consumed records summed over the consumer replicas (tests run one at a time)',
   );
+  assert.equal(
+    await query(`sum(kafka_gateway_consumer_records_total{topic="${topic}"})`),
+    10,
+    'consumed records of this topic',
+  );
+  assert.ok(
+    (await query(
+      'sum(kafka_gateway_kafka_request_duration_seconds_count{client="producer",api="Produce"})',
+    )) > 0,
+    'kafkajs instrumentation: Produce requests',
+  );
+  assert.ok(
+    (await query('sum(kafka_gateway_kafka_group_join_duration_seconds_count{client="consumer"})')) >
+      0,
+    'kafkajs instrumentation: group joins',
+  );
   assert.ok(
     (await query(
       'sum(http_request_duration_seconds_count{job="producer-gateway",route="/topics/:topic",method="POST",status="200"})',

@@ -61,6 +61,16 @@ export class ConsumerRegistryService
       (g) => g.set(this.config.consumers.maxInstances),
     );
     metrics.metrics.gauge(
+      'kafka_gateway_consumer_buffered_bytes',
+      'Key and value bytes fetched from Kafka and not yet returned, summed over instances',
+      [],
+      (g) => {
+        let bytes = 0;
+        for (const i of this.instances.values()) bytes += i.bufferedByteCount();
+        g.set(bytes);
+      },
+    );
+    metrics.metrics.gauge(
       'kafka_gateway_consumer_lag_records',
       'Records between what instances returned and the log end, summed',
       [],
@@ -125,9 +135,10 @@ export class ConsumerRegistryService
       requestTimeoutMs: request.requestTimeoutMs ?? this.config.consumers.requestTimeoutMs,
       maxBufferBytes: this.config.consumers.maxBufferBytes,
       onRebalance: () => this.metrics.rebalances.inc(),
-      onDelivered: (records: number, bytes: number) => {
-        this.metrics.recordsFetched.inc({ format: request.format }, records);
-        this.metrics.bytesFetched.inc({ format: request.format }, bytes);
+      onDelivered: (topic: string, records: number, bytes: number) => {
+        const labels = { format: request.format, topic: this.metrics.metrics.topicLabel(topic) };
+        this.metrics.recordsFetched.inc(labels, records);
+        this.metrics.bytesFetched.inc(labels, bytes);
       },
     };
     const consumerSettings = {
