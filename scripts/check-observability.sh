@@ -5,7 +5,8 @@
 #   - every Grafana dashboard under infra/grafana/ (and the chart's copy) is valid JSON, and each
 #     panel query parses as PromQL: they are wrapped into a generated rules file (one recording
 #     rule per query) that `promtool check rules` parses;
-#   - alert and recording rule names are unique.
+#   - alert and recording rule names are unique;
+#   - every kafka_gateway_* metric they use is in an app README metric table.
 # Prints `observability: ok|FAILED|skipped (...)`; exit 0/1/77.
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

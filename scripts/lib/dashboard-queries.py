@@ -2,7 +2,8 @@
 
 usage: dashboard-queries.py <repo> <out.yml>
 
-Each dashboard must be valid JSON, and the chart's copy identical to infra/grafana's. Each panel
+Each dashboard must be valid JSON, and the chart's copy identical to infra/grafana's. Every `kafka_gateway_*`
+metric the dashboards and alerts use must be in an app README's metric table. Each panel
 target's `expr` becomes a recording rule, so `promtool check rules <out.yml>` parses every query
 offline. Grafana's template variables (`$__rate_interval`, `$job`) are replaced by literals first.
 """
@@ -63,3 +64,15 @@ for path in dashboards:
         sys.exit(f"{path}: no queries")
     print(f"{path.name}: {n} queries")
 out.write_text("\n".join(lines) + "\n")
+
+# every gateway metric a dashboard query or alert names is one the apps document (and export)
+documented = set()
+for readme in (repo / "apps").glob("*/README.md"):
+    documented |= set(re.findall(r"`(kafka_gateway_\w+)`", readme.read_text()))
+used = set(re.findall(r"kafka_gateway_\w+", "\n".join(lines)))
+used |= set(re.findall(r"kafka_gateway_\w+", (repo / "infra/prometheus/alerts.yml").read_text()))
+unknown = sorted(
+    m for m in used if re.sub(r"_(bucket|count|sum)$", "", m) not in documented and m not in documented
+)
+if unknown:
+    sys.exit(f"queries use metrics no app README documents: {', '.join(unknown)}")
