@@ -47,7 +47,8 @@ render scaled --set kafka.brokers=kafka:9092 --set schemaRegistry.url=http://sr:
   --set publicBaseUrl=https://kafka-rest.example.com --set ingress.host=kafka-rest.example.com
 render single --set redis.url= --set consumer.replicaCount=1 --set consumer.autoscaling.enabled=false \
   --set producer.autoscaling.enabled=false --set producer.pdb.enabled=false --set consumer.pdb.enabled=false
-render monitored --set metrics.serviceMonitor.enabled=true --set schemaRegistry.basicAuthUserInfo=u:p
+render monitored --set metrics.serviceMonitor.enabled=true --set schemaRegistry.basicAuthUserInfo=u:p \
+  --set prometheusRule.enabled=true --set grafanaDashboard.enabled=true
 
 if "$HELM" template kgw "$CHART" --set redis.url= >/dev/null 2>"$OUT/no-redis.err"; then
   fail "the chart rendered several consumer replicas without Redis"
@@ -64,8 +65,14 @@ for needle in ["kind: Deployment", "kind: Service", "kind: Ingress", "kind: Hori
                "prometheus.io/scrape", "REDIS_URL", "INTERNAL_TOKEN", "preStop"]:
     if needle not in scaled:
         print(f"helm: FAILED (scaled render lacks {needle})"); sys.exit(1)
-if "kind: ServiceMonitor" not in (out / "monitored.yaml").read_text():
-    print("helm: FAILED (serviceMonitor.enabled renders no ServiceMonitor)"); sys.exit(1)
+monitored = (out / "monitored.yaml").read_text()
+for needle in ["kind: ServiceMonitor", "kind: PrometheusRule", "alert: KafkaGatewayRedisDown",
+               "grafana_dashboard:", "kafka-gateway.json:"]:
+    if needle not in monitored:
+        print(f"helm: FAILED (monitored render lacks {needle})"); sys.exit(1)
+for off in ["kind: PrometheusRule", "grafana_dashboard"]:
+    if off in scaled:
+        print(f"helm: FAILED (default values render {off}: it must be off by default)"); sys.exit(1)
 single = (out / "single.yaml").read_text()
 if "REDIS_URL" in single or "kind: HorizontalPodAutoscaler" in single:
     print("helm: FAILED (single-replica render still uses Redis or an HPA)"); sys.exit(1)

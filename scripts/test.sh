@@ -70,6 +70,7 @@ esac
 export STACK_RUN_DIR="$REPO_ROOT/.run/test-stack"
 export EDGE_PORT="${TEST_EDGE_PORT:-auto}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
+export STACK_PROMETHEUS="${STACK_PROMETHEUS:-1}" # infra/stack up --prometheus (installs promtool too)
 stack_down() { "$REPO_ROOT/infra/stack" down --purge >/dev/null 2>&1 || true; }
 trap stack_down EXIT
 stack_down
@@ -91,4 +92,5 @@ fi
 say "stopping the test stack"
 stack_down
 trap - EXIT
+bash scripts/check-observability.sh; case $? in 0) record passed observability ;; 77) record skipped observability ;; *) record failed observability ;; esac
 totals

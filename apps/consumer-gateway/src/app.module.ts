@@ -20,7 +20,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ServerKitModule.forRoot({ service: 'consumer-gateway', logger }),
+        ServerKitModule.forRoot({
+          service: 'consumer-gateway',
+          logger,
+          topicLabelLimit: config.metrics.topicLabelLimit,
+        }),
         ConfigModule.forRoot(CONSUMER_CONFIG, config),
         SchemaModule.forRoot(config.schemaRegistry),
         KafkaClientModule.forRoot(config),

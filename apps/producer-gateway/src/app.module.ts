@@ -20,7 +20,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ServerKitModule.forRoot({ service: 'producer-gateway', logger }),
+        ServerKitModule.forRoot({
+          service: 'producer-gateway',
+          logger,
+          topicLabelLimit: config.metrics.topicLabelLimit,
+        }),
         ConfigModule.forRoot(PRODUCER_CONFIG, config),
         SchemaModule.forRoot(config.schemaRegistry),
         KafkaClientModule.forRoot(config),

@@ -22,9 +22,16 @@ export { toErrorResponse, type ErrorResponse } from './errors/error-response';
 export { ErrorResponder } from './errors/error-responder';
 export { Errors } from './errors/gateway-errors';
 export { LOGGER, createLogger, PinoNestLogger } from './logging/logger';
-export { MetricsService, methodLabel } from './metrics/metrics.service';
+export { MetricsService, methodLabel, OTHER_TOPICS } from './metrics/metrics.service';
 export { ReadinessService } from './health/readiness.service';
 export { ManagementServer } from './management/management-server';
+export {
+  liveRoutes,
+  loadOpenApiContract,
+  undocumentedRoutes,
+  type LiveRoute,
+  type OpenApiContract,
+} from './management/openapi-contract';
 export { V2JsonInterceptor } from './http/v2-json.interceptor';
 export { exceedsJsonDepth } from './http/json-depth';
 export { ServerKitModule } from './server-kit.module';

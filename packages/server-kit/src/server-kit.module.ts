@@ -11,12 +11,20 @@ import { MetricsService } from './metrics/metrics.service';
 @Global()
 @Module({})
 export class ServerKitModule {
-  static forRoot(options: { service: string; logger: Logger }): DynamicModule {
+  /** `topicLabelLimit`: `config.metrics.topicLabelLimit` (METRICS_TOPIC_LABEL_LIMIT). */
+  static forRoot(options: {
+    service: string;
+    logger: Logger;
+    topicLabelLimit?: number;
+  }): DynamicModule {
     return {
       module: ServerKitModule,
       providers: [
         { provide: LOGGER, useValue: options.logger },
-        { provide: MetricsService, useValue: new MetricsService(options.service) },
+        {
+          provide: MetricsService,
+          useValue: new MetricsService(options.service, options.topicLabelLimit),
+        },
         { provide: ReadinessService, useValue: new ReadinessService() },
         ErrorResponder,
         { provide: APP_FILTER, useClass: ConfluentErrorFilter },

@@ -26,7 +26,8 @@ export interface InstanceSettings {
   /** Called on every (re)assignment of the group (counted in the metrics). */
   readonly onRebalance?: () => void;
   /** Called with the records and key+value bytes each fetch returns (counted in the metrics). */
-  readonly onDelivered?: (records: number, bytes: number) => void;
+  /** Called once per topic of a records fetch that returned something. */
+  readonly onDelivered?: (topic: string, records: number, bytes: number) => void;
 }
 
 /** A record as the v2 records endpoint returns it. */
@@ -366,6 +367,7 @@ export class ConsumerInstance implements ConsumerEvents {
     const out: RecordView[] = [];
     let bytes = 0;
     let needsSchema: number | undefined;
+    const perTopic = new Map<string, { records: number; bytes: number }>();
     while (this.start < this.buffer.length) {
       const head = this.buffer[this.start]!;
       if (out.length > 0 && bytes + head.bytes > maxBytes) break;
@@ -380,6 +382,12 @@ export class ConsumerInstance implements ConsumerEvents {
       bytes += head.bytes;
       out.push(view);
       const r = head.record;
+      const t = perTopic.get(r.topic);
+      if (t === undefined) perTopic.set(r.topic, { records: 1, bytes: head.bytes });
+      else {
+        t.records++;
+        t.bytes += head.bytes;
+      }
       this.delivered.set(tpKey(r.topic, r.partition), {
         topic: r.topic,
         partition: r.partition,
@@ -394,7 +402,9 @@ export class ConsumerInstance implements ConsumerEvents {
       this.start = 0;
     }
     this.touch();
-    if (out.length > 0) this.settings.onDelivered?.(out.length, bytes);
+    if (out.length > 0 && this.settings.onDelivered !== undefined) {
+      for (const [topic, t] of perTopic) this.settings.onDelivered(topic, t.records, t.bytes);
+    }
     if (this.paused.size > 0 && this.bufferedBytes <= this.settings.maxBufferBytes / 2) {
       this.port?.resume([...this.paused.values()]);
       this.paused.clear();
@@ -462,6 +472,11 @@ export class ConsumerInstance implements ConsumerEvents {
 
   private buffered(): number {
     return this.buffer.length - this.start;
+  }
+
+  /** Key and value bytes held for this instance (fetched, not yet returned). */
+  bufferedByteCount(): number {
+    return this.bufferedBytes;
   }
 
   bufferedRecords(): number {

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '@kafka-gateway/server-kit';
 
-/** Consumer metrics; labels are formats only (bounded), never group or instance names. */
+/**
+ * Consumer metrics; labels are formats and topics (at most METRICS_TOPIC_LABEL_LIMIT, `_other`
+ * beyond), never group or instance names.
+ */
 @Injectable()
 export class ConsumerMetrics {
   readonly recordsFetched;
@@ -14,12 +17,12 @@ export class ConsumerMetrics {
     this.recordsFetched = metrics.counter(
       'kafka_gateway_consumer_records_total',
       'Records returned by records fetches',
-      ['format'],
+      ['format', 'topic'],
     );
     this.bytesFetched = metrics.counter(
       'kafka_gateway_consumer_bytes_total',
       'Key and value bytes returned by records fetches',
-      ['format'],
+      ['format', 'topic'],
     );
     this.pollDuration = metrics.histogram(
       'kafka_gateway_consumer_fetch_duration_seconds',

@@ -59,6 +59,22 @@ export class ConsumerRegistryService
       (g) => g.set(this.instances.size),
     );
     metrics.metrics.gauge(
+      'kafka_gateway_consumer_instances_max',
+      'CONSUMER_MAX_INSTANCES: consumer instances this replica accepts',
+      [],
+      (g) => g.set(this.config.consumers.maxInstances),
+    );
+    metrics.metrics.gauge(
+      'kafka_gateway_consumer_buffered_bytes',
+      'Key and value bytes fetched from Kafka and not yet returned, summed over instances',
+      [],
+      (g) => {
+        let bytes = 0;
+        for (const i of this.instances.values()) bytes += i.bufferedByteCount();
+        g.set(bytes);
+      },
+    );
+    metrics.metrics.gauge(
       'kafka_gateway_consumer_lag_records',
       'Records between what instances returned and the log end, summed',
       [],
@@ -130,9 +146,10 @@ export class ConsumerRegistryService
       maxBufferBytes: this.config.consumers.maxBufferBytes,
       listTopics: () => this.admin.topicNames(),
       onRebalance: () => this.metrics.rebalances.inc(),
-      onDelivered: (records: number, bytes: number) => {
-        this.metrics.recordsFetched.inc({ format: request.format }, records);
-        this.metrics.bytesFetched.inc({ format: request.format }, bytes);
+      onDelivered: (topic: string, records: number, bytes: number) => {
+        const labels = { format: request.format, topic: this.metrics.metrics.topicLabel(topic) };
+        this.metrics.recordsFetched.inc(labels, records);
+        this.metrics.bytesFetched.inc(labels, bytes);
       },
     };
     const consumerSettings = {

@@ -4,7 +4,8 @@ import type { EmbeddedFormat } from '@kafka-gateway/codec';
 
 /**
  * Produce metrics. `topic` is a label only for topics that exist in the cluster (records for an
- * unknown topic are refused before they are counted), so its set is bounded by the cluster's.
+ * unknown topic are refused before they are counted), and at most METRICS_TOPIC_LABEL_LIMIT of
+ * them (`_other` beyond).
  */
 @Injectable()
 export class ProduceMetrics {
@@ -40,8 +41,9 @@ export class ProduceMetrics {
     seconds: number,
   ): void {
     if (records > 0) {
-      this.records.inc({ topic, format }, records);
-      this.bytes.inc({ topic, format }, bytes);
+      const label = this.metrics.topicLabel(topic);
+      this.records.inc({ topic: label, format }, records);
+      this.bytes.inc({ topic: label, format }, bytes);
     }
     this.duration.observe({ format }, seconds);
   }

@@ -37,6 +37,8 @@ export interface HttpConfig {
 export interface MetricsConfig {
   readonly host: string;
   readonly port: number;
+  /** Distinct `topic` label values per process; later topics are counted as `_other`. */
+  readonly topicLabelLimit: number;
 }
 
 /** Kafka's `security.protocol`. */
@@ -245,6 +247,7 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
     metrics: {
       host: r.string('METRICS_HOST', '0.0.0.0'),
       port: r.port('METRICS_PORT', 9464),
+      topicLabelLimit: r.int('METRICS_TOPIC_LABEL_LIMIT', 1000, { min: 0 }),
     },
     kafka: {
       brokers: r.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import {
   type Admin,
   type Consumer,
@@ -13,6 +13,8 @@ import {
 import type { Logger } from 'pino';
 import type { CommonConfig, KafkaConfig } from '../config/common.config';
 import { LOGGER } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
+import { KafkaClientMetrics } from './kafka-instrumentation';
 import { kafkajsLevel, pinoLogCreator } from './kafka-log';
 import { OAuthTokenProvider } from './oauth-token.provider';
 
@@ -27,8 +29,14 @@ export const KAFKA_CLIENT_CONFIG = Symbol('KAFKA_CLIENT_CONFIG');
 @Injectable()
 export class KafkaClientFactory implements OnApplicationShutdown {
   private readonly kafka: Kafka;
+  private readonly instrumentation: KafkaClientMetrics | undefined;
 
-  constructor(@Inject(KAFKA_CLIENT_CONFIG) config: CommonConfig, @Inject(LOGGER) logger: Logger) {
+  constructor(
+    @Inject(KAFKA_CLIENT_CONFIG) config: CommonConfig,
+    @Inject(LOGGER) logger: Logger,
+    @Optional() metrics?: MetricsService,
+  ) {
+    this.instrumentation = metrics === undefined ? undefined : new KafkaClientMetrics(metrics);
     const k = config.kafka;
     this.kafka = new Kafka({
       clientId: k.clientId,
@@ -43,15 +51,19 @@ export class KafkaClientFactory implements OnApplicationShutdown {
   }
 
   admin(): Admin {
-    return this.kafka.admin();
+    return this.instrumented(this.kafka.admin(), 'admin');
   }
 
   producer(options: ProducerConfig): Producer {
-    return this.kafka.producer(options);
+    return this.instrumented(this.kafka.producer(options), 'producer');
   }
 
   consumer(options: ConsumerConfig): Consumer {
-    return this.kafka.consumer(options);
+    return this.instrumented(this.kafka.consumer(options), 'consumer');
+  }
+
+  private instrumented<T>(client: T, kind: 'admin' | 'producer' | 'consumer'): T {
+    return this.instrumentation?.instrument(client, kind) ?? client;
   }
 
   /**

@@ -2,19 +2,39 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { MetricsService } from '../metrics/metrics.service';
 import type { ReadinessService } from '../health/readiness.service';
+import { loadOpenApiContract, type OpenApiContract } from './openapi-contract';
 
 /**
- * The management port: `/metrics` (Prometheus text), `/healthz` (liveness) and `/readyz`
- * (readiness). Kept off the public port so an Ingress never exposes it.
+ * The management port: `/metrics` (Prometheus text), `/healthz` (liveness), `/readyz`
+ * (readiness) and the API contract (`/openapi.yaml`, `/openapi.json`). Kept off the public port
+ * so an Ingress never exposes it.
  */
 export class ManagementServer {
   private readonly server: Server;
+  private readonly contract: OpenApiContract | undefined;
 
   constructor(
     private readonly metrics: MetricsService,
     private readonly readiness: ReadinessService,
     private readonly logger: Logger,
   ) {
+    this.contract = loadOpenApiContract();
+    if (this.contract === undefined) {
+      logger.warn(
+        'dist/openapi is missing (built without scripts/embed-openapi.mjs): /openapi.* answer 404',
+      );
+    }
+    // /readyz as a metric, so an alert sees which check failed (e.g. Kafka unreachable)
+    metrics.gauge(
+      'kafka_gateway_readiness',
+      'Readiness checks of /readyz: 1 passing, 0 failing',
+      ['check'],
+      (g) => {
+        for (const [check, ok] of Object.entries(readiness.report().checks)) {
+          g.set({ check }, ok ? 1 : 0);
+        }
+      },
+    );
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       const send = (status: number, type: string, body: string): void => {
@@ -37,6 +57,10 @@ export class ManagementServer {
             send(500, 'text/plain', 'metrics unavailable\n');
           },
         );
+      } else if (path === '/openapi.yaml' && this.contract !== undefined) {
+        send(200, 'application/yaml; charset=utf-8', this.contract.yaml);
+      } else if (path === '/openapi.json' && this.contract !== undefined) {
+        send(200, 'application/json', this.contract.json);
       } else if (path === '/healthz') {
         send(200, 'application/json', JSON.stringify({ status: 'ok' }));
       } else if (path === '/readyz') {

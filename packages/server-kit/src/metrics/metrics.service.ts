@@ -11,7 +11,14 @@ export class MetricsService {
   /** Every error answered or reported per record, by Confluent error_code (a bounded set). */
   readonly errors: Counter<'error_code'>;
 
-  constructor(service: string) {
+  /** Topics that have a `topic` label of their own (first come, up to the limit). */
+  private readonly labelledTopics = new Set<string>();
+
+  /** `topicLabelLimit`: METRICS_TOPIC_LABEL_LIMIT (default 1000). */
+  constructor(
+    service: string,
+    private readonly topicLabelLimit = DEFAULT_TOPIC_LABEL_LIMIT,
+  ) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
     this.httpRequestDuration = new Histogram({
@@ -26,6 +33,18 @@ export class MetricsService {
       'Errors by Confluent error_code (requests and records)',
       ['error_code'],
     );
+  }
+
+  /**
+   * The `topic` label value of a topic: its name for the first `topicLabelLimit` distinct topics
+   * this process counts, `_other` for the rest, so a cluster with many topics cannot grow the
+   * number of series without bound.
+   */
+  topicLabel(topic: string): string {
+    if (this.labelledTopics.has(topic)) return topic;
+    if (this.labelledTopics.size >= this.topicLabelLimit) return OTHER_TOPICS;
+    this.labelledTopics.add(topic);
+    return topic;
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
@@ -82,6 +101,10 @@ export class MetricsService {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
+
+/** The `topic` label of topics beyond METRICS_TOPIC_LABEL_LIMIT. */
+export const OTHER_TOPICS = '_other';
+const DEFAULT_TOPIC_LABEL_LIMIT = 1000;
 
 const KNOWN_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
