@@ -1,4 +1,4 @@
-import { All, Controller } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { GatewayError } from '@kafka-gateway/server-kit';
 
 /**
@@ -9,7 +9,7 @@ import { GatewayError } from '@kafka-gateway/server-kit';
 @Controller()
 export class V1PathsController {
   // v1's simple consumer: read a partition from an offset without a consumer instance
-  @All('topics/:topic/partitions/:partition/messages')
+  @Get('topics/:topic/partitions/:partition/messages')
   simpleConsumer(): never {
     throw new GatewayError(
       'route_not_found',
