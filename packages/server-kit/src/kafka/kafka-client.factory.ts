@@ -102,10 +102,16 @@ export function saslOptions(sasl: NonNullable<KafkaConfig['sasl']>): SASLOptions
 const MAX_CONNECT_BACKOFF_MS = 5000;
 
 /**
+ * The failure reason last logged at error level, per logger: the clients of one process (the
+ * producer and the admin) fail for the same reason at the same moment, and one line says it.
+ */
+const reportedReasons = new WeakMap<Logger, string>();
+
+/**
  * Calls `connect` until it succeeds or `stopped()` says to give up, backing off up to 5 s. The
  * gateways start without Kafka and report not-ready until this resolves. A failure is logged
  * once per distinct reason (a wrong password or an untrusted certificate is one clear line, not
- * a line every few seconds); repeats go to debug.
+ * a line every few seconds, and not once per client of the process); repeats go to debug.
  */
 export async function keepConnecting(
   connect: () => Promise<void>,
@@ -116,13 +122,18 @@ export async function keepConnecting(
   for (let attempt = 1; !stopped(); attempt++) {
     try {
       await connect();
-      if (lastReason !== undefined) logger.info({ attempt }, 'Kafka connection established');
+      if (lastReason !== undefined) {
+        logger.info({ attempt }, 'Kafka connection established');
+        if (reportedReasons.get(logger) === lastReason) reportedReasons.delete(logger);
+      }
       return true;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      if (reason !== lastReason) {
+      const untold = reason !== lastReason && reportedReasons.get(logger) !== reason;
+      lastReason = reason;
+      if (untold) {
         logger.error({ reason, attempt }, 'cannot connect to Kafka; retrying until it works');
-        lastReason = reason;
+        reportedReasons.set(logger, reason);
       } else {
         logger.debug({ reason, attempt }, 'Kafka still not reachable');
       }
