@@ -12,6 +12,7 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { CommonConfig, KafkaConfig } from '../config/common.config';
+import { Errors } from '../errors/gateway-errors';
 import { LOGGER } from '../logging/logger';
 import { kafkajsLevel, pinoLogCreator } from './kafka-log';
 import { OAuthTokenProvider } from './oauth-token.provider';
@@ -27,6 +28,8 @@ export const KAFKA_CLIENT_CONFIG = Symbol('KAFKA_CLIENT_CONFIG');
 @Injectable()
 export class KafkaClientFactory {
   private readonly kafka: Kafka;
+  /** Whether the process holds its Kafka connection (the managed admin's); see `consumer`. */
+  private connected: () => boolean = () => true;
 
   constructor(@Inject(KAFKA_CLIENT_CONFIG) config: CommonConfig, @Inject(LOGGER) logger: Logger) {
     const k = config.kafka;
@@ -50,8 +53,23 @@ export class KafkaClientFactory {
     return this.kafka.producer(options);
   }
 
+  /** The managed admin registers its connection here: the process's Kafka readiness. */
+  connectedWhen(check: () => boolean): void {
+    this.connected = check;
+  }
+
+  /**
+   * A consumer whose `connect` fails at once with a retriable 503 while the process is not
+   * connected to Kafka (not ready): kafkajs would otherwise retry its own connection for ~10 s
+   * per new consumer (a subscription request) while, say, the broker refuses the gateway's
+   * certificate.
+   */
   consumer(options: ConsumerConfig): Consumer {
-    return this.kafka.consumer(options);
+    const consumer = this.kafka.consumer(options);
+    const connect = consumer.connect.bind(consumer);
+    consumer.connect = () =>
+      this.connected() ? connect() : Promise.reject(Errors.kafkaUnavailable());
+    return consumer;
   }
 }
 

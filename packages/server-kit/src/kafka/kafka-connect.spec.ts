@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { keepConnecting } from './kafka-client.factory';
+import { readCommonConfig } from '../config/common.config';
+import { EnvReader } from '../config/env-reader';
+import { GatewayError } from '../errors/error-catalogue';
+import { ReadinessService } from '../health/readiness.service';
+import { KafkaClientFactory, keepConnecting } from './kafka-client.factory';
+import { ManagedAdmin } from './managed-admin';
 
 function capture(): { logger: Logger; levels: () => string[] } {
   const lines: { level: number; msg: string }[] = [];
@@ -15,6 +20,14 @@ function capture(): { logger: Logger; levels: () => string[] } {
   });
   const logger = pino({ level: 'debug' }, stream);
   return { logger, levels: () => lines.map((l) => `${pino.levels.labels[l.level]}: ${l.msg}`) };
+}
+
+/** Nothing listens on port 1: any real connection attempt would fail (slowly, with retries). */
+function factory(logger: Logger): KafkaClientFactory {
+  const r = new EnvReader({ KAFKA_BROKERS: '127.0.0.1:1', LOG_LEVEL: 'silent' });
+  const config = readCommonConfig(r, { clientId: 'test' });
+  r.done();
+  return new KafkaClientFactory(config, logger);
 }
 
 test('the clients of one process failing for the same reason log one error line between them', async () => {
@@ -47,4 +60,29 @@ test('the clients of one process failing for the same reason log one error line 
   await Promise.all([again, elsewhere]);
   assert.equal(levels().filter((l) => l.startsWith('error')).length, 2);
   assert.equal(other.levels().filter((l) => l.startsWith('error')).length, 1);
+});
+
+test('until the managed admin has connected, admin calls and new consumers fail at once with a retriable 503', async () => {
+  const { logger } = capture();
+  const f = factory(logger);
+  const admin = new ManagedAdmin(f, logger, new ReadinessService());
+  // as onModuleInit registers it, without starting the background connection
+  f.connectedWhen(() => admin.isConnected());
+  let called = false;
+  const started = Date.now();
+  await assert.rejects(
+    admin.call(async () => {
+      called = true;
+    }),
+    (err: unknown) =>
+      err instanceof GatewayError && err.code === 'broker_not_available' && err.retriable,
+  );
+  assert.equal(called, false, 'kafkajs is not asked (it would retry its connection for ~10 s)');
+  await assert.rejects(
+    f.consumer({ groupId: 'g' }).connect(),
+    (err: unknown) =>
+      err instanceof GatewayError && err.code === 'broker_not_available' && err.retriable,
+  );
+  assert.ok(Date.now() - started < 500, `answered after ${Date.now() - started} ms`);
+  await admin.onApplicationShutdown();
 });
