@@ -75,11 +75,15 @@ stack_down() { "$REPO_ROOT/infra/stack" down --purge >/dev/null 2>&1 || true; }
 trap stack_down EXIT
 stack_down
 rm -rf "$STACK_RUN_DIR"
-say "starting the test stack in $STACK_RUN_DIR (${TEST_REPLICAS:-2} replicas of each gateway behind round-robin)"
-if "$REPO_ROOT/infra/stack" up --replicas "${TEST_REPLICAS:-2}"; then
+# --secure adds the TLS/SASL/OAuth listeners, ACLs and token endpoint the Kafka security suite
+# (test/e2e/src/security.e2e-spec.ts) needs; the gateways of the stack stay on PLAINTEXT.
+say "starting the test stack in $STACK_RUN_DIR (secure mode, ${TEST_REPLICAS:-2} replicas of each gateway behind round-robin)"
+if "$REPO_ROOT/infra/stack" up --secure --replicas "${TEST_REPLICAS:-2}"; then
   record passed stack-up
   # shellcheck disable=SC1091
   source "$STACK_RUN_DIR/stack.env"
+  # shellcheck disable=SC1091
+  source "$STACK_RUN_DIR/security.env"
   say "integration tests"
   npx --no-install turbo run test:integration --concurrency=1 --continue --output-logs=full || true
   expect_suites test:integration

@@ -4,10 +4,11 @@ import { readFileSync, statSync } from 'node:fs';
  * A secret value (password, client secret, token) that never prints: `String(secret)`, JSON and
  * `util.inspect` all show `[redacted]`. From a `*_FILE` variable it is read from the file on
  * every `value()` whose modification time changed, so a rotated Kubernetes Secret is picked up
- * without a restart.
+ * without a restart. The cache is an ECMAScript private field: the loaders deep-freeze the whole
+ * configuration (Secrets included), and a frozen object's private fields stay writable.
  */
 export class Secret {
-  private cached: { mtimeMs: number; value: string } | undefined;
+  #cached: { mtimeMs: number; value: string } | undefined;
 
   private constructor(
     private readonly literal: string | undefined,
@@ -28,10 +29,10 @@ export class Secret {
     if (this.literal !== undefined) return this.literal;
     const path = this.file!;
     const mtimeMs = statSync(path).mtimeMs;
-    if (this.cached === undefined || this.cached.mtimeMs !== mtimeMs) {
-      this.cached = { mtimeMs, value: readFileSync(path, 'utf8').replace(/\r?\n$/, '') };
+    if (this.#cached === undefined || this.#cached.mtimeMs !== mtimeMs) {
+      this.#cached = { mtimeMs, value: readFileSync(path, 'utf8').replace(/\r?\n$/, '') };
     }
-    return this.cached.value;
+    return this.#cached.value;
   }
 
   toString(): string {

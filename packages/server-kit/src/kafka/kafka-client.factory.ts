@@ -12,6 +12,7 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { CommonConfig, KafkaConfig } from '../config/common.config';
+import { Errors } from '../errors/gateway-errors';
 import { LOGGER } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { KafkaClientMetrics } from './kafka-instrumentation';
@@ -30,6 +31,8 @@ export const KAFKA_CLIENT_CONFIG = Symbol('KAFKA_CLIENT_CONFIG');
 export class KafkaClientFactory implements OnApplicationShutdown {
   private readonly kafka: Kafka;
   private readonly instrumentation: KafkaClientMetrics | undefined;
+  /** Whether the process holds its Kafka connection (the managed admin's); see `consumer`. */
+  private connected: () => boolean = () => true;
 
   constructor(
     @Inject(KAFKA_CLIENT_CONFIG) config: CommonConfig,
@@ -58,8 +61,23 @@ export class KafkaClientFactory implements OnApplicationShutdown {
     return this.instrumented(this.kafka.producer(options), 'producer');
   }
 
+  /** The managed admin registers its connection here: the process's Kafka readiness. */
+  connectedWhen(check: () => boolean): void {
+    this.connected = check;
+  }
+
+  /**
+   * A consumer whose `connect` fails at once with a retriable 503 while the process is not
+   * connected to Kafka (not ready): kafkajs would otherwise retry its own connection for ~10 s
+   * per new consumer (a subscription request) while, say, the broker refuses the gateway's
+   * certificate.
+   */
   consumer(options: ConsumerConfig): Consumer {
-    return this.instrumented(this.kafka.consumer(options), 'consumer');
+    const consumer = this.instrumented(this.kafka.consumer(options), 'consumer');
+    const connect = consumer.connect.bind(consumer);
+    consumer.connect = () =>
+      this.connected() ? connect() : Promise.reject(Errors.kafkaUnavailable());
+    return consumer;
   }
 
   private instrumented<T>(client: T, kind: 'admin' | 'producer' | 'consumer'): T {
@@ -195,10 +213,16 @@ export function saslOptions(sasl: NonNullable<KafkaConfig['sasl']>): SASLOptions
 const MAX_CONNECT_BACKOFF_MS = 5000;
 
 /**
+ * The failure reason last logged at error level, per logger: the clients of one process (the
+ * producer and the admin) fail for the same reason at the same moment, and one line says it.
+ */
+const reportedReasons = new WeakMap<Logger, string>();
+
+/**
  * Calls `connect` until it succeeds or `stopped()` says to give up, backing off up to 5 s. The
  * gateways start without Kafka and report not-ready until this resolves. A failure is logged
  * once per distinct reason (a wrong password or an untrusted certificate is one clear line, not
- * a line every few seconds); repeats go to debug.
+ * a line every few seconds, and not once per client of the process); repeats go to debug.
  */
 export async function keepConnecting(
   connect: () => Promise<void>,
@@ -209,13 +233,18 @@ export async function keepConnecting(
   for (let attempt = 1; !stopped(); attempt++) {
     try {
       await connect();
-      if (lastReason !== undefined) logger.info({ attempt }, 'Kafka connection established');
+      if (lastReason !== undefined) {
+        logger.info({ attempt }, 'Kafka connection established');
+        if (reportedReasons.get(logger) === lastReason) reportedReasons.delete(logger);
+      }
       return true;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      if (reason !== lastReason) {
+      const untold = reason !== lastReason && reportedReasons.get(logger) !== reason;
+      lastReason = reason;
+      if (untold) {
         logger.error({ reason, attempt }, 'cannot connect to Kafka; retrying until it works');
-        lastReason = reason;
+        reportedReasons.set(logger, reason);
       } else {
         logger.debug({ reason, attempt }, 'Kafka still not reachable');
       }

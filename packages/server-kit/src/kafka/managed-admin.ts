@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
+import { Errors } from '../errors/gateway-errors';
 import { ReadinessService } from '../health/readiness.service';
 import { LOGGER } from '../logging/logger';
 import { ClientRenewal } from './client-renewal';
@@ -54,6 +55,7 @@ export class ManagedAdmin implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.readiness.register('kafka', () => this.connected);
+    this.factory.connectedWhen(() => this.connected);
     void keepConnecting(
       () => (this.connected ? Promise.resolve() : this.admin.connect()),
       this.logger,
@@ -70,8 +72,12 @@ export class ManagedAdmin implements OnModuleInit, OnApplicationShutdown {
   /**
    * Runs an admin call on the current client. A call that failed because the client is stuck on a
    * deleted topic is run once more on a fresh client, so `fn` must be read-only or idempotent.
+   * Until the client has connected (the gateway is not ready) calls fail at once with a retriable
+   * 503: kafkajs would otherwise retry its own connection for ~10 s per request while, say, the
+   * broker refuses the gateway's certificate.
    */
   async call<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    if (!this.connected) throw Errors.kafkaUnavailable();
     try {
       return await this.renewal.call(() => fn(this.admin));
     } catch (err) {
