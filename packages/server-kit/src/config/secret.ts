@@ -7,7 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
  * without a restart.
  */
 export class Secret {
-  private cached: { mtimeMs: number; value: string } | undefined;
+  // a #private field: config objects are deep-frozen, and freezing does not reach these
+  #cached: { mtimeMs: number; value: string } | undefined;
 
   private constructor(
     private readonly literal: string | undefined,
@@ -28,10 +29,10 @@ export class Secret {
     if (this.literal !== undefined) return this.literal;
     const path = this.file!;
     const mtimeMs = statSync(path).mtimeMs;
-    if (this.cached === undefined || this.cached.mtimeMs !== mtimeMs) {
-      this.cached = { mtimeMs, value: readFileSync(path, 'utf8').replace(/\r?\n$/, '') };
+    if (this.#cached === undefined || this.#cached.mtimeMs !== mtimeMs) {
+      this.#cached = { mtimeMs, value: readFileSync(path, 'utf8').replace(/\r?\n$/, '') };
     }
-    return this.cached.value;
+    return this.#cached.value;
   }
 
   toString(): string {
