@@ -91,7 +91,9 @@ const CERTIFICATE_ERRORS = new Set([
 
 function isCertificateError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && CERTIFICATE_ERRORS.has(code);
+  // ERR_SSL_*: a handshake the server refused (no or an unknown client certificate, no common
+  // protocol version), a configuration problem as well
+  return typeof code === 'string' && (CERTIFICATE_ERRORS.has(code) || code.startsWith('ERR_SSL_'));
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
