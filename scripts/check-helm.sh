@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Renders and validates the Helm chart under infra/helm/kafka-gateway without a cluster:
 #   helm lint; helm template for the default (scaled, Redis) values, a single replica without
-#   Redis, and the ServiceMonitor option; the chart must refuse several consumer replicas without
-#   Redis; every rendered core object is validated against the Kubernetes 1.31 OpenAPI schemas
+#   Redis, the ServiceMonitor option, and a secured variant (Kafka SASL_SSL with SCRAM, the
+#   registry over HTTPS with a bearer token, rediss:// with an ACL user, HTTPS listeners with
+#   client certificates, all from mounted Secrets); the chart must refuse several consumer
+#   replicas without Redis and HTTPS without a certificate Secret; every rendered core object is validated against the Kubernetes 1.31 OpenAPI schemas
 #   (kubernetes-validate from PyPI, strict: unknown fields fail).
 # Tools come from the package registries: helm built from its Go module (cached under
 # .run/tools), kubernetes-validate in a venv. Prints `helm: ok|FAILED|skipped (...)`; exit 0/1/77.
@@ -49,6 +51,20 @@ render single --set redis.url= --set consumer.replicaCount=1 --set consumer.auto
   --set producer.autoscaling.enabled=false --set producer.pdb.enabled=false --set consumer.pdb.enabled=false
 render monitored --set metrics.serviceMonitor.enabled=true --set schemaRegistry.basicAuthUserInfo=u:p \
   --set prometheusRule.enabled=true --set grafanaDashboard.enabled=true
+render secured --set kafka.brokers=kafka:9093 --set kafka.securityProtocol=SASL_SSL \
+  --set kafka.tls.secretName=kafka-ca --set kafka.sasl.mechanism=SCRAM-SHA-512 \
+  --set kafka.sasl.username=gateway --set kafka.sasl.secretName=kafka-sasl \
+  --set schemaRegistry.url=https://sr:8443/apis/ccompat/v7 --set schemaRegistry.secretName=sr-auth \
+  --set schemaRegistry.caKey=ca.crt --set schemaRegistry.bearerTokenKey=token \
+  --set redis.url=rediss://redis:6380 --set redis.username=gateway --set redis.secretName=redis-auth \
+  --set redis.passwordKey=password --set redis.caKey=ca.crt \
+  --set https.enabled=true --set https.secretName=gateway-tls --set https.clientCaKey=ca.crt \
+  --set https.internalClientSecretName=gateway-client-tls
+
+if "$HELM" template kgw "$CHART" --set https.enabled=true >/dev/null 2>"$OUT/no-cert.err"; then
+  fail "the chart rendered HTTPS without a certificate Secret"
+fi
+grep -q "https.enabled needs https.secretName" "$OUT/no-cert.err" || fail "no clear message for HTTPS without a Secret"
 
 if "$HELM" template kgw "$CHART" --set redis.url= >/dev/null 2>"$OUT/no-redis.err"; then
   fail "the chart rendered several consumer replicas without Redis"
@@ -73,15 +89,28 @@ for needle in ["kind: ServiceMonitor", "kind: PrometheusRule", "alert: KafkaGate
 for off in ["kind: PrometheusRule", "grafana_dashboard"]:
     if off in scaled:
         print(f"helm: FAILED (default values render {off}: it must be off by default)"); sys.exit(1)
+secured = (out / "secured.yaml").read_text()
+for needle in ['KAFKA_SECURITY_PROTOCOL, value: "SASL_SSL"', 'KAFKA_SASL_MECHANISM, value: "SCRAM-SHA-512"',
+               'KAFKA_SASL_PASSWORD_FILE, value: "/etc/kafka-gateway/kafka-sasl/password"',
+               'KAFKA_SSL_CA_LOCATION, value: "/etc/kafka-gateway/kafka-tls/ca.crt"',
+               'SCHEMA_REGISTRY_BEARER_AUTH_TOKEN_FILE', 'SCHEMA_REGISTRY_SSL_CA_LOCATION',
+               'REDIS_PASSWORD_FILE', 'REDIS_SSL_CA_LOCATION', 'REDIS_USERNAME',
+               'HTTP_TLS_CERT_FILE, value: "/etc/kafka-gateway/https/tls.crt"', 'HTTP_TLS_CLIENT_CA_FILE',
+               'INTERNAL_URL, value: "https://', 'INTERNAL_TLS_SERVER_NAME', 'INTERNAL_TLS_CERT_FILE',
+               'secretName: "gateway-tls"', 'mountPath: /etc/kafka-gateway/kafka-sasl']:
+    if needle not in secured:
+        print(f"helm: FAILED (secured render lacks {needle})"); sys.exit(1)
+if "SASL_PASSWORD" in scaled or "HTTP_TLS" in scaled:
+    print("helm: FAILED (the default render carries security settings)"); sys.exit(1)
 single = (out / "single.yaml").read_text()
 if "REDIS_URL" in single or "kind: HorizontalPodAutoscaler" in single:
     print("helm: FAILED (single-replica render still uses Redis or an HPA)"); sys.exit(1)
 PY
 
 # ServiceMonitor is a CRD kubernetes-validate has no schema for: validate the core objects only
-for f in scaled single; do
+for f in scaled single secured; do
   if ! "$KV" --strict --quiet -k 1.31.0 "$OUT/$f.yaml" >"$OUT/$f.validate" 2>&1; then
     fail "$f render does not validate: $(head -c 400 "$OUT/$f.validate" | tr '\n' ' ')"
   fi
 done
-echo "helm: ok (lint, 3 renders, refusal without Redis, strict Kubernetes 1.31 schema validation)"
+echo "helm: ok (lint, 4 renders incl. secured, refusals without Redis and without a certificate Secret, strict Kubernetes 1.31 schema validation)"

@@ -15,6 +15,8 @@ export { encodeJsonField, decodeJsonField } from './serializers/json.serializer'
 export { encodeWire } from './wire-format';
 export {
   HttpSchemaRegistry,
+  basicAuthorization,
+  type RegistryTlsMaterial,
   type SchemaRegistry,
   type SchemaRegistryOptions,
   type SchemaType,

@@ -1,9 +1,12 @@
 export { EnvReader, ConfigError, deepFreeze, type Env } from './config/env-reader';
+export { Secret } from './config/secret';
+export { PemFiles, PEM_RECHECK_MS, type PemMaterial } from './config/pem-files';
 export {
   readCommonConfig,
   LOG_LEVELS,
   type CommonConfig,
   type HttpConfig,
+  type HttpTlsConfig,
   type KafkaConfig,
   type LogLevel,
   type MetricsConfig,

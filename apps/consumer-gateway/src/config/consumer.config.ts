@@ -5,7 +5,9 @@ import {
   deepFreeze,
   type Env,
   EnvReader,
+  type HttpConfig,
   readCommonConfig,
+  type Secret,
 } from '@kafka-gateway/server-kit';
 
 export interface ConsumersConfig {
@@ -33,16 +35,34 @@ export interface RoutingConfig {
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key this gateway writes. */
   readonly redisKeyPrefix: string;
+  /** ACL user and password (`AUTH <user> <password>`); a user in the URL works too. */
+  readonly redisUsername: string | undefined;
+  readonly redisPassword: Secret | undefined;
+  /** With a `rediss://` URL: the CA to trust instead of the system's (re-read on reconnect). */
+  readonly redisCaFile: string | undefined;
   /** This replica's name in Redis (unique per replica; defaults to hostname and a random tag). */
   readonly replicaId: string;
   /** How the other replicas reach this one's HTTP port (the pod IP in Kubernetes). */
   readonly internalUrl: string;
   /** Shared secret on forwarded requests; required with Redis. */
   readonly internalToken: string | undefined;
+  /** Set when `internalUrl` is https: how forwarded requests check the owner (and prove us). */
+  readonly internalTls: InternalTlsConfig | undefined;
   /** Ownership and replica records expire this long after the last heartbeat. */
   readonly ownershipTtlMs: number;
   /** Connecting to the owner replica fails after this long (the owner is taken as gone). */
   readonly forwardConnectTimeoutMs: number;
+}
+
+/** TLS of forwarded requests between replicas (PEM files, re-read when they change). */
+export interface InternalTlsConfig {
+  /** CA the other replicas' certificates are checked against; unset: the system's CAs. */
+  readonly caFile: string | undefined;
+  /** Client certificate presented to the owner (needed when it asks for one). */
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  /** The name the owner's certificate is checked against instead of its (pod IP) address. */
+  readonly serverName: string | undefined;
 }
 
 export interface ConsumerGatewayConfig extends CommonConfig {
@@ -68,12 +88,12 @@ export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
       max: 300_000,
     }),
   };
-  const routing = readRouting(r, common.http.port);
+  const routing = readRouting(r, common.http);
   r.done();
   return deepFreeze({ ...common, consumers, routing });
 }
 
-function readRouting(r: EnvReader, httpPort: number): RoutingConfig {
+function readRouting(r: EnvReader, http: HttpConfig): RoutingConfig {
   const redisUrl = r.url('REDIS_URL');
   const internalToken = r.optionalString('INTERNAL_TOKEN');
   if (redisUrl !== undefined && (internalToken === undefined || internalToken.length < 16)) {
@@ -82,16 +102,82 @@ function readRouting(r: EnvReader, httpPort: number): RoutingConfig {
     );
   }
   const tag = randomBytes(3).toString('hex');
+  const scheme = http.tls === undefined ? 'http' : 'https';
+  const internalUrl =
+    r.url('INTERNAL_URL') ?? `${scheme}://${firstIPv4() ?? '127.0.0.1'}:${String(http.port)}`;
   return {
     redisUrl,
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'kafka-gateway:'),
+    ...readRedisAuth(r, redisUrl),
     replicaId: r.string('REPLICA_ID', `${hostname()}-${tag}`),
-    internalUrl:
-      r.url('INTERNAL_URL') ?? `http://${firstIPv4() ?? '127.0.0.1'}:${String(httpPort)}`,
+    internalUrl,
     internalToken,
+    internalTls: readInternalTls(r, internalUrl, http),
     ownershipTtlMs: r.int('ROUTING_OWNERSHIP_TTL_MS', 30_000, { min: 3000 }),
     forwardConnectTimeoutMs: r.int('ROUTING_FORWARD_CONNECT_TIMEOUT_MS', 2000, { min: 100 }),
   };
+}
+
+function readRedisAuth(
+  r: EnvReader,
+  redisUrl: string | undefined,
+): Pick<RoutingConfig, 'redisUsername' | 'redisPassword' | 'redisCaFile'> {
+  const redisUsername = r.optionalString('REDIS_USERNAME');
+  const redisPassword = r.secret('REDIS_PASSWORD');
+  const redisCaFile = r.file('REDIS_SSL_CA_LOCATION');
+  const url = redisUrl !== undefined && URL.canParse(redisUrl) ? new URL(redisUrl) : undefined;
+  if (redisUrl === undefined) {
+    if (redisUsername !== undefined || redisPassword !== undefined || redisCaFile !== undefined) {
+      r.problem('REDIS_USERNAME, REDIS_PASSWORD and REDIS_SSL_CA_LOCATION need REDIS_URL');
+    }
+  } else if (url !== undefined) {
+    if (redisCaFile !== undefined && url.protocol !== 'rediss:') {
+      r.problem('REDIS_SSL_CA_LOCATION is set but REDIS_URL is not a rediss:// (TLS) URL');
+    }
+    if (redisPassword !== undefined && url.password !== '') {
+      r.problem('set REDIS_PASSWORD (or _FILE) or a password in REDIS_URL, not both');
+    }
+  }
+  if (redisUsername !== undefined && redisPassword === undefined) {
+    r.problem('REDIS_USERNAME needs REDIS_PASSWORD (or REDIS_PASSWORD_FILE)');
+  }
+  return { redisUsername, redisPassword, redisCaFile };
+}
+
+function readInternalTls(
+  r: EnvReader,
+  internalUrl: string,
+  http: HttpConfig,
+): InternalTlsConfig | undefined {
+  const tls = {
+    caFile: r.file('INTERNAL_TLS_CA_FILE'),
+    certFile: r.file('INTERNAL_TLS_CERT_FILE'),
+    keyFile: r.file('INTERNAL_TLS_KEY_FILE'),
+    serverName: r.optionalString('INTERNAL_TLS_SERVER_NAME'),
+  };
+  const https = internalUrl.startsWith('https:');
+  if (https !== (http.tls !== undefined)) {
+    r.problem(
+      https
+        ? 'INTERNAL_URL is https but this replica listens on plain HTTP (set HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE)'
+        : 'INTERNAL_URL is http but this replica listens on HTTPS (HTTP_TLS_CERT_FILE): use an https INTERNAL_URL',
+    );
+  }
+  if (!https) {
+    if (Object.values(tls).some((v) => v !== undefined)) {
+      r.problem('INTERNAL_TLS_* is set but INTERNAL_URL is not https');
+    }
+    return undefined;
+  }
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    r.problem('INTERNAL_TLS_CERT_FILE and INTERNAL_TLS_KEY_FILE go together');
+  }
+  if (http.tls?.clientCaFile !== undefined && tls.certFile === undefined) {
+    r.problem(
+      'HTTP_TLS_CLIENT_CA_FILE makes replicas ask for client certificates: set INTERNAL_TLS_CERT_FILE and INTERNAL_TLS_KEY_FILE for forwarded requests',
+    );
+  }
+  return tls;
 }
 
 /** The first external IPv4 address (what a pod's peers reach it on when INTERNAL_URL is unset). */

@@ -1,5 +1,9 @@
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { checkServerIdentity } from 'node:tls';
+import { PemFiles, type PemMaterial } from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
+import type { InternalTlsConfig } from '../config/consumer.config';
 
 /** Headers that describe one hop and must not travel on to the owner (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
@@ -50,19 +54,63 @@ function copyHeaders(headers: IncomingHttpHeaders): Record<string, string | stri
  * Keep-alive connections between replicas keep the added latency to one local round trip.
  */
 export class Forwarder {
-  private readonly agent = new Agent({
-    keepAlive: true,
-    maxSockets: MAX_SOCKETS_PER_REPLICA,
-    // the most recently used socket is the one least likely to have been closed by the owner
-    scheduling: 'lifo',
-    timeout: IDLE_SOCKET_TIMEOUT_MS,
-  });
+  private agent: Agent | HttpsAgent;
+  private readonly pem: PemFiles | undefined;
+  private material: PemMaterial | undefined;
 
   constructor(
     private readonly replicaId: string,
     private readonly token: string,
     private readonly connectTimeoutMs: number,
-  ) {}
+    /** Set: replicas speak HTTPS to each other (INTERNAL_URL https). */
+    private readonly tls?: InternalTlsConfig,
+  ) {
+    if (tls !== undefined) {
+      this.pem = new PemFiles({
+        ...(tls.caFile === undefined ? {} : { ca: tls.caFile }),
+        ...(tls.certFile === undefined ? {} : { cert: tls.certFile }),
+        ...(tls.keyFile === undefined ? {} : { key: tls.keyFile }),
+      });
+    }
+    this.agent = this.newAgent();
+  }
+
+  private newAgent(): Agent | HttpsAgent {
+    const pool = {
+      keepAlive: true,
+      maxSockets: MAX_SOCKETS_PER_REPLICA,
+      // the most recently used socket is the one least likely to have been closed by the owner
+      scheduling: 'lifo' as const,
+      timeout: IDLE_SOCKET_TIMEOUT_MS,
+    };
+    if (this.pem === undefined) return new Agent(pool);
+    this.material = this.pem.current();
+    const serverName = this.tls?.serverName;
+    return new HttpsAgent({
+      ...pool,
+      ...this.material,
+      minVersion: 'TLSv1.2',
+      // owners register their pod IP; their certificate names the Service instead
+      ...(serverName === undefined
+        ? {}
+        : {
+            servername: serverName,
+            checkServerIdentity: (_host: string, cert) => checkServerIdentity(serverName, cert),
+          }),
+    });
+  }
+
+  /** The pool; a new one (new connections) once the CA or client certificate files changed. */
+  private currentAgent(): Agent | HttpsAgent {
+    if (this.pem !== undefined && this.pem.current() !== this.material) {
+      const old = this.agent;
+      this.agent = this.newAgent();
+      // in-flight exchanges finish on their sockets; idle ones go now
+      for (const sockets of Object.values(old.freeSockets))
+        for (const s of sockets ?? []) s.destroy();
+    }
+    return this.agent;
+  }
 
   forward(req: Request, res: Response, ownerUrl: string): Promise<ForwardOutcome> {
     return new Promise((resolve) => {
@@ -77,7 +125,8 @@ export class Forwarder {
           resolve(o);
         }
       };
-      const upstream = request(target, { method: req.method, headers, agent: this.agent });
+      const send = this.tls === undefined ? request : httpsRequest;
+      const upstream = send(target, { method: req.method, headers, agent: this.currentAgent() });
       let connected = false;
       const connectTimer = setTimeout(
         () => upstream.destroy(new Error('connect timeout')),

@@ -1,5 +1,7 @@
-import { GatewayError } from '@kafka-gateway/server-kit';
-import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { GatewayError, type Secret } from '@kafka-gateway/server-kit';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { InstanceRef, Lookup, OwnershipStore } from './ownership-store';
 
@@ -10,6 +12,28 @@ export interface RedisOwnershipOptions {
   readonly internalUrl: string;
   readonly ttlMs: number;
   readonly logger: Logger;
+  /** ACL user (`AUTH <username> <password>`). */
+  readonly username?: string;
+  /** Read again before every reconnect, so a rotated `_FILE` applies without a restart. */
+  readonly password?: Secret;
+  /** CA for a `rediss://` URL, read on every connect. */
+  readonly caFile?: string;
+}
+
+/** Credentials and TLS for ioredis; ioredis copies `tls` into each `tls.connect` call. */
+export function redisConnectionOptions(
+  o: Pick<RedisOwnershipOptions, 'username' | 'password' | 'caFile'>,
+): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  const out: Pick<RedisOptions, 'username' | 'password' | 'tls'> = {};
+  if (o.username !== undefined) out.username = o.username;
+  if (o.password !== undefined) out.password = o.password.value();
+  const caFile = o.caFile;
+  if (caFile !== undefined) {
+    const tls: ConnectionOptions = {};
+    Object.defineProperty(tls, 'ca', { enumerable: true, get: () => readFileSync(caFile) });
+    out.tls = tls;
+  }
+  return out;
 }
 
 /**
@@ -53,13 +77,28 @@ export class RedisOwnershipStore implements OwnershipStore {
   private lastReady = 0;
 
   constructor(private readonly o: RedisOwnershipOptions) {
+    const password = o.password;
     this.redis = new Redis(o.url, {
       lazyConnect: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: REDIS_TIMEOUT_MS,
       commandTimeout: REDIS_TIMEOUT_MS,
-      retryStrategy: reconnectDelay,
+      ...redisConnectionOptions(o),
+      retryStrategy: (attempt: number) => {
+        // ioredis sends AUTH with options.password on each (re)connect
+        if (password !== undefined) {
+          try {
+            this.redis.options.password = password.value();
+          } catch (err) {
+            o.logger.warn(
+              { err: err instanceof Error ? err.message : String(err) },
+              'REDIS_PASSWORD_FILE unreadable: keeping the previous password',
+            );
+          }
+        }
+        return reconnectDelay(attempt);
+      },
     });
     this.redis.on('ready', () => {
       this.lastReady = Date.now();

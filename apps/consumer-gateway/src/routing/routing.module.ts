@@ -24,6 +24,9 @@ import { FORWARDER, OWNERSHIP_STORE, RoutingService } from './routing.service';
           internalUrl: r.internalUrl,
           ttlMs: r.ownershipTtlMs,
           logger,
+          ...(r.redisUsername === undefined ? {} : { username: r.redisUsername }),
+          ...(r.redisPassword === undefined ? {} : { password: r.redisPassword }),
+          ...(r.redisCaFile === undefined ? {} : { caFile: r.redisCaFile }),
         });
       },
     },
@@ -34,7 +37,12 @@ import { FORWARDER, OWNERSHIP_STORE, RoutingService } from './routing.service';
         const r = config.routing;
         // Only a shared ownership table can name another replica to forward to.
         if (r.redisUrl === undefined) return null;
-        return new Forwarder(r.replicaId, r.internalToken ?? '', r.forwardConnectTimeoutMs);
+        return new Forwarder(
+          r.replicaId,
+          r.internalToken ?? '',
+          r.forwardConnectTimeoutMs,
+          r.internalTls,
+        );
       },
     },
     RoutingService,

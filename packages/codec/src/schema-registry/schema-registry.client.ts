@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { CodecError } from '../errors';
 
 export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF';
@@ -45,9 +47,53 @@ export interface SchemaRegistryOptions {
   readonly timeoutMs?: number;
   /** Retries of a failed network call or 5xx answer (4xx answers are final). */
   readonly retries?: number;
-  readonly basicAuth?: { readonly username: string; readonly password: string };
-  /** Injected for tests; defaults to the global fetch. */
-  readonly fetch?: typeof fetch;
+  /**
+   * The `Authorization` header value (`Basic ...`, `Bearer ...`), asked for on every request so
+   * that a rotated credential applies at once. A throw fails the operation (not retried).
+   */
+  readonly authorization?: () => string | undefined;
+  /**
+   * TLS material for an `https:` URL: a CA to trust instead of the system's, and a client
+   * certificate and key for mTLS. Asked for on every request; when it answers a different object
+   * than before, new connections use the new material (rotated files apply without a restart).
+   */
+  readonly tls?: () => RegistryTlsMaterial;
+}
+
+export interface RegistryTlsMaterial {
+  readonly ca?: Buffer | string;
+  readonly cert?: Buffer | string;
+  readonly key?: Buffer | string;
+}
+
+/** Basic credentials as an `Authorization` header value. */
+export function basicAuthorization(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/** Idle pooled connections to the registry are closed after this long. */
+const IDLE_SOCKET_TIMEOUT_MS = 30_000;
+const NO_TLS: RegistryTlsMaterial = {};
+
+/** Certificate problems do not heal within a retry budget: they fail the operation at once. */
+const CERTIFICATE_ERRORS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function isCertificateError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  // ERR_SSL_*: a handshake the server refused (no or an unknown client certificate, no common
+  // protocol version), a configuration problem as well
+  return typeof code === 'string' && (CERTIFICATE_ERRORS.has(code) || code.startsWith('ERR_SSL_'));
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -58,7 +104,7 @@ interface RegistryErrorBody {
 }
 
 /**
- * A small fetch-based client of the Confluent Schema Registry API. Written here rather than taken
+ * A small client (node:http/https, pooled keep-alive connections) of the Confluent Schema Registry API. Written here rather than taken
  * from `@kafkajs/confluent-schema-registry` because the gateway needs what that library does not
  * give: a hard time budget per operation with bounded retries, registry errors as stable codes,
  * Apicurio's content ids, and caches whose hits provably do no I/O (ids and registrations are
@@ -73,7 +119,11 @@ export class HttpSchemaRegistry implements SchemaRegistry {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly headers: Record<string, string>;
-  private readonly doFetch: typeof fetch;
+  private readonly authorization: (() => string | undefined) | undefined;
+  private readonly tls: (() => RegistryTlsMaterial) | undefined;
+  private readonly secure: boolean;
+  private agent: HttpAgent | HttpsAgent | undefined;
+  private agentMaterial: RegistryTlsMaterial | undefined;
   /** Network calls made (for tests and metrics). */
   requests = 0;
 
@@ -81,14 +131,16 @@ export class HttpSchemaRegistry implements SchemaRegistry {
     this.base = options.url.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.retries = options.retries ?? 2;
-    this.doFetch = options.fetch ?? fetch;
     this.headers = { accept: CONTENT_TYPE, 'content-type': CONTENT_TYPE };
-    if (options.basicAuth !== undefined) {
-      const token = Buffer.from(
-        `${options.basicAuth.username}:${options.basicAuth.password}`,
-      ).toString('base64');
-      this.headers['authorization'] = `Basic ${token}`;
-    }
+    this.authorization = options.authorization;
+    this.tls = options.tls;
+    this.secure = new URL(this.base).protocol === 'https:';
+  }
+
+  /** Stops pooled connections (process shutdown). */
+  close(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 
   register(
@@ -181,33 +233,55 @@ export class HttpSchemaRegistry implements SchemaRegistry {
     return p;
   }
 
+  /** The connection pool; rebuilt when the TLS material changes (the old one drains idle). */
+  private currentAgent(): HttpAgent | HttpsAgent {
+    if (!this.secure) return (this.agent ??= new HttpAgent(POOL));
+    const material = this.tls?.() ?? NO_TLS;
+    if (this.agent === undefined || material !== this.agentMaterial) {
+      this.agent = new HttpsAgent({ ...POOL, minVersion: 'TLSv1.2', ...material });
+      this.agentMaterial = material;
+    }
+    return this.agent;
+  }
+
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const deadline = Date.now() + this.timeoutMs;
+    let headers: Record<string, string>;
+    let agent: HttpAgent | HttpsAgent;
+    try {
+      const authorization = this.authorization?.();
+      headers = authorization === undefined ? this.headers : { ...this.headers, authorization };
+      agent = this.currentAgent();
+    } catch (err) {
+      // unreadable credentials or certificates: a configuration problem, not an outage
+      throw new CodecError(
+        'schema_registry_error',
+        `Schema Registry client not usable: ${err instanceof Error ? err.message : String(err)}`,
+        false,
+        { cause: err },
+      );
+    }
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       this.requests++;
-      let res: Response;
+      let res: { status: number; text: string };
       try {
-        res = await this.doFetch(this.base + path, {
-          method,
-          headers: this.headers,
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(remaining),
-        });
+        res = await this.send(method, path, headers, agent, payload, remaining);
       } catch (err) {
         lastError = err;
+        if (isCertificateError(err)) break;
         await backoff(attempt, deadline);
         continue;
       }
-      if (res.ok) return (await res.json()) as T;
-      const text = await res.text();
+      if (res.status >= 200 && res.status < 300) return JSON.parse(res.text) as T;
       let parsed: RegistryErrorBody = {};
       try {
-        parsed = JSON.parse(text) as RegistryErrorBody;
+        parsed = JSON.parse(res.text) as RegistryErrorBody;
       } catch {
-        parsed = { message: text.slice(0, 200) };
+        parsed = { message: res.text.slice(0, 200) };
       }
       if (res.status >= 500) {
         lastError = new Error(`registry answered ${res.status}: ${parsed.message ?? ''}`);
@@ -217,14 +291,56 @@ export class HttpSchemaRegistry implements SchemaRegistry {
       throw classify(res.status, parsed, path);
     }
     const reason = lastError instanceof Error ? lastError.message : 'no answer';
+    const tls = isCertificateError(lastError) ? 'TLS: ' : '';
     throw new CodecError(
       'schema_registry_unavailable',
-      `Schema Registry unavailable (${reason})`,
-      true,
+      `Schema Registry unavailable (${tls}${reason})`,
+      !isCertificateError(lastError),
       { cause: lastError },
     );
   }
+
+  /** One HTTP exchange, bounded by `timeoutMs` from start to the end of the body. */
+  private send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    agent: HttpAgent | HttpsAgent,
+    payload: string | undefined,
+    timeoutMs: number,
+  ): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const request = this.secure ? httpsRequest : httpRequest;
+      const req = request(
+        this.base + path,
+        {
+          method,
+          agent,
+          headers:
+            payload === undefined
+              ? headers
+              : { ...headers, 'content-length': String(Buffer.byteLength(payload)) },
+          signal: AbortSignal.timeout(timeoutMs),
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', reject);
+          res.on('close', () => {
+            if (!res.complete) reject(new Error('the registry connection closed mid-answer'));
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
 }
+
+const POOL = { keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS };
 
 async function backoff(attempt: number, deadline: number): Promise<void> {
   const wait = Math.min(50 * 2 ** attempt, Math.max(0, deadline - Date.now()));

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Server as TlsServer } from 'node:tls';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
@@ -8,6 +9,7 @@ import type { CommonConfig } from '../config/common.config';
 import { ErrorResponder } from '../errors/error-responder';
 import { ReadinessService } from '../health/readiness.service';
 import { bodyErrorHandler, jsonBody } from '../http/json-body';
+import { httpsPemFiles, httpsServerOptions, reloadCertificates } from '../http/https-listener';
 import { applyServerLimits } from '../http/server-limits';
 import { PinoNestLogger } from '../logging/logger';
 import { ManagementServer } from '../management/management-server';
@@ -37,10 +39,15 @@ export async function startGateway(options: {
   streamingBody?: (req: IncomingMessage) => boolean;
 }): Promise<RunningGateway> {
   const { config, logger } = options;
+  const tls = config.http.tls;
+  const pem = tls === undefined ? undefined : httpsPemFiles(tls);
   const app = await NestFactory.create<NestExpressApplication>(
     options.rootModule,
     new ExpressAdapter(),
     {
+      ...(tls === undefined || pem === undefined
+        ? {}
+        : { httpsOptions: httpsServerOptions(tls, pem) }),
       bodyParser: false,
       logger: new PinoNestLogger(logger),
       abortOnError: false,
@@ -59,7 +66,9 @@ export async function startGateway(options: {
   app.use(jsonBody(config.http, options.streamingBody));
   app.use(bodyErrorHandler(app.get(ErrorResponder)));
 
+  // an https.Server when HTTP_TLS_* is set: the same request API over TLS
   const server: Server = app.getHttpServer();
+  if (pem !== undefined) reloadCertificates(server as unknown as TlsServer, pem, logger);
   applyServerLimits(server, config.http, logger, metrics);
   await app.listen(config.http.port, config.http.host);
   const address = server.address();
@@ -67,7 +76,15 @@ export async function startGateway(options: {
 
   const management = new ManagementServer(metrics, readiness, logger);
   const managementPort = await management.listen(config.metrics.host, config.metrics.port);
-  logger.info({ port, managementPort }, 'gateway listening');
+  logger.info(
+    {
+      port,
+      managementPort,
+      https: tls !== undefined,
+      clientCertificates: tls?.clientCaFile !== undefined,
+    },
+    'gateway listening',
+  );
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {

@@ -32,6 +32,16 @@ export interface HttpConfig {
   readonly requestTimeoutMs: number;
   /** JSON bodies nested deeper than this are refused with 400 before anything recursive runs. */
   readonly maxJsonDepth: number;
+  /** Set: the public listener speaks HTTPS only (TLS 1.2 or later). */
+  readonly tls: HttpTlsConfig | undefined;
+}
+
+/** The public listener's certificate (PEM files, re-read when they change). */
+export interface HttpTlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Set: clients must present a certificate issued by this CA (refused at the TLS layer). */
+  readonly clientCaFile: string | undefined;
 }
 
 export interface MetricsConfig {
@@ -110,7 +120,14 @@ export interface SchemaRegistryConfig {
   /** Retries of a network failure or 5xx answer within that budget. */
   readonly retries: number;
   /** `user:password` for HTTP basic auth, as Confluent's `basic.auth.user.info`. */
-  readonly basicAuthUserInfo: string | undefined;
+  readonly basicAuthUserInfo: Secret | undefined;
+  /** Confluent's `bearer.auth.token` (static token), sent as `Authorization: Bearer`. */
+  readonly bearerAuthToken: Secret | undefined;
+  /** `schema.registry.ssl.ca.location`: CA certificates to trust instead of the system's. */
+  readonly caFile: string | undefined;
+  /** `schema.registry.ssl.certificate.location` / `.key.location`: client certificate (mTLS). */
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
 }
 
 export interface CommonConfig {
@@ -122,16 +139,40 @@ export interface CommonConfig {
 }
 
 function readSchemaRegistry(r: EnvReader): SchemaRegistryConfig {
-  const userInfo = r.optionalString('SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO');
-  if (userInfo !== undefined && !userInfo.includes(':')) {
+  const url = r.url('SCHEMA_REGISTRY_URL');
+  const userInfo = r.secret('SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO');
+  // a literal is checked now; a file's content is checked when it is used (it may rotate)
+  if (userInfo?.file === undefined && userInfo?.value().includes(':') === false) {
     r.problem('SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO must be user:password');
   }
-  return {
-    url: r.url('SCHEMA_REGISTRY_URL'),
+  const bearerAuthToken = r.secret('SCHEMA_REGISTRY_BEARER_AUTH_TOKEN');
+  const config = {
+    url,
     timeoutMs: r.int('SCHEMA_REGISTRY_TIMEOUT_MS', 5000, { min: 100 }),
     retries: r.int('SCHEMA_REGISTRY_RETRIES', 2, { min: 0, max: 10 }),
     basicAuthUserInfo: userInfo,
+    bearerAuthToken,
+    caFile: r.file('SCHEMA_REGISTRY_SSL_CA_LOCATION'),
+    certFile: r.file('SCHEMA_REGISTRY_SSL_CERTIFICATE_LOCATION'),
+    keyFile: r.file('SCHEMA_REGISTRY_SSL_KEY_LOCATION'),
   };
+  const urlHasUser = url !== undefined && URL.canParse(url) && new URL(url).username !== '';
+  if (bearerAuthToken !== undefined && (userInfo !== undefined || urlHasUser)) {
+    r.problem(
+      'SCHEMA_REGISTRY_BEARER_AUTH_TOKEN and basic credentials (SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO or a user in SCHEMA_REGISTRY_URL) exclude each other',
+    );
+  }
+  const tlsSet =
+    config.caFile !== undefined || config.certFile !== undefined || config.keyFile !== undefined;
+  if (tlsSet && (url === undefined || !url.startsWith('https:'))) {
+    r.problem('SCHEMA_REGISTRY_SSL_* files are set but SCHEMA_REGISTRY_URL is not an https URL');
+  }
+  if ((config.certFile === undefined) !== (config.keyFile === undefined)) {
+    r.problem(
+      'SCHEMA_REGISTRY_SSL_CERTIFICATE_LOCATION and SCHEMA_REGISTRY_SSL_KEY_LOCATION go together (mTLS)',
+    );
+  }
+  return config;
 }
 
 function readKafkaTls(r: EnvReader, protocol: KafkaSecurityProtocol): KafkaTlsConfig | undefined {
@@ -231,7 +272,23 @@ function readHttp(r: EnvReader): HttpConfig {
     requestTimeoutMs,
     // Jackson's default nesting limit, which Confluent's REST Proxy parses with
     maxJsonDepth: r.int('HTTP_MAX_JSON_DEPTH', 1000, { min: 1, max: MAX_JSON_DEPTH_CEILING }),
+    tls: readHttpTls(r),
   };
+}
+
+function readHttpTls(r: EnvReader): HttpTlsConfig | undefined {
+  const certFile = r.file('HTTP_TLS_CERT_FILE');
+  const keyFile = r.file('HTTP_TLS_KEY_FILE');
+  const clientCaFile = r.file('HTTP_TLS_CLIENT_CA_FILE');
+  if (certFile === undefined || keyFile === undefined) {
+    if (certFile !== undefined || keyFile !== undefined) {
+      r.problem('HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE go together (HTTPS listener)');
+    } else if (clientCaFile !== undefined) {
+      r.problem('HTTP_TLS_CLIENT_CA_FILE needs HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE (HTTPS)');
+    }
+    return undefined;
+  }
+  return { certFile, keyFile, clientCaFile };
 }
 
 /** Reads the settings both gateways share. `defaults` differ per app (client id). */

@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
  * configuration (Secrets included), and a frozen object's private fields stay writable.
  */
 export class Secret {
+  // a #private field: config objects are deep-frozen, and freezing does not reach these
   #cached: { mtimeMs: number; value: string } | undefined;
 
   private constructor(

@@ -1,31 +1,65 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { HttpSchemaRegistry, SchemaSerde, type SchemaRegistryOptions } from '@kafka-gateway/codec';
+import {
+  basicAuthorization,
+  HttpSchemaRegistry,
+  SchemaSerde,
+  type SchemaRegistryOptions,
+} from '@kafka-gateway/codec';
 import type { SchemaRegistryConfig } from '../config/common.config';
+import { PemFiles } from '../config/pem-files';
 
 /**
  * Registry options from the gateway config. Credentials may come from
- * `SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO` or, as Confluent clients allow, from the URL's userinfo
- * (fetch refuses URLs with credentials, so they are moved into the Authorization header).
+ * `SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO` (or its `_FILE`, read when used), from the URL's
+ * userinfo as Confluent clients allow (moved into the Authorization header), or a bearer token.
+ * TLS files are read here, never by the codec, and re-read when they change.
  */
 export function schemaRegistryOptions(
   config: SchemaRegistryConfig,
 ): SchemaRegistryOptions | undefined {
   if (config.url === undefined) return undefined;
   const url = new URL(config.url);
-  let userInfo = config.basicAuthUserInfo;
+  let fromUrl: string | undefined;
   if (url.username !== '') {
-    userInfo ??= `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    fromUrl = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
     url.username = '';
     url.password = '';
   }
-  const colon = userInfo?.indexOf(':') ?? -1;
+  const authorization = registryAuthorization(config, fromUrl);
+  const { caFile, certFile, keyFile } = config;
+  const tlsFiles =
+    caFile === undefined && certFile === undefined
+      ? undefined
+      : new PemFiles({
+          ...(caFile === undefined ? {} : { ca: caFile }),
+          ...(certFile === undefined ? {} : { cert: certFile }),
+          ...(keyFile === undefined ? {} : { key: keyFile }),
+        });
   return {
     url: url.toString(),
     timeoutMs: config.timeoutMs,
     retries: config.retries,
-    ...(userInfo !== undefined && colon >= 0
-      ? { basicAuth: { username: userInfo.slice(0, colon), password: userInfo.slice(colon + 1) } }
-      : {}),
+    ...(authorization === undefined ? {} : { authorization }),
+    ...(tlsFiles === undefined ? {} : { tls: () => tlsFiles.current() }),
+  };
+}
+
+function registryAuthorization(
+  config: SchemaRegistryConfig,
+  fromUrl: string | undefined,
+): (() => string) | undefined {
+  const token = config.bearerAuthToken;
+  if (token !== undefined) return () => `Bearer ${token.value()}`;
+  const userInfo = config.basicAuthUserInfo;
+  if (userInfo === undefined && fromUrl === undefined) return undefined;
+  return () => {
+    const info = userInfo?.value() ?? fromUrl ?? '';
+    const colon = info.indexOf(':');
+    if (colon < 0) {
+      // never the content itself: it is a secret
+      throw new Error('SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO_FILE does not hold user:password');
+    }
+    return basicAuthorization(info.slice(0, colon), info.slice(colon + 1));
   };
 }
 
