@@ -538,33 +538,25 @@ describe(
           assert.equal(await recordCount(streamTopic), 3);
         });
 
-        test(
-          'a topic the ACLs deny: v2 produce 403 with 40301 per record, nothing written',
-          {
-            // the all-topics metadata the producer-gateway keeps leaves out topics the principal
-            // may not describe, so it answers 404/40401 before producing (see the branch report)
-            todo: 'producer-gateway answers 404/40401 (topic not found) for a topic it may not describe',
-          },
-          async () => {
-            const res = await call(producer!.url, 'POST', `/topics/${deniedTopic}`, {
-              contentType: 'application/vnd.kafka.binary.v2+json',
-              body: { records: [{ value: b64('no') }, { value: b64('never') }] },
-            });
-            assert.equal(res.status, 403, res.text);
-            const offsets = (
-              res.body as { offsets?: { error_code: number | null; offset: number | null }[] }
-            ).offsets;
-            assert.ok(offsets !== undefined, `per-record results expected: ${res.text}`);
-            assert.deepEqual(
-              offsets.map((o) => [o.error_code, o.offset]),
-              [
-                [40301, null],
-                [40301, null],
-              ],
-            );
-            assert.equal(await recordCount(deniedTopic), 0);
-          },
-        );
+        test('a topic the ACLs deny: v2 produce 403 with 40301 per record, nothing written', async () => {
+          const res = await call(producer!.url, 'POST', `/topics/${deniedTopic}`, {
+            contentType: 'application/vnd.kafka.binary.v2+json',
+            body: { records: [{ value: b64('no') }, { value: b64('never') }] },
+          });
+          assert.equal(res.status, 403, res.text);
+          const offsets = (
+            res.body as { offsets?: { error_code: number | null; offset: number | null }[] }
+          ).offsets;
+          assert.ok(offsets !== undefined, `per-record results expected: ${res.text}`);
+          assert.deepEqual(
+            offsets.map((o) => [o.error_code, o.offset]),
+            [
+              [40301, null],
+              [40301, null],
+            ],
+          );
+          assert.equal(await recordCount(deniedTopic), 0);
+        });
 
         test('a v3 admin call the ACLs deny: 403 with 40301', async () => {
           const c = await clusterId(producer!);

@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Errors, ManagedAdmin } from '@kafka-gateway/server-kit';
+import {
+  Errors,
+  KafkaClientFactory,
+  ManagedAdmin,
+  toGatewayError,
+} from '@kafka-gateway/server-kit';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
 
 /** One partition of a topic as the gateway uses it (no kafkajs types leave this folder). */
@@ -18,6 +23,9 @@ export interface TopicPartitions {
 }
 
 type TopicMap = ReadonlyMap<string, readonly PartitionInfo[]>;
+
+/** Access probes remembered at most for this many topics (oldest forgotten first). */
+const MAX_REMEMBERED_PROBES = 1000;
 
 /** Topics Kafka itself marks internal; Confluent's listing leaves them out. */
 const INTERNAL_TOPICS = new Set([
@@ -40,9 +48,12 @@ export class TopicMetadataService {
   private refreshing: { startedAt: number; promise: Promise<TopicMap> } | undefined;
   private readonly refreshListeners: ((topics: TopicMap) => void)[] = [];
   private readonly deleteListeners: ((topic: string) => void)[] = [];
+  /** Topics missing from the listing, by whether Kafka refused to describe them (an ACL). */
+  private readonly probes = new Map<string, { at: number; denied: Promise<boolean> }>();
 
   constructor(
     private readonly admin: ManagedAdmin,
+    private readonly clients: KafkaClientFactory,
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerGatewayConfig,
   ) {}
 
@@ -126,6 +137,39 @@ export class TopicMetadataService {
       if (hit !== undefined) return hit;
     }
     return (await this.refresh()).get(topic);
+  }
+
+  /**
+   * Whether a topic missing from the all-topics listing exists but may not be described by the
+   * gateway's principal (Kafka leaves such topics out of the listing and answers
+   * TOPIC_AUTHORIZATION_FAILED when asked for it by name). Asked on a short-lived admin client
+   * without retries: kafkajs keeps every topic a client asked for in all its later metadata
+   * requests, so asking the shared clients would make their every request fail from then on.
+   * Answers are remembered for `metadataMaxAgeMs`, so a flood of requests for missing topics
+   * costs one probe per topic.
+   */
+  isDenied(topic: string): Promise<boolean> {
+    const now = Date.now();
+    const hit = this.probes.get(topic);
+    if (hit !== undefined && now - hit.at < this.config.kafka.metadataMaxAgeMs) return hit.denied;
+    const denied = this.probe(topic);
+    if (this.probes.size >= MAX_REMEMBERED_PROBES)
+      this.probes.delete(this.probes.keys().next().value!);
+    this.probes.set(topic, { at: now, denied });
+    return denied;
+  }
+
+  private async probe(topic: string): Promise<boolean> {
+    const admin = this.clients.admin({ retry: { retries: 0 } });
+    try {
+      await admin.connect();
+      await admin.fetchTopicMetadata({ topics: [topic] });
+      return false; // it exists and may be described: the listing was just older
+    } catch (err) {
+      return toGatewayError(err).code === 'kafka_authorization_failed';
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /** Forgets cached metadata, e.g. after the broker said a partition is unknown. */

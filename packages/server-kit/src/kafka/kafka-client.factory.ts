@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Inject, Injectable, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import {
   type Admin,
+  type AdminConfig,
   type Consumer,
   type ConsumerConfig,
   Kafka,
@@ -53,8 +54,8 @@ export class KafkaClientFactory implements OnApplicationShutdown {
     });
   }
 
-  admin(): Admin {
-    return this.instrumented(this.kafka.admin(), 'admin');
+  admin(options?: AdminConfig): Admin {
+    return this.instrumented(this.kafka.admin(options), 'admin');
   }
 
   producer(options: ProducerConfig): Producer {

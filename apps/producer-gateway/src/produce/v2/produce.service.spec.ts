@@ -20,7 +20,12 @@ import { ProduceOutcomes } from '../produce-outcomes';
 import { ProduceService } from './produce.service';
 
 /** Topic metadata as the service sees it: a fixed partition count per topic. */
-class FakeMetadata implements Pick<TopicMetadataService, 'cachedPartitions' | 'invalidate'> {
+class FakeMetadata implements Pick<
+  TopicMetadataService,
+  'cachedPartitions' | 'invalidate' | 'isDenied'
+> {
+  /** Topics that exist but the ACLs hide from the gateway. */
+  readonly denied = new Set<string>();
   invalidations = 0;
   constructor(private readonly topics: Record<string, number>) {}
   async cachedPartitions(topic: string): Promise<readonly PartitionInfo[] | undefined> {
@@ -35,6 +40,9 @@ class FakeMetadata implements Pick<TopicMetadataService, 'cachedPartitions' | 'i
   }
   invalidate(): void {
     this.invalidations++;
+  }
+  async isDenied(topic: string): Promise<boolean> {
+    return this.denied.has(topic);
   }
 }
 
@@ -326,4 +334,27 @@ test('metrics: acknowledged records and bytes by topic and format, failures by e
     undefined,
     'an unknown topic never becomes a label',
   );
+});
+
+test('a topic the ACLs hide: every record 40301 and status 403, nothing registered or sent', async () => {
+  const { service, metadata, producer, registry } = setup();
+  metadata.denied.add('secret-topic');
+  const result = await service.produce('secret-topic', undefined, 'avro', {
+    value_schema: JSON.stringify({ type: 'record', name: 'R', fields: [] }),
+    records: [{ value: {} }, { value: {} }],
+  });
+  assert.equal(result.status, 403);
+  assert.deepEqual(
+    result.body.offsets.map((o) => [o.error_code, o.offset]),
+    [
+      [40301, null],
+      [40301, null],
+    ],
+  );
+  assert.match(
+    result.body.offsets[0]!.error ?? '',
+    /Not authorized to access topics: \[secret-topic\]/,
+  );
+  assert.equal(producer.sent.length, 0);
+  assert.equal(registry.calls, 0, 'nothing registered');
 });

@@ -92,6 +92,20 @@ export class ProduceService {
     };
   }
 
+  /** Every record refused with 40301: the gateway's principal may not use the topic. */
+  private denied(topic: string, records: number): ProduceResult {
+    const error = {
+      error_code: AUTHORIZATION_FAILED,
+      error: `Not authorized to access topics: [${topic}]`,
+    };
+    const offsets = Array.from({ length: records }, () => failed(error));
+    this.outcomes.countFailures(offsets.map(() => AUTHORIZATION_FAILED));
+    return {
+      status: ProduceOutcomes.status(offsets.map((o) => o.error_code)),
+      body: { offsets, key_schema_id: null, value_schema_id: null },
+    };
+  }
+
   async produce(
     topic: string,
     pathPartition: number | undefined,
@@ -101,7 +115,12 @@ export class ProduceService {
     const started = process.hrtime.bigint();
     const request = parseProduceRequest(body, this.config.produce.maxRecordsPerRequest);
     const partitions = await this.metadata.cachedPartitions(topic);
-    if (partitions === undefined) throw Errors.topicNotFound(topic);
+    if (partitions === undefined) {
+      // Kafka leaves topics the gateway may not describe out of the listing: such a produce is
+      // refused per record with 40301 and answered 403, as Confluent's producer reports it.
+      if (await this.metadata.isDenied(topic)) return this.denied(topic, request.records.length);
+      throw Errors.topicNotFound(topic);
+    }
     const count = partitions.length;
     if (pathPartition !== undefined && pathPartition >= count) throw Errors.partitionNotFound();
 
@@ -151,6 +170,8 @@ export class ProduceService {
     };
   }
 }
+
+const AUTHORIZATION_FAILED = catalogueEntry('kafka_authorization_failed').errorCode;
 
 function failed(e: Pick<RecordError, 'error_code' | 'error'>): OffsetEntry {
   return { partition: null, offset: null, error_code: e.error_code, error: e.error };

@@ -18,7 +18,12 @@ import { ProduceRecordsService } from './produce-records.service';
 import type { ResultEntry } from './streaming-produce';
 
 /** Topic metadata with a fixed partition count per topic; `delayMs` slows chosen lookups. */
-class FakeMetadata implements Pick<TopicMetadataService, 'cachedPartitions' | 'invalidate'> {
+class FakeMetadata implements Pick<
+  TopicMetadataService,
+  'cachedPartitions' | 'invalidate' | 'isDenied'
+> {
+  /** Topics that exist but the ACLs hide from the gateway. */
+  readonly denied = new Set<string>();
   lookups = 0;
   delayMs: (lookup: number) => number = () => 0;
   constructor(private readonly topics: Record<string, number>) {}
@@ -35,6 +40,9 @@ class FakeMetadata implements Pick<TopicMetadataService, 'cachedPartitions' | 'i
     }));
   }
   invalidate(): void {}
+  async isDenied(topic: string): Promise<boolean> {
+    return this.denied.has(topic);
+  }
 }
 
 /** The batching producer: a log end offset per partition; `refuse` fails chosen records. */
@@ -305,4 +313,15 @@ test('a record refused while an earlier one is still being prepared is no unhand
     process.off('unhandledRejection', onUnhandled);
   }
   assert.deepEqual(unhandled, []);
+});
+
+test('a topic the ACLs hide: every line 40301, nothing sent', async () => {
+  const { produce, producer, metadata } = setup({});
+  metadata.denied.add('t');
+  const res = await produce([json({ value: { type: 'STRING', data: 'no' } })]);
+  assert.deepEqual(
+    res.lines().map((l) => l.error_code),
+    [40301],
+  );
+  assert.equal(producer.sent.length, 0);
 });

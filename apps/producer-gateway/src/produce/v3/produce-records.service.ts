@@ -162,8 +162,15 @@ export class ProduceRecordsService {
       prepare: async (raw, receivedAt) => {
         const r = parseV3Record(raw);
         const partitions = await this.metadata.cachedPartitions(topic);
-        if (partitions === undefined)
+        if (partitions === undefined) {
+          if (await this.metadata.isDenied(topic)) {
+            throw new GatewayError(
+              'kafka_authorization_failed',
+              `Not authorized to access topics: [${topic}]`,
+            );
+          }
           throw new GatewayError('topic_not_found', `Topic ${topic} not present in metadata.`);
+        }
         const [key, value] = await Promise.all([encode('key', r.key), encode('value', r.value)]);
         const partition =
           r.partitionId ?? this.producer.choosePartition(topic, partitions, key.bytes);
