@@ -89,6 +89,9 @@ if "$REPO_ROOT/infra/stack" up --secure --replicas "${TEST_REPLICAS:-2}"; then
   expect_suites test:integration
   say "stack is still healthy after the tests"
   if "$REPO_ROOT/infra/stack" status; then record passed stack-healthy; else record failed stack-healthy; fi
+  say "no secret in the logs of the whole run"
+  bash scripts/check-secrets.sh "$STACK_RUN_DIR" "$RESULTS"
+  case $? in 0) record passed secrets-in-logs ;; 77) record skipped secrets-in-logs ;; *) record failed secrets-in-logs ;; esac
 else
   record failed stack-up
   "$REPO_ROOT/infra/stack" status || true
