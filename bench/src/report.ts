@@ -311,13 +311,13 @@ export function renderMarkdown(report: BenchReport): string {
       );
     out.push(
       '',
-      "Each SASL_SSL row runs through an extra producer gateway the bench starts on the SASL_SSL listener (`--sasl-ssl`), right after its plaintext pair, on its own fresh topic; its CPU and RSS are that process's. Below 1 for records/s (above 1 for latency) = the cost of TLS + SCRAM between the gateway and Kafka.",
+      "Each SASL_SSL row runs through an extra producer gateway the bench starts on the SASL_SSL listener (`--sasl-ssl`), right after its plaintext pair, on its own fresh topic; its CPU and RSS are that process's. The plaintext row always runs first, so on a busy machine read the ratios across rows rather than one alone. Below 1 for records/s (above 1 for latency) = the cost of TLS + SCRAM between the gateway and Kafka.",
       '',
     );
   }
   if (report.rows.some((r) => r.side !== 'gateway'))
     out.push(
-      '**CPU s / 100k records**: on a gateway line, the CPU of every gateway process (producer and consumer gateways, all replicas) during the window; on a direct or Java line, the CPU of the measuring process itself (this bench process, or the JVM). ' +
+      '**CPU s / 100k records**: on a gateway line, the CPU of every gateway process (producer and consumer gateways, all replicas, and with `--sasl-ssl` the SASL_SSL producer gateway) during the window; on a direct or Java line, the CPU of the measuring process itself (this bench process, or the JVM). ' +
         '**gateway ÷ Java ceiling**: records/s of the line ÷ records/s of the Java line of the same record size (produce, v3) or of the same topic (consume); on a direct line, the same ratio for kafkajs.',
       '',
     );
