@@ -6,6 +6,7 @@
 #   npm run bench -- --codec             codec micro-benchmark only, no stack
 #   npm run bench -- --stack-env FILE    use a running stack (its <run dir>/stack.env)
 #   npm run bench -- --cpu-prof --only "avro 1 KB x10"   CPU profiles of both gateways
+#   npm run bench -- --sasl-ssl          also every produce row over SASL_SSL (stack up --secure)
 #
 # Without --stack-env it runs its own stack in .run/bench-stack (free ports, so it never collides
 # with `npm start` or a test stack): a stack already running there is used and left running;
@@ -23,7 +24,7 @@ SECONDS=0
 CALLER_DIR="${INIT_CWD:-$PWD}"
 abspath() { (cd "$CALLER_DIR" && realpath -m -- "$1"); }
 
-stack_env="" keep_stack=0 codec_only=0 cpu_prof=0 no_java=0 pass=()
+stack_env="" keep_stack=0 codec_only=0 cpu_prof=0 no_java=0 sasl_ssl=0 pass=()
 while (($#)); do
   case "$1" in
     --stack-env) stack_env="$(abspath "${2:?--stack-env needs a file}")"; shift 2 ;;
@@ -32,6 +33,7 @@ while (($#)); do
     --cpu-prof) cpu_prof=1; shift ;;
     --codec) codec_only=1; pass+=("$1"); shift ;;
     --no-java) no_java=1; pass+=("$1"); shift ;;
+    --sasl-ssl) sasl_ssl=1; pass+=("$1"); shift ;;
     *) pass+=("$1"); shift ;;
   esac
 done
@@ -71,12 +73,17 @@ if [[ -n "$stack_env" ]]; then
 fi
 
 export STACK_RUN_DIR="${BENCH_STACK_RUN_DIR:-$REPO/.run/bench-stack}"
-# `status` exits 0 even when some components are stopped: all six must be ready
+# `status` exits 0 even when some components are stopped: every line must be ready (six, or
+# seven with the `oauth` token endpoint of a --secure stack)
 stack_ready() {
   local out
   out="$(infra/stack status 2>/dev/null)" || return 1
-  [[ -f "$STACK_RUN_DIR/stack.env" && "$(grep -c ' ready ' <<< "$out")" -eq 6 ]]
+  [[ -f "$STACK_RUN_DIR/stack.env" && "$(grep -c ' ready ' <<< "$out")" -ge 6 ]] \
+    && ! grep -qv ' ready ' <<< "$out"
 }
+# --sasl-ssl: the stack runs with `infra/stack up --secure` (SASL_SSL listener, security.env)
+up_args=()
+((sasl_ssl == 0)) || up_args=(--secure)
 
 stop_stack() {
   if ((keep_stack)); then
@@ -92,6 +99,10 @@ stop_stack() {
 }
 
 if stack_ready; then
+  if ((sasl_ssl)) && [[ ! -f "$STACK_RUN_DIR/security.env" ]]; then
+    say "--sasl-ssl needs a --secure stack; the one running in $STACK_RUN_DIR is not: stop it (STACK_RUN_DIR=$STACK_RUN_DIR infra/stack down --purge) or set BENCH_STACK_RUN_DIR"
+    exit 1
+  fi
   say "using the stack already running in $STACK_RUN_DIR (left running)"
   ((cpu_prof == 0)) || say "--cpu-prof needs a stack this script starts; stop that one first"
   cpu_prof=0
@@ -107,10 +118,10 @@ else
     # node 20 refuses --cpu-prof in NODE_OPTIONS: a preload starts the profiler instead, and the
     # gateways write their profiles when the stack is stopped below
     NODE_OPTIONS="${NODE_OPTIONS:-} --require $BENCH/dist/cpu-profile-preload.js" \
-      BENCH_CPU_PROF_DIR="$profiles" EDGE_PORT=auto infra/stack up > "$STACK_RUN_DIR/up.log" 2>&1 \
+      BENCH_CPU_PROF_DIR="$profiles" EDGE_PORT=auto infra/stack up "${up_args[@]}" > "$STACK_RUN_DIR/up.log" 2>&1 \
       || { tail -n 30 "$STACK_RUN_DIR/up.log" >&2; exit 1; }
   else
-    EDGE_PORT=auto infra/stack up > "$STACK_RUN_DIR/up.log" 2>&1 \
+    EDGE_PORT=auto infra/stack up "${up_args[@]}" > "$STACK_RUN_DIR/up.log" 2>&1 \
       || { tail -n 30 "$STACK_RUN_DIR/up.log" >&2; exit 1; }
   fi
   say "stack ready after ${SECONDS}s"

@@ -16,6 +16,11 @@ export interface BenchContext {
   readonly producerBase: string;
   /** base URL the HTTP rows use for consumer instances */
   readonly consumerBase: string;
+  /**
+   * `--sasl-ssl`: the bench's extra producer gateway on the SASL_SSL listener (its component
+   * name in `stack.pids`), or why it could not start (its rows then say failed)
+   */
+  readonly saslGateway?: { readonly url: string; readonly component: string } | { error: string };
   log(message: string): void;
 }
 
@@ -47,6 +52,11 @@ export interface RowResult {
   readonly clientCpuSeconds: number;
   /** side-specific figures kept in the JSON (e.g. the Java tool's runs) */
   readonly detail?: Readonly<Record<string, unknown>>;
+  /**
+   * `--sasl-ssl` twin rows: the plaintext gateway row's pair this row is the SASL_SSL twin of
+   * (same case, served by the extra SASL_SSL producer gateway)
+   */
+  readonly saslSslTwinOf?: string;
   /** set when the row could not run, e.g. the v3 endpoint answers 404 */
   readonly notAvailable?: string;
 }

@@ -4,10 +4,18 @@ import type { RowResult } from './context';
 import { closedLoop } from './load';
 import { parseOptions, selected } from './options';
 import { makeRecords } from './payloads';
-import { cpuEfficiency, javaCeilingFor, pairRatios, renderMarkdown } from './report';
+import { cpuEfficiency, javaCeilingFor, pairRatios, renderMarkdown, saslSslRatios } from './report';
 import type { BenchReport } from './report';
 import type { ProcessFigures } from './proc';
-import { isGatewayProcess, monitoredComponents, parseEnvFile } from './stack';
+import { saslGatewayEnv } from './sasl-gateway';
+import {
+  isGatewayProcess,
+  monitoredComponents,
+  parseEnvFile,
+  parseSecurityEnv,
+  SASL_SSL_GATEWAY,
+} from './stack';
+import { saslSslCaseId } from './workloads/produce';
 import { javaProduceSizes } from './workloads/java';
 import { LatencyRecorder, median, percentile } from './stats';
 import { splitJsonStream } from './workloads/v3';
@@ -251,7 +259,7 @@ test('the markdown table has the new columns on every line', () => {
   ];
   const report: BenchReport = {
     tool: 'kafka-gateway-bench',
-    version: 2,
+    version: 3,
     mode: 'quick',
     label: undefined,
     note: undefined,
@@ -269,6 +277,7 @@ test('the markdown table has the new columns on every line', () => {
     settings: {},
     rows: rows.map((r) => ({ ...r, cpu: cpuEfficiency(r) })),
     ratios: pairRatios(rows),
+    saslSslRatios: saslSslRatios(rows),
     instances: undefined,
     codec: [],
     durationSeconds: 1,
@@ -320,4 +329,143 @@ test('Java producer rows at every selected record size, quick and full', () => {
   assert.equal(parseOptions([], env).javaBin, '/jdk/bin/java');
   assert.equal(parseOptions([], { ...env, BENCH_JAVA: '/x/java' }).javaBin, '/x/java');
   assert.equal(parseOptions([], {}).javaBin, 'java');
+});
+
+test('--sasl-ssl: parsed, off by default; security.env gives the SASL_SSL gateway its settings', () => {
+  assert.equal(parseOptions(['--quick'], {}).saslSsl, false);
+  const o = parseOptions(['--quick', '--sasl-ssl', '--no-java'], {});
+  assert.equal(o.saslSsl, true);
+  assert.equal(o.java, false);
+  const produce = parseOptions(['--quick'], {}).produce;
+  assert.equal(saslSslCaseId(produce[2]!), 'produce binary 1 KB x10 c16 (SASL_SSL)');
+  const vars = parseEnvFile(
+    [
+      'export KAFKA_SASL_SSL_BROKERS=127.0.0.1:9094',
+      'export KAFKA_SCRAM_USERNAME=gateway',
+      'export KAFKA_SCRAM_PASSWORD_FILE=/s/scram.password',
+      'export KAFKA_SCRAM_PASSWORD=secret',
+      'export TLS_CA_FILE=/s/ca.crt',
+    ].join('\n'),
+  );
+  const security = parseSecurityEnv(vars, 'security.env');
+  assert.equal(security.allowedPrefix, 'allowed-', 'the stack ACLs prefix by default');
+  assert.throws(
+    () => parseSecurityEnv(new Map([...vars].filter(([k]) => k !== 'TLS_CA_FILE')), 'x'),
+    /TLS_CA_FILE.*--secure/,
+  );
+  const env = saslGatewayEnv(
+    { PATH: '/bin', KAFKA_BROKERS: '127.0.0.1:9092', HTTP_PORT: '1', KAFKA_SASL_PASSWORD: 'x' },
+    { schemaRegistryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7' },
+    security,
+    4000,
+    4001,
+  );
+  assert.deepEqual(env, {
+    PATH: '/bin',
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '4000',
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: '4001',
+    KAFKA_BROKERS: '127.0.0.1:9094',
+    KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+    KAFKA_SSL_CA_LOCATION: '/s/ca.crt',
+    KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+    KAFKA_SASL_USERNAME: 'gateway',
+    KAFKA_SASL_PASSWORD_FILE: '/s/scram.password',
+    SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+    LOG_LEVEL: 'info',
+  });
+  // the SASL_SSL gateway is a gateway process: its CPU counts on the gateway lines
+  assert.ok(isGatewayProcess(SASL_SSL_GATEWAY));
+});
+
+test('SASL_SSL ÷ plaintext: ratios per twin, in the JSON and the markdown', () => {
+  const latency = (p50: number, p99: number): NonNullable<RowResult['load']>['latency'] => ({
+    count: 100,
+    mean: p50,
+    p50,
+    p99,
+    p999: p99,
+    max: p99,
+  });
+  const load = (p50: number, p99: number): RowResult['load'] => ({
+    ops: 100,
+    records: 1000,
+    errors: 0,
+    firstError: undefined,
+    elapsedMs: 1000,
+    latency: latency(p50, p99),
+  });
+  const pair = 'produce binary 1 KB x10 c16';
+  const rows = [
+    mkRow(pair, 'gateway', 8000, {
+      load: load(10, 40),
+      servedBy: 'producer-gateway',
+      processes: { 'producer-gateway': figures(1), [SASL_SSL_GATEWAY]: figures(0) },
+    }),
+    mkRow(pair, 'direct', 16_000, { load: load(5, 10) }),
+    mkRow(`${pair} (SASL_SSL)`, 'gateway', 6000, {
+      load: load(15, 80),
+      servedBy: SASL_SSL_GATEWAY,
+      processes: { 'producer-gateway': figures(0.1), [SASL_SSL_GATEWAY]: figures(1.9) },
+      saslSslTwinOf: pair,
+    }),
+    // a twin that failed gives no ratio
+    mkRow('produce json 1 KB x10 c16 (SASL_SSL)', 'gateway', 0, {
+      notAvailable: 'failed: x',
+      saslSslTwinOf: 'produce json 1 KB x10 c16',
+    }),
+    mkRow('produce json 1 KB x10 c16', 'gateway', 7000),
+  ];
+  const sasl = saslSslRatios(rows);
+  assert.equal(sasl.length, 1);
+  assert.equal(sasl[0]!.pair, pair);
+  assert.equal(sasl[0]!.saslSslPair, `${pair} (SASL_SSL)`);
+  assert.equal(sasl[0]!.recordsPerSec, 0.75);
+  assert.equal(sasl[0]!.p50, 1.5);
+  assert.equal(sasl[0]!.p99, 2);
+  assert.deepEqual(sasl[0]!.plaintext, { recordsPerSec: 8000, p50: 10, p99: 40 });
+  // gateway ÷ direct stays the plaintext pair's; the twin has no kafkajs twin of its own
+  const ratios = pairRatios(rows);
+  assert.equal(ratios.find((r) => r.pair === pair)!.recordsPerSec, 0.5);
+  // CPU of every gateway process, the SASL_SSL one included
+  assert.equal(cpuEfficiency(rows[2]!)!.cpuSeconds, 2);
+  const report: BenchReport = {
+    tool: 'kafka-gateway-bench',
+    version: 3,
+    mode: 'quick',
+    label: undefined,
+    note: undefined,
+    machine: {
+      cpuModel: 'cpu',
+      cores: 2,
+      ramGiB: 1,
+      freeRamGiB: 1,
+      node: 'v20',
+      kernel: 'k',
+      date: '2026-12-01T00:00:00.000Z',
+      loadAverage: [0, 0, 0],
+    },
+    loadAverageAtEnd: [0, 0, 0],
+    settings: { saslSsl: true },
+    rows: rows.map((r) => ({ ...r, cpu: cpuEfficiency(r) })),
+    ratios,
+    saslSslRatios: sasl,
+    instances: undefined,
+    codec: [],
+    durationSeconds: 1,
+  };
+  const md = renderMarkdown(report);
+  const twinLine = md.split('\n').find((l) => l.startsWith(`| ${pair} (SASL_SSL) | gateway`))!;
+  assert.match(twinLine, /SASL_SSL ÷ plaintext: rec\/s 0\.75×, p50 1\.50×/);
+  assert.match(twinLine, /\| 1\.90 \(/, 'its own CPU in the gateway CPU column');
+  assert.match(md, /## Produce: SASL_SSL \(SCRAM-SHA-512 over TLS\) ÷ plaintext/);
+  assert.ok(
+    md.includes(`| ${pair} | 8,000 | 6,000 | 0.75× | 10.0 | 15.0 | 1.50× | 40.0 | 80.0 | 2.00× |`),
+    md,
+  );
+  const tables = md.split('\n').filter((l) => l.startsWith('| '));
+  assert.ok(tables.length > 0);
+  // without --sasl-ssl there is no such section
+  assert.doesNotMatch(renderMarkdown({ ...report, saslSslRatios: [] }), /SASL_SSL\) ÷ plaintext/);
 });

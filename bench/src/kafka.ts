@@ -14,6 +14,8 @@ export class DirectKafka {
   constructor(
     brokers: string[],
     private readonly runId: string,
+    /** prepended to every topic name (`allowed-` with --sasl-ssl, for the broker's ACLs) */
+    private readonly topicPrefix = '',
   ) {
     this.kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
   }
@@ -44,7 +46,7 @@ export class DirectKafka {
    * and this one. Small segments and a size cap bound the disk a long run takes.
    */
   async createTopic(label: string, partitions: number): Promise<string> {
-    const topic = `bench-${this.runId}-${label}-${randomUUID().slice(0, 6)}`;
+    const topic = `${this.topicPrefix}bench-${this.runId}-${label}-${randomUUID().slice(0, 6)}`;
     await this.admin!.createTopics({
       topics: [
         {

@@ -7,12 +7,25 @@ import type { BenchContext, RowResult } from './context';
 import { DirectKafka } from './kafka';
 import { describeMachine } from './machine';
 import { type BenchOptions, parseOptions, selected, USAGE } from './options';
-import { type BenchReport, cpuEfficiency, pairRatios, renderMarkdown } from './report';
-import { GATEWAY_COMPONENTS, loadStack } from './stack';
+import {
+  type BenchReport,
+  cpuEfficiency,
+  pairRatios,
+  renderMarkdown,
+  saslSslRatios,
+} from './report';
+import { type SaslGateway, startSaslGateway } from './sasl-gateway';
+import {
+  GATEWAY_COMPONENTS,
+  loadSecurity,
+  loadStack,
+  SASL_SSL_GATEWAY,
+  type SecurityInfo,
+} from './stack';
 import { consumeCaseId, consumePair } from './workloads/consume';
 import { type InstancesResult, measureInstances } from './workloads/instances';
 import { javaProduceId, javaProduceRow, javaProduceSizes } from './workloads/java';
-import { produceCaseId, producePair } from './workloads/produce';
+import { produceCaseId, producePair, saslSslCaseId } from './workloads/produce';
 import { v3CaseId, v3Pair } from './workloads/v3';
 
 const log = (message: string): void => {
@@ -47,16 +60,40 @@ async function stackRows(
       `no stack: pass --stack-env <run dir>/stack.env or set STACK_RUN_DIR\n\n${USAGE}`,
     );
   }
-  const stack = loadStack(options.stackEnv);
+  let stack = loadStack(options.stackEnv);
+  // --sasl-ssl: fails at once when the stack was not started --secure
+  const security: SecurityInfo | undefined = options.saslSsl
+    ? loadSecurity(stack.runDir)
+    : undefined;
   for (const c of GATEWAY_COMPONENTS) {
     const pid = stack.pids.get(c);
     log(`${c}: ${pid === undefined ? 'pid unknown (no CPU/RSS figures)' : `pid ${pid}`}`);
   }
   for (const [c, pid] of stack.pids)
     if (!(GATEWAY_COMPONENTS as readonly string[]).includes(c)) log(`${c}: pid ${pid}`);
-  const direct = new DirectKafka(stack.brokers, options.runId);
+  // the topics (created through the PLAINTEXT listener) carry the prefix the ACLs allow User:gateway
+  const direct = new DirectKafka(stack.brokers, options.runId, security?.allowedPrefix ?? '');
   await direct.connect();
   const registry = new HttpSchemaRegistry({ url: stack.schemaRegistryUrl });
+  const produceCases = options.produce.filter(
+    (c) =>
+      selected(options, produceCaseId(c)) ||
+      (options.saslSsl && selected(options, saslSslCaseId(c))),
+  );
+  let saslProcess: SaslGateway | undefined;
+  let saslGateway: BenchContext['saslGateway'];
+  if (security !== undefined && produceCases.length > 0) {
+    try {
+      saslProcess = await startSaslGateway(stack, security, log);
+      // monitored in every row from here on, like the stack's own gateways
+      stack = { ...stack, pids: new Map([...stack.pids, [SASL_SSL_GATEWAY, saslProcess.pid]]) };
+      saslGateway = { url: saslProcess.url, component: SASL_SSL_GATEWAY };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log(`SASL_SSL producer gateway failed: ${message}`);
+      saslGateway = { error: message.split('\n')[0]! };
+    }
+  }
   const ctx: BenchContext = {
     options,
     stack,
@@ -65,14 +102,14 @@ async function stackRows(
     serde: new SchemaSerde(registry),
     producerBase: options.via === 'edge' ? stack.gatewayUrl : stack.producerUrl,
     consumerBase: options.via === 'edge' ? stack.gatewayUrl : stack.consumerUrl,
+    ...(saslGateway === undefined ? {} : { saslGateway }),
     log,
   };
   const rows: RowResult[] = [];
   let instances: InstancesResult | { skipped: string } | undefined;
   try {
-    for (const c of options.produce) {
+    for (const c of produceCases) {
       const id = produceCaseId(c);
-      if (!selected(options, id)) continue;
       log(id);
       try {
         rows.push(...(await producePair(ctx, c)));
@@ -120,7 +157,7 @@ async function stackRows(
       }
     }
   } finally {
-    await direct.close();
+    await Promise.allSettled([direct.close(), saslProcess?.stop()]);
   }
   return { rows, instances };
 }
@@ -155,7 +192,7 @@ async function main(): Promise<void> {
 
   const report: BenchReport = {
     tool: 'kafka-gateway-bench',
-    version: 2,
+    version: 3,
     mode: options.mode,
     label: options.label,
     note: options.note,
@@ -168,9 +205,11 @@ async function main(): Promise<void> {
       partitions: options.partitions,
       ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
       ...(options.only.length > 0 ? { only: options.only.join('+') } : {}),
+      ...(options.saslSsl ? { saslSsl: true } : {}),
     },
     rows: rows.map((r) => ({ ...r, cpu: cpuEfficiency(r) })),
     ratios: pairRatios(rows),
+    saslSslRatios: saslSslRatios(rows),
     instances,
     codec,
     durationSeconds: (performance.now() - started) / 1000,

@@ -36,6 +36,11 @@ export interface BenchOptions {
   readonly java: boolean;
   /** the java binary: $BENCH_JAVA, else $JAVA_HOME/bin/java, else `java` on the PATH */
   readonly javaBin: string;
+  /**
+   * `--sasl-ssl`: a twin of every produce row through an extra producer gateway on the stack's
+   * SASL_SSL/SCRAM-SHA-512 listener (needs a stack started with `infra/stack up --secure`)
+   */
+  readonly saslSsl: boolean;
 }
 
 export const USAGE = `usage: node bench/dist/main.js [options]   (normally through bench/run.sh)
@@ -59,6 +64,9 @@ export const USAGE = `usage: node bench/dist/main.js [options]   (normally throu
   --out DIR             where the .md and .json go (default bench/results)
   --label TEXT          result file name <date>-<TEXT>, e.g. quick-sample
   --note TEXT           a note printed at the top of the report
+  --sasl-ssl            also run every produce row through an extra producer gateway on the
+                        stack's SASL_SSL listener (SCRAM-SHA-512; stack started with --secure;
+                        bench topics are named allowed-bench-…), with SASL_SSL ÷ plaintext ratios
 `;
 
 function quickProduce(): ProduceCase[] {
@@ -104,6 +112,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   let codecOnly = false;
   let skipCodec = false;
   let java = true;
+  let saslSsl = false;
   let stackEnv = env['STACK_RUN_DIR'] ? `${env['STACK_RUN_DIR']}/stack.env` : undefined;
   let via: 'gateway' | 'edge' = 'gateway';
   let warmupMs: number | undefined;
@@ -133,6 +142,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
         break;
       case '--no-java':
         java = false;
+        break;
+      case '--sasl-ssl':
+        saslSsl = true;
         break;
       case '--stack-env':
         stackEnv = next() ?? fail('--stack-env needs a file');
@@ -218,6 +230,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     codecDurationMs: quick ? 400 : 3000,
     java,
     javaBin: env['BENCH_JAVA'] || (env['JAVA_HOME'] ? `${env['JAVA_HOME']}/bin/java` : 'java'),
+    saslSsl,
   };
 }
 

@@ -7,8 +7,11 @@ import type { InstancesResult } from './workloads/instances';
 
 export interface BenchReport {
   readonly tool: 'kafka-gateway-bench';
-  /** 2: Java-client rows (side `java`), CPU efficiency per row, ratios to the Java ceiling */
-  readonly version: 2;
+  /**
+   * 2: Java-client rows (side `java`), CPU efficiency per row, ratios to the Java ceiling;
+   * 3: `--sasl-ssl` twin rows (`saslSslTwinOf`) and `saslSslRatios`
+   */
+  readonly version: 3;
   readonly mode: BenchOptions['mode'];
   readonly label: string | undefined;
   readonly note: string | undefined;
@@ -18,6 +21,8 @@ export interface BenchReport {
   readonly settings: Readonly<Record<string, unknown>>;
   readonly rows: readonly (RowResult & { readonly cpu: CpuEfficiency | undefined })[];
   readonly ratios: readonly PairRatio[];
+  /** `--sasl-ssl`: each SASL_SSL twin row ÷ its plaintext gateway row (empty without it) */
+  readonly saslSslRatios: readonly SaslSslRatio[];
   readonly instances: InstancesResult | { skipped: string } | undefined;
   readonly codec: readonly CodecRow[];
   readonly durationSeconds: number;
@@ -101,6 +106,59 @@ export function pairRatios(rows: readonly RowResult[]): PairRatio[] {
   return out;
 }
 
+/** The SASL_SSL twin of a plaintext gateway row ÷ that row: below 1 for records/s = cost of TLS+SCRAM. */
+export interface SaslSslRatio {
+  /** the plaintext gateway row's pair */
+  readonly pair: string;
+  /** the SASL_SSL twin's pair */
+  readonly saslSslPair: string;
+  readonly plaintext: RowFigures;
+  readonly saslSsl: RowFigures;
+  readonly recordsPerSec: number | undefined;
+  readonly mbPerSec: number | undefined;
+  readonly p50: number | undefined;
+  readonly p99: number | undefined;
+}
+
+export interface RowFigures {
+  readonly recordsPerSec: number;
+  readonly p50: number | undefined;
+  readonly p99: number | undefined;
+}
+
+const figuresOf = (r: RowResult): RowFigures => ({
+  recordsPerSec: r.recordsPerSec,
+  p50: r.load?.latency?.p50,
+  p99: r.load?.latency?.p99,
+});
+
+/** One entry per SASL_SSL twin row whose plaintext gateway row and itself both ran. */
+export function saslSslRatios(rows: readonly RowResult[]): SaslSslRatio[] {
+  const out: SaslSslRatio[] = [];
+  for (const s of rows) {
+    if (s.saslSslTwinOf === undefined || !usable(s)) continue;
+    const p = rows.find(
+      (r) =>
+        r.pair === s.saslSslTwinOf &&
+        r.side === 'gateway' &&
+        r.saslSslTwinOf === undefined &&
+        usable(r),
+    );
+    if (p === undefined) continue;
+    out.push({
+      pair: p.pair,
+      saslSslPair: s.pair,
+      plaintext: figuresOf(p),
+      saslSsl: figuresOf(s),
+      recordsPerSec: divide(s.recordsPerSec, p.recordsPerSec),
+      mbPerSec: divide(s.mbPerSec, p.mbPerSec),
+      p50: divide(s.load?.latency?.p50, p.load?.latency?.p50),
+      p99: divide(s.load?.latency?.p99, p.load?.latency?.p99),
+    });
+  }
+  return out;
+}
+
 /**
  * CPU cost of a row's records. Gateway rows: the user+system CPU of every gateway process of the
  * stack (producer-gateway and consumer-gateway, all replicas; not nginx) during the window.
@@ -151,7 +209,11 @@ const ratio = (n: number | undefined): string => (n === undefined ? '–' : `${n
 const cpuCost = (n: number | undefined): string =>
   n === undefined || !Number.isFinite(n) ? '–' : n < 0.1 ? n.toFixed(3) : n.toFixed(2);
 
-function rowsTable(rows: readonly RowResult[], ratios: readonly PairRatio[]): string[] {
+function rowsTable(
+  rows: readonly RowResult[],
+  ratios: readonly PairRatio[],
+  sasl: readonly SaslSslRatio[],
+): string[] {
   const lines = [
     '| Workload | Side | How | ops | records/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors | gateway CPU s (% of a core) | gateway RSS peak MB | client CPU s | CPU s / 100k records | gateway CPU s / 10k requests | gateway ÷ direct | gateway ÷ Java ceiling |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
@@ -170,7 +232,16 @@ function rowsTable(rows: readonly RowResult[], ratios: readonly PairRatio[]): st
     let rel = '';
     let ceilingCell = '';
     const q = ratios.find((x) => x.pair === r.pair);
-    if (r.side === 'gateway') {
+    const t =
+      r.saslSslTwinOf === undefined ? undefined : sasl.find((x) => x.saslSslPair === r.pair);
+    if (r.saslSslTwinOf !== undefined) {
+      rel =
+        t?.recordsPerSec === undefined
+          ? '–'
+          : `SASL_SSL ÷ plaintext: rec/s ${ratio(t.recordsPerSec)}` +
+            (t.p50 === undefined ? '' : `, p50 ${ratio(t.p50)}`);
+      ceilingCell = q?.java === undefined ? '–' : `rec/s ${ratio(q.java.recordsPerSec)}`;
+    } else if (r.side === 'gateway') {
       rel =
         q?.recordsPerSec === undefined
           ? '–'
@@ -225,11 +296,28 @@ export function renderMarkdown(report: BenchReport): string {
   for (const [section, title] of sections) {
     const rows = report.rows.filter((r) => r.section === section);
     if (rows.length === 0) continue;
-    out.push(`## ${title}`, '', ...rowsTable(rows, report.ratios), '');
+    out.push(`## ${title}`, '', ...rowsTable(rows, report.ratios, report.saslSslRatios), '');
+  }
+  if (report.saslSslRatios.length > 0) {
+    out.push(
+      '## Produce: SASL_SSL (SCRAM-SHA-512 over TLS) ÷ plaintext, same gateway build',
+      '',
+      '| Workload | plaintext records/s | SASL_SSL records/s | SASL_SSL ÷ plaintext records/s | plaintext p50 ms | SASL_SSL p50 ms | p50 ratio | plaintext p99 ms | SASL_SSL p99 ms | p99 ratio |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const x of report.saslSslRatios)
+      out.push(
+        `| ${x.pair} | ${int(x.plaintext.recordsPerSec)} | ${int(x.saslSsl.recordsPerSec)} | ${ratio(x.recordsPerSec)} | ${ms(x.plaintext.p50)} | ${ms(x.saslSsl.p50)} | ${ratio(x.p50)} | ${ms(x.plaintext.p99)} | ${ms(x.saslSsl.p99)} | ${ratio(x.p99)} |`,
+      );
+    out.push(
+      '',
+      "Each SASL_SSL row runs through an extra producer gateway the bench starts on the SASL_SSL listener (`--sasl-ssl`), right after its plaintext pair, on its own fresh topic; its CPU and RSS are that process's. The plaintext row always runs first, so on a busy machine read the ratios across rows rather than one alone. Below 1 for records/s (above 1 for latency) = the cost of TLS + SCRAM between the gateway and Kafka.",
+      '',
+    );
   }
   if (report.rows.some((r) => r.side !== 'gateway'))
     out.push(
-      '**CPU s / 100k records**: on a gateway line, the CPU of every gateway process (producer and consumer gateways, all replicas) during the window; on a direct or Java line, the CPU of the measuring process itself (this bench process, or the JVM). ' +
+      '**CPU s / 100k records**: on a gateway line, the CPU of every gateway process (producer and consumer gateways, all replicas, and with `--sasl-ssl` the SASL_SSL producer gateway) during the window; on a direct or Java line, the CPU of the measuring process itself (this bench process, or the JVM). ' +
         '**gateway ÷ Java ceiling**: records/s of the line ÷ records/s of the Java line of the same record size (produce, v3) or of the same topic (consume); on a direct line, the same ratio for kafkajs.',
       '',
     );

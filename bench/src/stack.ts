@@ -21,8 +21,14 @@ export interface StackInfo {
 
 export const GATEWAY_COMPONENTS = ['producer-gateway', 'consumer-gateway', 'edge'] as const;
 
-/** Component names of gateway processes: replica 1 and replicas `-2`, `-3`… of a scaled stack. */
-const GATEWAY_PROCESS = /^(?:producer|consumer)-gateway(?:-\d+)?$/;
+/** The extra producer gateway of `--sasl-ssl`, started by the bench itself (no pid file). */
+export const SASL_SSL_GATEWAY = 'producer-gateway-sasl-ssl';
+
+/**
+ * Component names of gateway processes: replica 1 and replicas `-2`, `-3`… of a scaled stack,
+ * and the bench's own SASL_SSL producer gateway.
+ */
+const GATEWAY_PROCESS = /^(?:(?:producer|consumer)-gateway(?:-\d+)?|producer-gateway-sasl-ssl)$/;
 
 /** Whether a monitored component is a gateway process (the Node gateways, not nginx). */
 export function isGatewayProcess(component: string): boolean {
@@ -47,6 +53,46 @@ export function parseEnvFile(text: string): Map<string, string> {
     vars.set(m[1]!, m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2'));
   }
   return vars;
+}
+
+/** What `--sasl-ssl` needs from `<run dir>/security.env` (written by `infra/stack up --secure`). */
+export interface SecurityInfo {
+  readonly saslSslBrokers: string;
+  readonly scramUsername: string;
+  readonly scramPasswordFile: string;
+  readonly caFile: string;
+  /** the prefix of the topics and groups the ACLs allow `User:gateway` (`allowed-`) */
+  readonly allowedPrefix: string;
+}
+
+export function parseSecurityEnv(vars: ReadonlyMap<string, string>, source: string): SecurityInfo {
+  const need = (name: string): string => {
+    const v = vars.get(name);
+    if (v === undefined || v === '')
+      throw new Error(`${source} does not set ${name} (start the stack with --secure)`);
+    return v;
+  };
+  return {
+    saslSslBrokers: need('KAFKA_SASL_SSL_BROKERS'),
+    scramUsername: need('KAFKA_SCRAM_USERNAME'),
+    scramPasswordFile: need('KAFKA_SCRAM_PASSWORD_FILE'),
+    caFile: need('TLS_CA_FILE'),
+    allowedPrefix: vars.get('KAFKA_ALLOWED_PREFIX') || 'allowed-',
+  };
+}
+
+/** `security.env` of the stack's run directory; missing: the stack was not started --secure. */
+export function loadSecurity(runDir: string): SecurityInfo {
+  const path = join(runDir, 'security.env');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new Error(
+      `--sasl-ssl: no ${path}: the stack was not started with --secure (infra/stack up --secure)`,
+    );
+  }
+  return parseSecurityEnv(parseEnvFile(text), path);
 }
 
 /**

@@ -22,6 +22,20 @@ export function produceCaseId(c: ProduceCase): string {
   return `produce ${c.format} ${sizeLabel(c.recordBytes)} x${c.recordsPerRequest} c${c.concurrency}`;
 }
 
+/** The pair of a produce row's twin through the SASL_SSL producer gateway (`--sasl-ssl`). */
+export function saslSslCaseId(c: ProduceCase): string {
+  return `${produceCaseId(c)} (SASL_SSL)`;
+}
+
+/** Where a gateway row sends its requests and whose CPU and RSS it reports. */
+interface GatewayTarget {
+  readonly base: string;
+  readonly servedBy: string;
+  readonly pair: string;
+  readonly methodSuffix: string;
+  readonly saslSslTwinOf?: string;
+}
+
 interface ProduceAnswer {
   offsets?: { error_code: number | null; error?: string | null }[];
 }
@@ -32,7 +46,10 @@ const CONTENT_TYPE: Readonly<Record<RowFormat, string>> = {
   avro: 'application/vnd.kafka.avro.v2+json',
 };
 
-/** The gateway row and its kafkajs twin, each on a fresh topic, with the same records. */
+/**
+ * The gateway row and its kafkajs twin, each on a fresh topic, with the same records; with
+ * `--sasl-ssl`, a third row through the SASL_SSL producer gateway on its own fresh topic.
+ */
 export async function producePair(ctx: BenchContext, c: ProduceCase): Promise<RowResult[]> {
   const pair = produceCaseId(c);
   const params = {
@@ -44,33 +61,95 @@ export async function producePair(ctx: BenchContext, c: ProduceCase): Promise<Ro
   const single = c.recordsPerRequest === 1;
   const rows: RowResult[] = [];
 
-  const gatewayTopic = await ctx.direct.createTopic('p', ctx.options.partitions);
+  const plaintext: GatewayTarget = {
+    base: ctx.producerBase,
+    servedBy: 'producer-gateway',
+    pair,
+    methodSuffix: '',
+  };
+  rows.push(await freshGatewayRow(ctx, c, params, single, plaintext));
+  rows.push(await directProduceRow(ctx, c, pair, params));
+
+  const sasl = ctx.saslGateway;
+  if (sasl !== undefined) {
+    const twin = saslSslCaseId(c);
+    ctx.log(twin);
+    if ('error' in sasl) {
+      rows.push(notRun(twin, params, pair, sasl.error));
+    } else {
+      const target: GatewayTarget = {
+        base: sasl.url,
+        servedBy: sasl.component,
+        pair: twin,
+        methodSuffix: ' over SASL_SSL (SCRAM-SHA-512)',
+        saslSslTwinOf: pair,
+      };
+      try {
+        rows.push(await freshGatewayRow(ctx, c, params, single, target));
+      } catch (err) {
+        rows.push(notRun(twin, params, pair, err instanceof Error ? err.message : String(err)));
+      }
+    }
+  }
+  return rows;
+}
+
+function notRun(
+  pair: string,
+  params: Record<string, string | number>,
+  twinOf: string,
+  message: string,
+): RowResult {
+  return {
+    pair,
+    section: 'produce',
+    side: 'gateway',
+    method: 'HTTP v2 over SASL_SSL (SCRAM-SHA-512)',
+    params,
+    recordBytes: 0,
+    load: undefined,
+    recordsPerSec: 0,
+    mbPerSec: 0,
+    servedBy: undefined,
+    processes: {},
+    clientCpuSeconds: 0,
+    saslSslTwinOf: twinOf,
+    notAvailable: `failed: ${message}`,
+  };
+}
+
+/** A gateway row on a fresh topic (with its own schema for avro). */
+async function freshGatewayRow(
+  ctx: BenchContext,
+  c: ProduceCase,
+  params: Record<string, string | number>,
+  single: boolean,
+  target: GatewayTarget,
+): Promise<RowResult> {
+  const topic = await ctx.direct.createTopic('p', ctx.options.partitions);
   const schemaId =
     c.format === 'avro'
-      ? await ctx.registry.register(`${gatewayTopic}-value`, 'AVRO', BENCH_AVRO_SCHEMA)
+      ? await ctx.registry.register(`${topic}-value`, 'AVRO', BENCH_AVRO_SCHEMA)
       : undefined;
   const writer =
     schemaId === undefined
       ? undefined
-      : await ctx.serde.writer(gatewayTopic, 'value', 'avro', { schemaId });
+      : await ctx.serde.writer(topic, 'value', 'avro', { schemaId });
   const records = makeRecords(c.format, c.recordBytes, c.recordsPerRequest, writer);
-  rows.push(await gatewayRow(ctx, c, pair, params, gatewayTopic, records, schemaId, single));
-
-  rows.push(await directProduceRow(ctx, c, pair, params));
-  return rows;
+  return gatewayRow(ctx, c, params, topic, records, schemaId, single, target);
 }
 
 async function gatewayRow(
   ctx: BenchContext,
   c: ProduceCase,
-  pair: string,
   params: Record<string, string | number>,
   topic: string,
   records: RowRecords,
   schemaId: number | undefined,
   single: boolean,
+  target: GatewayTarget,
 ): Promise<RowResult> {
-  const client = new HttpClient(ctx.producerBase, c.concurrency);
+  const client = new HttpClient(target.base, c.concurrency);
   const envelope = {
     ...(schemaId === undefined ? {} : { value_schema_id: schemaId }),
     records: records.envelopeValues.map((value) => ({ value })),
@@ -103,17 +182,18 @@ async function gatewayRow(
     });
     const processes = monitor.end();
     return {
-      pair,
+      pair: target.pair,
       section: 'produce',
       side: 'gateway',
-      method: `HTTP v2 ${c.format}${single ? ' (1 record/request)' : ''}`,
+      method: `HTTP v2 ${c.format}${single ? ' (1 record/request)' : ''}${target.methodSuffix}`,
       params,
       recordBytes: records.storedBytes,
       load,
       ...rates(load, records.storedBytes),
-      servedBy: 'producer-gateway',
+      servedBy: target.servedBy,
       processes,
       clientCpuSeconds: clientCpu(),
+      ...(target.saslSslTwinOf === undefined ? {} : { saslSslTwinOf: target.saslSslTwinOf }),
     };
   } finally {
     await client.close();
