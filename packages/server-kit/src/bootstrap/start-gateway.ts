@@ -14,6 +14,7 @@ import { applyServerLimits } from '../http/server-limits';
 import { PinoNestLogger } from '../logging/logger';
 import { ManagementServer } from '../management/management-server';
 import { httpMetricsMiddleware } from '../metrics/http-metrics.middleware';
+import { requestLogMiddleware } from '../http/request-log.middleware';
 import { MetricsService } from '../metrics/metrics.service';
 
 export interface RunningGateway {
@@ -61,6 +62,7 @@ export async function startGateway(options: {
   };
   express.disable('x-powered-by');
   express.set('etag', false);
+  app.use(requestLogMiddleware(logger, config.accessLog));
   app.use(httpMetricsMiddleware(metrics));
   for (const handler of options.beforeBody?.(app) ?? []) app.use(handler);
   app.use(jsonBody(config.http, options.streamingBody));

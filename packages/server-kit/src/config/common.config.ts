@@ -130,8 +130,13 @@ export interface SchemaRegistryConfig {
   readonly keyFile: string | undefined;
 }
 
+/** The level of the one access-log line per request, or `off` (the hot path logs nothing). */
+export type AccessLogLevel = 'off' | 'info' | 'debug';
+export const ACCESS_LOG_LEVELS: readonly AccessLogLevel[] = ['off', 'info', 'debug'];
+
 export interface CommonConfig {
   readonly logLevel: LogLevel;
+  readonly accessLog: AccessLogLevel;
   readonly http: HttpConfig;
   readonly metrics: MetricsConfig;
   readonly kafka: KafkaConfig;
@@ -300,6 +305,7 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
   );
   return {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    accessLog: r.oneOf('LOG_ACCESS', ACCESS_LOG_LEVELS, 'info'),
     http: readHttp(r),
     metrics: {
       host: r.string('METRICS_HOST', '0.0.0.0'),

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { V2_JSON } from '@kafka-gateway/codec';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { requestId } from '../http/request-log.middleware';
 import { LOGGER } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { type ErrorResponse, toErrorResponse } from './error-response';
@@ -31,12 +32,24 @@ export class ErrorResponder {
   ): ErrorResponse {
     if (response.incidentId !== undefined) {
       this.logger.error(
-        { err, incidentId: response.incidentId, method: req.method, url: req.originalUrl },
+        {
+          err,
+          incidentId: response.incidentId,
+          reqId: requestId(req),
+          method: req.method,
+          url: req.path,
+        },
         'unexpected error',
       );
     } else if (warn5xx && response.status >= 500) {
       this.logger.warn(
-        { err, method: req.method, url: req.originalUrl, errorCode: response.body.error_code },
+        {
+          err,
+          reqId: requestId(req),
+          method: req.method,
+          url: req.path,
+          errorCode: response.body.error_code,
+        },
         response.body.message,
       );
     }
