@@ -25,7 +25,6 @@ export interface InstanceSettings {
   readonly listTopics: () => Promise<readonly string[]>;
   /** Called on every (re)assignment of the group (counted in the metrics). */
   readonly onRebalance?: () => void;
-  /** Called with the records and key+value bytes each fetch returns (counted in the metrics). */
   /** Called once per topic of a records fetch that returned something. */
   readonly onDelivered?: (topic: string, records: number, bytes: number) => void;
 }

@@ -396,21 +396,7 @@ export class KafkaAdminService {
 
   async describeAcls(filter: AclFilterSpec): Promise<AclBinding[]> {
     const { resources } = await this.admin.call((a) => a.describeAcls(toKafkaAclFilter(filter)));
-    const out: AclBinding[] = [];
-    for (const r of resources) {
-      for (const acl of r.acls) {
-        out.push({
-          resourceType: ACL_RESOURCE_TYPES[r.resourceType] ?? 'UNKNOWN',
-          resourceName: r.resourceName,
-          patternType: ACL_PATTERN_TYPES[r.resourcePatternType] ?? 'UNKNOWN',
-          principal: acl.principal,
-          host: acl.host,
-          operation: ACL_OPERATIONS[acl.operation] ?? 'UNKNOWN',
-          permission: ACL_PERMISSIONS[acl.permissionType] ?? 'UNKNOWN',
-        });
-      }
-    }
-    return out;
+    return resources.flatMap((r) => r.acls.map((acl) => aclBinding({ ...r, ...acl })));
   }
 
   async createAcl(acl: AclBinding): Promise<void> {
@@ -436,21 +422,7 @@ export class KafkaAdminService {
     const { filterResponses } = await this.admin.call((a) =>
       a.deleteAcls({ filters: [toKafkaAclFilter(filter)] }),
     );
-    const out: AclBinding[] = [];
-    for (const r of filterResponses) {
-      for (const m of r.matchingAcls) {
-        out.push({
-          resourceType: ACL_RESOURCE_TYPES[m.resourceType] ?? 'UNKNOWN',
-          resourceName: m.resourceName,
-          patternType: ACL_PATTERN_TYPES[m.resourcePatternType] ?? 'UNKNOWN',
-          principal: m.principal,
-          host: m.host,
-          operation: ACL_OPERATIONS[m.operation] ?? 'UNKNOWN',
-          permission: ACL_PERMISSIONS[m.permissionType] ?? 'UNKNOWN',
-        });
-      }
-    }
-    return out;
+    return filterResponses.flatMap((r) => r.matchingAcls.map(aclBinding));
   }
 
   async listGroupIds(): Promise<string[]> {
@@ -572,4 +544,25 @@ function decodeAssignment(
     // a client with its own assignment encoding: members are still listed, without assignments
     return [];
   }
+}
+
+/** One ACL as kafkajs answers it (describe or delete), in the gateway's names. */
+function aclBinding(a: {
+  resourceType: number;
+  resourceName: string;
+  resourcePatternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}): AclBinding {
+  return {
+    resourceType: ACL_RESOURCE_TYPES[a.resourceType] ?? 'UNKNOWN',
+    resourceName: a.resourceName,
+    patternType: ACL_PATTERN_TYPES[a.resourcePatternType] ?? 'UNKNOWN',
+    principal: a.principal,
+    host: a.host,
+    operation: ACL_OPERATIONS[a.operation] ?? 'UNKNOWN',
+    permission: ACL_PERMISSIONS[a.permissionType] ?? 'UNKNOWN',
+  };
 }
