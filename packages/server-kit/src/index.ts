@@ -56,3 +56,12 @@ export { ClientRenewal } from './kafka/client-renewal';
 export { runGatewayMain } from './bootstrap/run-gateway-main';
 export { ConfigModule } from './config/config.module';
 export { SchemaModule, schemaRegistryOptions } from './schema/schema.module';
+export {
+  ANONYMOUS,
+  principalOf,
+  setPrincipal,
+  type AuthMechanism,
+  type CallerCredential,
+  type Principal,
+} from './auth/principal';
+export { auditDenial, type Denial } from './auth/audit';

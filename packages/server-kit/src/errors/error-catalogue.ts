@@ -36,6 +36,9 @@ export type GatewayErrorCode =
   | 'too_many_consumer_instances'
   | 'record_not_decodable'
   | 'kafka_authentication_failed'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'rate_limited'
   | 'kafka_authorization_failed'
   | 'kafka_error'
   | 'kafka_retriable_error'
@@ -110,6 +113,11 @@ const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze({
   too_many_consumer_instances: { status: 429, errorCode: 429 },
   record_not_decodable: { status: 408, errorCode: 40801 },
   kafka_authentication_failed: { status: 401, errorCode: 40101 },
+  // gateway client authentication and authorization (the caller, not the gateway's Kafka login)
+  unauthenticated: { status: 401, errorCode: 40101 },
+  forbidden: { status: 403, errorCode: 40301 },
+  // Confluent's RateLimitExceededException: 429 with the status as its code
+  rate_limited: { status: 429, errorCode: 429 },
   kafka_authorization_failed: { status: 403, errorCode: 40301 },
   kafka_error: { status: 500, errorCode: 50002 },
   kafka_retriable_error: { status: 500, errorCode: 50003 },

@@ -5,6 +5,21 @@ import { GatewayError } from './error-catalogue';
  * once (Confluent's own `Errors.*Exception()` helpers) and never retyped at a throw site.
  */
 export const Errors = {
+  /** 401/40101. One message for every failure, so a refusal never says which part was wrong. */
+  unauthenticated: (): GatewayError =>
+    new GatewayError('unauthenticated', 'Authentication failed: missing or invalid credentials.'),
+
+  /** 403/40301: the caller may not perform `operation` on `resource` (nothing was done). */
+  forbidden: (operation: string, resource: string): GatewayError =>
+    new GatewayError('forbidden', `Not authorized to ${operation} ${resource}.`),
+
+  /** 429/429 with Retry-After, as Confluent's rate limiting. */
+  rateLimited: (retryAfterSeconds: number): GatewayError =>
+    new GatewayError('rate_limited', 'Request rate limit exceeded', {
+      retriable: true,
+      retryAfterSeconds,
+    }),
+
   topicNotFound: (topic: string): GatewayError =>
     new GatewayError('topic_not_found', `Topic ${topic} not found.`),
 
