@@ -23,7 +23,7 @@ export interface Principal {
 /** The caller when authentication is off. */
 export const ANONYMOUS: Principal = Object.freeze({
   name: 'anonymous',
-  groups: Object.freeze([]) as readonly string[],
+  groups: Object.freeze([]),
   mechanism: 'none' as const,
 });
 
