@@ -44,7 +44,37 @@ export function processStartTime(pid: number): string | undefined {
   return statFields(pid)?.[19];
 }
 
+/** Live child processes (e.g. the workers of a gateway pod with HTTP_WORKERS > 1). */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(' ')
+      .filter((p) => p !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A process and its descendants, summed: a gateway started with HTTP_WORKERS=N counts the CPU
+ * and memory of its workers, as a pod's cgroup would.
+ */
 export function sampleProcess(pid: number): ProcSample | undefined {
+  const own = sampleOne(pid);
+  if (own === undefined) return undefined;
+  let { cpuSeconds, rssBytes } = own;
+  for (const child of childPids(pid)) {
+    const c = sampleProcess(child);
+    if (c === undefined) continue;
+    cpuSeconds += c.cpuSeconds;
+    rssBytes += c.rssBytes;
+  }
+  return { cpuSeconds, rssBytes };
+}
+
+function sampleOne(pid: number): ProcSample | undefined {
   const fields = statFields(pid);
   if (fields === undefined) return undefined;
   // after the name: state is field 3, so utime (14) and stime (15) are at 11 and 12

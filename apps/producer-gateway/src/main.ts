@@ -8,5 +8,5 @@ runGatewayMain(
   'producer-gateway',
   () => loadProducerConfig(process.env),
   (config, logger) => AppModule.forRoot(config, logger),
-  { streamingBody: isStreamingProduce },
+  { streamingBody: isStreamingProduce, workers: (config) => config.workers },
 );

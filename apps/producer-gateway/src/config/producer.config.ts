@@ -31,7 +31,12 @@ export interface ProducerGatewayConfig extends CommonConfig {
   readonly streaming: StreamingProduceConfig;
   /** The URL clients use (the load balancer), for v3 links; unset = the request's own. */
   readonly publicBaseUrl: string | undefined;
+  /** Worker processes sharing the public port (HTTP_WORKERS): use every core of a pod. */
+  readonly workers: number;
 }
+
+/** More workers than this is a typo, not a pod size (each holds its own Kafka producer). */
+const MAX_WORKERS = 64;
 
 /** Injection token of the frozen producer-gateway configuration. */
 export const PRODUCER_CONFIG = Symbol('PRODUCER_CONFIG');
@@ -54,6 +59,7 @@ export function loadProducerConfig(env: Env): ProducerGatewayConfig {
     maxRecordBytes: r.int('HTTP_STREAM_MAX_RECORD_BYTES', common.http.maxBodyBytes, { min: 1024 }),
   };
   const publicBaseUrl = r.url('HTTP_PUBLIC_BASE_URL');
+  const workers = r.int('HTTP_WORKERS', 1, { min: 1, max: MAX_WORKERS });
   r.done();
-  return deepFreeze({ ...common, produce, streaming, publicBaseUrl });
+  return deepFreeze({ ...common, produce, streaming, publicBaseUrl, workers });
 }

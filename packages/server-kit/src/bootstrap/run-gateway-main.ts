@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { IncomingMessage } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -6,7 +7,10 @@ import type { Logger } from 'pino';
 import type { CommonConfig } from '../config/common.config';
 import { ConfigError } from '../config/env-reader';
 import { createLogger } from '../logging/logger';
+import { ReadinessService } from '../health/readiness.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { startGateway } from './start-gateway';
+import { runPrimary, serveWorker } from './worker-pool';
 
 /**
  * A gateway's `main`: load the config (exit 2 listing every problem), create the logger, start.
@@ -19,6 +23,8 @@ export function runGatewayMain<C extends CommonConfig>(
   options: {
     streamingBody?: (req: IncomingMessage) => boolean;
     beforeBody?: (app: NestExpressApplication) => RequestHandler[];
+    /** Worker processes of this pod (HTTP_WORKERS; stateless gateways only). Default 1. */
+    workers?: (config: C) => number;
   } = {},
 ): void {
   let config: C;
@@ -33,10 +39,24 @@ export function runGatewayMain<C extends CommonConfig>(
   }
   const logger = createLogger(service, config.logLevel);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
-  startGateway({ rootModule: rootModule(config, logger), config, logger, ...options }).catch(
-    (err: unknown) => {
-      logger.fatal({ err }, 'failed to start');
-      process.exit(1);
-    },
-  );
+  const fatal = (err: unknown): void => {
+    logger.fatal({ err }, 'failed to start');
+    process.exit(1);
+  };
+  const workers = options.workers?.(config) ?? 1;
+  if (workers > 1 && cluster.isPrimary) {
+    runPrimary({ service, workers, config, logger }).catch(fatal);
+    return;
+  }
+  const worker = cluster.isWorker;
+  startGateway({
+    rootModule: rootModule(config, logger),
+    config,
+    logger: worker ? logger.child({ worker: cluster.worker?.id, pid: process.pid }) : logger,
+    streamingBody: options.streamingBody,
+    beforeBody: options.beforeBody,
+    management: !worker,
+  }).then((gateway) => {
+    if (worker) serveWorker(gateway.app.get(MetricsService), gateway.app.get(ReadinessService));
+  }, fatal);
 }

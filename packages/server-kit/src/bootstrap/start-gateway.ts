@@ -20,6 +20,7 @@ import { MetricsService } from '../metrics/metrics.service';
 export interface RunningGateway {
   readonly app: NestExpressApplication;
   readonly port: number;
+  /** -1 in a worker of a multi-worker pod (the primary serves the management port). */
   readonly managementPort: number;
   /** Graceful stop: not ready, stop accepting, drain in-flight requests, then run shutdown hooks. */
   shutdown(reason: string): Promise<void>;
@@ -38,6 +39,8 @@ export async function startGateway(options: {
   beforeBody?: (app: NestExpressApplication) => RequestHandler[];
   /** Requests whose body the handler reads as a stream (never buffered by the JSON parser). */
   streamingBody?: (req: IncomingMessage) => boolean;
+  /** False in a worker of a pod with HTTP_WORKERS > 1: the primary serves the management port. */
+  management?: boolean;
 }): Promise<RunningGateway> {
   const { config, logger } = options;
   const tls = config.http.tls;
@@ -76,8 +79,9 @@ export async function startGateway(options: {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
 
-  const management = new ManagementServer(metrics, readiness, logger);
-  const managementPort = await management.listen(config.metrics.host, config.metrics.port);
+  const management =
+    options.management === false ? undefined : new ManagementServer(metrics, readiness, logger);
+  const managementPort = (await management?.listen(config.metrics.host, config.metrics.port)) ?? -1;
   logger.info(
     {
       port,
@@ -95,7 +99,7 @@ export async function startGateway(options: {
       readiness.markShuttingDown();
       await drain(server, config.http.shutdownTimeoutMs, logger);
       await app.close(); // shutdown hooks: Kafka clients disconnect after the drain
-      await management.close();
+      await management?.close();
       logger.info('shutdown complete');
     })();
     return stopping;
