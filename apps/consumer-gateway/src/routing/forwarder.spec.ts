@@ -115,3 +115,59 @@ test('an owner that accepts but fails before answering is owner_failed, not gone
     broken.close();
   }
 });
+
+test("a cached owner's 404 is discarded (owner_lost) and the bodiless request can go to the new owner", async () => {
+  const old = createServer((_req, res) =>
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end('{"error_code":40403,"message":"Consumer instance not found."}'),
+  );
+  const current = createServer((req, res) => res.writeHead(200).end(`from current ${req.method}`));
+  const oldUrl = await listen(old);
+  const currentUrl = await listen(current);
+  const forwarder = new Forwarder('replica-front', 'secret-token-0123456789', 300);
+  const seen: ForwardOutcome[] = [];
+  const server = createServer((req, res) => {
+    const r = Object.assign(req, { originalUrl: req.url }) as unknown as Request;
+    const w = res as unknown as Response;
+    void (async () => {
+      seen.push(await forwarder.forward(r, w, oldUrl, { notFoundIsStale: true }));
+      seen.push(await forwarder.forward(r, w, currentUrl));
+    })();
+  });
+  const url = await listen(server);
+  try {
+    const got = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${url}/consumers/g/instances/i/records`, { method: 'GET' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.deepEqual(seen, ['owner_lost', 'forwarded']);
+    assert.equal(got.status, 200);
+    assert.equal(got.body, 'from current GET', "the old owner's 404 never reached the client");
+  } finally {
+    forwarder.close();
+    server.close();
+    old.close();
+    current.close();
+  }
+});
+
+test('without the flag an owner 404 goes to the client unchanged', async () => {
+  const owner = createServer((_req, res) => res.writeHead(404).end('gone'));
+  const f = await front(await listen(owner));
+  try {
+    const res = await send(`${f.url}/consumers/g/instances/i/records`, '', {});
+    assert.equal(res.status, 404);
+    assert.equal(res.body, 'gone');
+    assert.deepEqual(f.outcomes, ['forwarded']);
+  } finally {
+    f.close();
+    owner.close();
+  }
+});

@@ -38,7 +38,12 @@ export type ForwardOutcome =
   /** Connected, but the owner failed before answering (nothing was sent to the client). */
   | 'owner_failed'
   /** The exchange broke after the response started (the client connection was cut). */
-  | 'broken';
+  | 'broken'
+  /**
+   * Only with `notFoundIsStale`: the owner answered 404 (it no longer holds the instance); its
+   * answer was discarded and nothing was sent to the client, so the caller may look again.
+   */
+  | 'owner_lost';
 
 function copyHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -112,7 +117,16 @@ export class Forwarder {
     return this.agent;
   }
 
-  forward(req: Request, res: Response, ownerUrl: string): Promise<ForwardOutcome> {
+  /**
+   * `notFoundIsStale`: the owner came from a cache, so its 404 may mean the instance moved;
+   * only for requests without a body (a body cannot be sent twice).
+   */
+  forward(
+    req: Request,
+    res: Response,
+    ownerUrl: string,
+    options: { notFoundIsStale?: boolean } = {},
+  ): Promise<ForwardOutcome> {
     return new Promise((resolve) => {
       const target = new URL(req.originalUrl, ownerUrl);
       const headers = copyHeaders(req.headers);
@@ -142,6 +156,12 @@ export class Forwarder {
       });
       upstream.once('response', (answer) => {
         clearTimeout(connectTimer);
+        if (answer.statusCode === 404 && options.notFoundIsStale === true) {
+          answer.resume();
+          answer.once('end', () => settle('owner_lost'));
+          answer.once('error', () => settle('owner_lost'));
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, copyHeaders(answer.headers));
         answer.pipe(res);
         answer.once('end', () => settle('forwarded'));
@@ -163,7 +183,9 @@ export class Forwarder {
       res.once('close', () => {
         if (!res.writableFinished) upstream.destroy();
       });
-      req.pipe(upstream);
+      // a second attempt (after owner_lost) finds the bodiless request already read
+      if (req.readableEnded) upstream.end();
+      else req.pipe(upstream);
     });
   }
 

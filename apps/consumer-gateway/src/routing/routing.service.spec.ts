@@ -64,9 +64,19 @@ class FakeForwarder implements Pick<Forwarder, 'forward' | 'close'> {
   outcome: ForwardOutcome = 'forwarded';
   readonly targets: string[] = [];
   closed = false;
-  async forward(_req: Request, _res: Response, ownerUrl: string): Promise<ForwardOutcome> {
+  /** Answers in turn before `outcome` applies (e.g. an old owner's 404 first). */
+  outcomes: ForwardOutcome[] = [];
+  readonly staleFlags: boolean[] = [];
+  async forward(
+    _req: Request,
+    _res: Response,
+    ownerUrl: string,
+    options: { notFoundIsStale?: boolean } = {},
+  ): Promise<ForwardOutcome> {
     this.targets.push(ownerUrl);
-    return this.outcome;
+    this.staleFlags.push(options.notFoundIsStale === true);
+    const next = this.outcomes.shift() ?? this.outcome;
+    return next === 'owner_lost' && options.notFoundIsStale !== true ? 'forwarded' : next;
   }
   close(): void {
     this.closed = true;
@@ -100,7 +110,12 @@ class FakeResponse {
 
 function request(headers: Record<string, string | string[]> = {}): Request {
   const url = '/consumers/g/instances/i/records';
-  return { method: 'GET', headers, originalUrl: url, path: url } as unknown as Request;
+  return {
+    method: headers['content-length'] === undefined ? 'GET' : 'POST',
+    headers,
+    originalUrl: url,
+    path: url,
+  } as unknown as Request;
 }
 
 function setup(options: { forwarder?: boolean; shared?: boolean } = {}) {
@@ -308,4 +323,63 @@ test('a store that is not shared gets no heartbeats; shutdown closes forwarder a
   await routing.onApplicationShutdown();
   assert.equal(forwarder.closed, true);
   assert.equal(store.closed, true);
+});
+
+test('polls reuse the owner found in the store; requests with a body always ask the store', async () => {
+  const { store, forwarder, route } = setup();
+  store.lookups = [{ kind: 'owner', owner: OWNER }];
+  for (let i = 0; i < 3; i++) assert.equal((await route()).answered, true);
+  assert.equal(store.lookupCalls, 1, 'one lookup for three polls');
+  assert.deepEqual(forwarder.staleFlags, [false, true, true], "a cached owner's 404 may be stale");
+  await route({ 'content-length': '12' });
+  await route({ 'content-length': '12' });
+  assert.equal(store.lookupCalls, 3, 'a body cannot be resent, so it never goes to a cached owner');
+  assert.deepEqual(forwarder.staleFlags.slice(3), [false, false]);
+});
+
+test("a cached owner that no longer holds the instance: the store's current owner answers", async () => {
+  const { store, forwarder, metrics, route } = setup();
+  const moved = { replicaId: 'pod-c', url: 'http://10.0.0.9:8082' };
+  store.lookups = [{ kind: 'owner', owner: OWNER }];
+  await route();
+  store.lookups = [{ kind: 'owner', owner: moved }];
+  store.lookupCalls = 0;
+  forwarder.outcomes = ['owner_lost'];
+  const { answered, res } = await route();
+  assert.equal(answered, true);
+  assert.deepEqual(forwarder.targets, [OWNER.url, OWNER.url, moved.url]);
+  assert.equal(res.statusCode, undefined, 'the new owner answered');
+  assert.equal(
+    await metrics.sample('kafka_gateway_forwarded_requests_total', { outcome: 'owner_lost' }),
+    1,
+  );
+  // the new owner is remembered
+  await route();
+  assert.equal(forwarder.targets.at(-1), moved.url);
+  assert.equal(store.lookupCalls, 1);
+});
+
+test('a cached owner whose instance is gone everywhere: the local handlers answer 404', async () => {
+  const { store, forwarder, route } = setup();
+  store.lookups = [{ kind: 'owner', owner: OWNER }];
+  await route();
+  store.lookups = [{ kind: 'none' }];
+  forwarder.outcomes = ['owner_lost'];
+  assert.equal((await route()).answered, false);
+  // and it is forgotten: the next poll asks the store again
+  store.lookupCalls = 0;
+  await route();
+  assert.equal(store.lookupCalls, 1);
+});
+
+test('an unreachable cached owner is forgotten as well as evicted', async () => {
+  const { store, forwarder, route } = setup();
+  store.lookups = [{ kind: 'owner', owner: OWNER }];
+  await route();
+  forwarder.outcome = 'owner_unreachable';
+  assert.equal((await route()).res.statusCode, 404);
+  forwarder.outcome = 'forwarded';
+  store.lookupCalls = 0;
+  await route();
+  assert.equal(store.lookupCalls, 1, 'looked up again');
 });

@@ -23,6 +23,15 @@ const FORWARD_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ];
 
+/**
+ * How long an owner found in the store is reused for bodiless requests (polls, reads) without
+ * asking the store again: one local round trip less per forwarded poll. A stale entry costs one
+ * extra forward (the old owner's 404 sends the request to the store's current owner).
+ */
+const OWNER_CACHE_MS = 2000;
+/** Most cached owners (a Map in insertion order: the oldest go first). */
+const OWNER_CACHE_MAX = 10_000;
+
 const NO_INSTANCES: LocalInstances = { has: () => false, list: () => [] };
 
 /**
@@ -36,6 +45,7 @@ export class RoutingService implements OnModuleInit, OnApplicationShutdown {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private local: LocalInstances = NO_INSTANCES;
   private readonly token: string | undefined;
+  private readonly owners = new Map<string, { owner: Owner; until: number }>();
   private readonly forwards;
   private readonly forwardDuration;
 
@@ -123,18 +133,36 @@ export class RoutingService implements OnModuleInit, OnApplicationShutdown {
     if (forwarder === null || this.local.has(ref)) return false;
     if (this.isForwarded(req.headers[FORWARD_TOKEN])) return false; // never forward twice
     const started = process.hrtime.bigint();
-    let owner: Owner | undefined;
-    try {
-      owner = await this.owner(ref);
-    } catch (err) {
-      this.forwards.inc({ outcome: 'routing_unavailable' });
-      this.responder.send(req, res, err);
-      return true;
+    // a request without a body can be sent again, so only it may go to a cached owner
+    const bodiless =
+      req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    const key = `${ref.group}\u0000${ref.instance}`;
+    const cached = bodiless ? this.cachedOwner(key) : undefined;
+    let owner = cached;
+    if (owner === undefined) {
+      const found = await this.lookupOrAnswer(req, res, ref);
+      if (found === 'answered') return true;
+      if (found === 'none') return false;
+      owner = found;
+      if (bodiless) this.remember(key, owner);
     }
-    if (owner === undefined) return false;
-    const outcome = await forwarder.forward(req, res, owner.url);
+    let outcome = await forwarder.forward(req, res, owner.url, {
+      notFoundIsStale: cached !== undefined,
+    });
+    if (outcome === 'owner_lost') {
+      // the cached owner no longer holds it: ask the store where it is now
+      this.owners.delete(key);
+      this.forwards.inc({ outcome });
+      const found = await this.lookupOrAnswer(req, res, ref);
+      if (found === 'answered') return true;
+      if (found === 'none') return false;
+      owner = found;
+      this.remember(key, owner);
+      outcome = await forwarder.forward(req, res, owner.url);
+    }
     this.forwards.inc({ outcome });
     this.forwardDuration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    if (outcome !== 'forwarded') this.owners.delete(key);
     if (outcome === 'owner_unreachable') {
       await this.store.evict(ref, owner.replicaId).catch(() => undefined);
       this.responder.send(req, res, Errors.instanceNotFound());
@@ -142,6 +170,38 @@ export class RoutingService implements OnModuleInit, OnApplicationShutdown {
       this.responder.send(req, res, Errors.ownerUnavailable());
     }
     return true;
+  }
+
+  /** The store's owner of `ref`; 'answered' when the store failed and the client got a 503. */
+  private async lookupOrAnswer(
+    req: Request,
+    res: Response,
+    ref: InstanceRef,
+  ): Promise<Owner | 'none' | 'answered'> {
+    try {
+      return (await this.owner(ref)) ?? 'none';
+    } catch (err) {
+      this.forwards.inc({ outcome: 'routing_unavailable' });
+      this.responder.send(req, res, err);
+      return 'answered';
+    }
+  }
+
+  private cachedOwner(key: string): Owner | undefined {
+    const entry = this.owners.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.until > Date.now()) return entry.owner;
+    this.owners.delete(key);
+    return undefined;
+  }
+
+  private remember(key: string, owner: Owner): void {
+    this.owners.delete(key);
+    if (this.owners.size >= OWNER_CACHE_MAX) {
+      const oldest = this.owners.keys().next();
+      if (oldest.done !== true) this.owners.delete(oldest.value);
+    }
+    this.owners.set(key, { owner, until: Date.now() + OWNER_CACHE_MS });
   }
 
   /**
