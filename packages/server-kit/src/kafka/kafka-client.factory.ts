@@ -12,11 +12,14 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { CallerCredential } from '../auth/principal';
 import type { CommonConfig, KafkaConfig } from '../config/common.config';
+import type { PropagationConfig } from '../config/propagation.config';
 import { Errors } from '../errors/gateway-errors';
 import { LOGGER } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
-import { KafkaClientMetrics } from './kafka-instrumentation';
+import { type CallerClient, CallerClientCache } from './caller-clients';
+import { type KafkaClientKind, KafkaClientMetrics } from './kafka-instrumentation';
 import { kafkajsLevel, pinoLogCreator } from './kafka-log';
 import { OAuthTokenProvider } from './oauth-token.provider';
 
@@ -34,6 +37,14 @@ export class KafkaClientFactory implements OnApplicationShutdown {
   private readonly instrumentation: KafkaClientMetrics | undefined;
   /** Whether the process holds its Kafka connection (the managed admin's); see `consumer`. */
   private connected: () => boolean = () => true;
+  /** Everything but SASL, shared by the gateway's client and the callers' (TLS stays ours). */
+  private readonly base: KafkaOptions;
+  /** Principal propagation: the per-caller caches and counts (`kafka_gateway_principal_*`). */
+  readonly propagation: PropagationConfig;
+  private readonly callerCounts = new Map<KafkaClientKind, () => number>();
+  private readonly caches: CallerClientCache<CallerClient>[] = [];
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly evictions: ((kind: KafkaClientKind, reason: string) => void) | undefined;
 
   constructor(
     @Inject(KAFKA_CLIENT_CONFIG) config: CommonConfig,
@@ -42,24 +53,85 @@ export class KafkaClientFactory implements OnApplicationShutdown {
   ) {
     this.instrumentation = metrics === undefined ? undefined : new KafkaClientMetrics(metrics);
     const k = config.kafka;
-    this.kafka = new Kafka({
+    this.propagation = k.propagation;
+    this.base = {
       clientId: k.clientId,
       brokers: [...k.brokers],
       connectionTimeout: k.connectionTimeoutMs,
       requestTimeout: k.requestTimeoutMs,
       ...(k.tls === undefined ? {} : { ssl: tlsOptions(k.tls) }),
-      ...(k.sasl === undefined ? {} : { sasl: saslOptions(k.sasl) }),
       logLevel: kafkajsLevel(config.logLevel),
       logCreator: pinoLogCreator(logger),
+    };
+    this.kafka = new Kafka({
+      ...this.base,
+      ...(k.sasl === undefined ? {} : { sasl: saslOptions(k.sasl) }),
     });
+    if (this.propagation.enabled && metrics !== undefined) {
+      metrics.gauge(
+        'kafka_gateway_principal_clients',
+        'Kafka clients that authenticate as a caller (principal propagation), by client kind',
+        ['kind'],
+        (g) => {
+          for (const [kind, count] of this.callerCounts) g.set({ kind }, count());
+        },
+      );
+      const counter = metrics.counter(
+        'kafka_gateway_principal_client_evictions_total',
+        'Per-caller Kafka clients evicted from the cache, by client kind and reason',
+        ['kind', 'reason'],
+      );
+      this.evictions = (kind, reason) => counter.inc({ kind, reason });
+    }
   }
 
-  admin(options?: AdminConfig): Admin {
-    return this.instrumented(this.kafka.admin(options), 'admin');
+  /**
+   * An admin client; with `as`, one that authenticates as that caller (principal propagation).
+   */
+  admin(options?: AdminConfig, as?: CallerCredential): Admin {
+    return this.instrumented(this.kafkaFor(as).admin(options), 'admin');
   }
 
-  producer(options: ProducerConfig): Producer {
-    return this.instrumented(this.kafka.producer(options), 'producer');
+  /** A producer; with `as`, one that authenticates as that caller (principal propagation). */
+  producer(options: ProducerConfig, as?: CallerCredential): Producer {
+    return this.instrumented(this.kafkaFor(as).producer(options), 'producer');
+  }
+
+  /**
+   * A bounded cache of clients that authenticate as callers (see CallerClientCache), sized by
+   * KAFKA_PROPAGATION_MAX_CLIENTS and KAFKA_PROPAGATION_IDLE_MS, swept every second and counted
+   * in `kafka_gateway_principal_clients{kind}`. Closed with the factory.
+   */
+  callerClients<C extends CallerClient>(
+    kind: KafkaClientKind,
+    create: (credential: CallerCredential) => C,
+  ): CallerClientCache<C> {
+    const cache = new CallerClientCache(create, {
+      maxClients: this.propagation.maxClients,
+      idleMs: this.propagation.idleMs,
+      onEvict: (reason) => this.evictions?.(kind, reason),
+    });
+    this.caches.push(cache);
+    this.countCallerClients(kind, () => cache.size());
+    if (this.sweeper === undefined) {
+      this.sweeper = setInterval(() => {
+        for (const c of this.caches) c.sweep();
+      }, CALLER_SWEEP_INTERVAL_MS);
+      this.sweeper.unref();
+    }
+    return cache;
+  }
+
+  /** Reports clients of `kind` that run as callers outside a cache (consumer instances). */
+  countCallerClients(kind: KafkaClientKind, count: () => number): void {
+    const previous = this.callerCounts.get(kind);
+    this.callerCounts.set(kind, previous === undefined ? count : () => previous() + count());
+  }
+
+  /** The gateway's own Kafka, or one whose SASL login is the caller's credential. */
+  private kafkaFor(as: CallerCredential | undefined): Kafka {
+    if (as === undefined) return this.kafka;
+    return new Kafka({ ...this.base, sasl: callerSaslOptions(as, this.propagation) });
   }
 
   /** The managed admin registers its connection here: the process's Kafka readiness. */
@@ -73,8 +145,8 @@ export class KafkaClientFactory implements OnApplicationShutdown {
    * per new consumer (a subscription request) while, say, the broker refuses the gateway's
    * certificate.
    */
-  consumer(options: ConsumerConfig): Consumer {
-    const consumer = this.instrumented(this.kafka.consumer(options), 'consumer');
+  consumer(options: ConsumerConfig, as?: CallerCredential): Consumer {
+    const consumer = this.instrumented(this.kafkaFor(as).consumer(options), 'consumer');
     const connect = consumer.connect.bind(consumer);
     consumer.connect = () =>
       this.connected() ? connect() : Promise.reject(Errors.kafkaUnavailable());
@@ -134,11 +206,15 @@ export class KafkaClientFactory implements OnApplicationShutdown {
     return cluster;
   }
 
-  /** Closes the connection `commitAsNonMember` keeps. */
+  /** Closes the connection `commitAsNonMember` keeps and every per-caller client. */
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
     const cluster = this.cluster;
     this.cluster = undefined;
-    await cluster?.disconnect().catch(() => undefined);
+    await Promise.all([
+      cluster?.disconnect().catch(() => undefined),
+      ...this.caches.map((c) => c.closeAll()),
+    ]);
   }
 }
 
@@ -209,6 +285,33 @@ export function saslOptions(sasl: NonNullable<KafkaConfig['sasl']>): SASLOptions
   });
   return options;
 }
+
+/**
+ * SASL options that log in as the caller: a Basic caller's username and password with
+ * KAFKA_PROPAGATION_SASL_MECHANISM, a bearer caller's own token with OAUTHBEARER.
+ */
+export function callerSaslOptions(
+  credential: CallerCredential,
+  propagation: Pick<PropagationConfig, 'saslMechanism'>,
+): SASLOptions {
+  if (credential.kind === 'bearer') {
+    const token = credential.token;
+    return {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: () => Promise.resolve({ value: token.value() }),
+    };
+  }
+  return saslOptions({
+    mechanism: propagation.saslMechanism,
+    username: credential.username,
+    password: credential.password,
+  });
+}
+
+/** How often idle and expired per-caller clients are looked for. */
+const CALLER_SWEEP_INTERVAL_MS = 1000;
+
+type KafkaOptions = Omit<ConstructorParameters<typeof Kafka>[0], 'sasl'>;
 
 /** The longest wait between two connection attempts while Kafka is unreachable at start. */
 const MAX_CONNECT_BACKOFF_MS = 5000;

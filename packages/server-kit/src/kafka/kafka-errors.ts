@@ -149,6 +149,40 @@ export function toGatewayError(err: unknown): GatewayError {
   });
 }
 
+/**
+ * Maps a failure of a client that authenticates as the caller (principal propagation): Kafka
+ * refusing the caller's credentials is the caller's 401/40101, not the gateway's outage (503);
+ * everything else maps as `toGatewayError`, so an ACL denial is 403/40301.
+ */
+export function toCallerError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (isAuthenticationFailure(err)) {
+    return new GatewayError(
+      'kafka_authentication_failed',
+      "Kafka refused the caller's credentials",
+      {
+        cause: err,
+      },
+    );
+  }
+  return toGatewayError(err);
+}
+
+/** Kafka refused a client's SASL login (wrong password, expired or forged token). */
+export function isAuthenticationFailure(err: unknown): boolean {
+  if (err instanceof GatewayError) return err.code === 'kafka_authentication_failed';
+  if (err instanceof KafkaJSSASLAuthenticationError) return true;
+  const { type } = inspect(err);
+  return type !== undefined && AUTHENTICATION.has(type);
+}
+
+/** Kafka refused an operation by its ACLs (topic, group, cluster or transactional id). */
+export function isAuthorizationFailure(err: unknown): boolean {
+  if (err instanceof GatewayError) return err.code === 'kafka_authorization_failed';
+  const { type } = inspect(err);
+  return type === 'GROUP_AUTHORIZATION_FAILED' || (type !== undefined && AUTHORIZATION.has(type));
+}
+
 const RECORD_CODES = {
   authentication: catalogueEntry('kafka_authentication_failed').errorCode,
   authorization: catalogueEntry('kafka_authorization_failed').errorCode,
@@ -160,8 +194,14 @@ const RECORD_CODES = {
 export function toRecordError(err: unknown): RecordError {
   const error = err instanceof Error ? err.message : String(err);
   if (err instanceof GatewayError) {
+    const denial =
+      err.code === 'kafka_authentication_failed' || err.code === 'kafka_authorization_failed';
     return {
-      error_code: err.retriable ? RECORD_CODES.retriable : RECORD_CODES.fatal,
+      error_code: denial
+        ? catalogueEntry(err.code).errorCode
+        : err.retriable
+          ? RECORD_CODES.retriable
+          : RECORD_CODES.fatal,
       error,
       staleMetadata: err.staleMetadata,
     };
