@@ -56,8 +56,10 @@ export {
 export { KafkaClientModule } from './kafka/kafka-client.module';
 export {
   CallerClientCache,
+  propagatedCaller,
   propagatedCredential,
   type CallerClient,
+  type KafkaCaller,
   type EvictionReason,
 } from './kafka/caller-clients';
 export {

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
-import { Errors, GatewayError, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import {
+  ANONYMOUS,
+  Errors,
+  GatewayError,
+  MetricsService,
+  toErrorResponse,
+} from '@kafka-gateway/server-kit';
 import { loadConsumerConfig } from '../config/consumer.config';
 import type { CommitOffset, TopicPartition } from '../kafka/consumer-port';
 import type {
@@ -124,6 +130,7 @@ test('create answers the instance id and a base_uri on the request base, path-en
     'my group',
     { name: 'c.1', format: 'json' },
     'http://10.1.2.3:8082',
+    ANONYMOUS,
   );
   assert.deepEqual(created, {
     instance_id: 'c.1',
@@ -135,7 +142,7 @@ test('create answers the instance id and a base_uri on the request base, path-en
 
 test('create builds base_uri on HTTP_PUBLIC_BASE_URL when one is configured', async () => {
   const { service } = setup({ HTTP_PUBLIC_BASE_URL: 'https://kafka.example.com/' });
-  const created = await service.create('g', { name: 'c1' }, 'http://10.1.2.3:8082');
+  const created = await service.create('g', { name: 'c1' }, 'http://10.1.2.3:8082', ANONYMOUS);
   assert.equal(created.base_uri, 'https://kafka.example.com/consumers/g/instances/c1');
 });
 

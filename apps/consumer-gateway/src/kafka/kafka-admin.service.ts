@@ -1,5 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ManagedAdmin } from '@kafka-gateway/server-kit';
+import {
+  type CallerClientCache,
+  isAuthenticationFailure,
+  isUnknownTopic,
+  KafkaClientFactory,
+  type KafkaCaller,
+  ManagedAdmin,
+  toCallerError,
+} from '@kafka-gateway/server-kit';
+import type { Admin } from 'kafkajs';
 
 export interface PartitionOffsets {
   readonly partition: number;
@@ -18,15 +27,48 @@ export interface CommittedOffset {
 
 /**
  * The offset queries of the consumer API (seek to an edge or a timestamp, committed offsets) over
- * the process's managed admin client; its connection is the gateway's Kafka readiness.
+ * the process's managed admin client; its connection is the gateway's Kafka readiness. With `as`
+ * (an instance created under principal propagation) a call runs on an admin client that logs in
+ * as that caller, from a bounded per-caller cache.
  */
 @Injectable()
 export class KafkaAdminService {
-  constructor(private readonly admin: ManagedAdmin) {}
+  private readonly callers: CallerClientCache<Admin> | undefined;
+
+  constructor(
+    private readonly admin: ManagedAdmin,
+    factory: KafkaClientFactory,
+  ) {
+    if (factory.propagation.enabled) {
+      this.callers = factory.callerClients('admin', (credential) =>
+        factory.admin(undefined, credential),
+      );
+    }
+  }
+
+  /** Runs an admin call as the gateway, or as the caller. */
+  private async call<T>(as: KafkaCaller | undefined, fn: (admin: Admin) => Promise<T>): Promise<T> {
+    const callers = this.callers;
+    if (as === undefined || callers === undefined) return this.admin.call(fn);
+    try {
+      return await callers.use(as.principal, as.credential, async (admin) => {
+        try {
+          return await fn(admin);
+        } catch (err) {
+          // kafkajs keeps a deleted topic in all later metadata requests of a client, and a
+          // refused login stays refused: the caller's next call gets a fresh client
+          if (isUnknownTopic(err) || isAuthenticationFailure(err)) callers.discard(admin);
+          throw err;
+        }
+      });
+    } catch (err) {
+      throw toCallerError(err);
+    }
+  }
 
   /** Earliest and log-end offsets of each partition of a topic. */
-  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
-    const offsets = await this.admin.call((a) => a.fetchTopicOffsets(topic));
+  async topicOffsets(topic: string, as?: KafkaCaller): Promise<PartitionOffsets[]> {
+    const offsets = await this.call(as, (a) => a.fetchTopicOffsets(topic));
     return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
   }
 
@@ -34,13 +76,18 @@ export class KafkaAdminService {
   offsetsForTimestamp(
     topic: string,
     timestampMs: number,
+    as?: KafkaCaller,
   ): Promise<{ partition: number; offset: string }[]> {
-    return this.admin.call((a) => a.fetchTopicOffsetsByTimestamp(topic, timestampMs));
+    return this.call(as, (a) => a.fetchTopicOffsetsByTimestamp(topic, timestampMs));
   }
 
   /** Committed offsets of a group for some topics; partitions without a commit are left out. */
-  async committedOffsets(group: string, topics: readonly string[]): Promise<CommittedOffset[]> {
-    const result = await this.admin.call((a) =>
+  async committedOffsets(
+    group: string,
+    topics: readonly string[],
+    as?: KafkaCaller,
+  ): Promise<CommittedOffset[]> {
+    const result = await this.call(as, (a) =>
       a.fetchOffsets({ groupId: group, topics: [...new Set(topics)] }),
     );
     return result.flatMap((t) =>
@@ -56,14 +103,14 @@ export class KafkaAdminService {
   }
 
   /** Every topic name, Kafka's internal topics left out (Java's `exclude.internal.topics`). */
-  async topicNames(): Promise<string[]> {
-    const names = await this.admin.call((a) => a.listTopics());
+  async topicNames(as?: KafkaCaller): Promise<string[]> {
+    const names = await this.call(as, (a) => a.listTopics());
     return names.filter((t) => !INTERNAL_TOPICS.has(t));
   }
 
   /** Deletes an empty group and its offsets; a group that does not exist is not an error. */
-  async deleteGroup(group: string): Promise<void> {
-    await this.admin.call(async (a) => {
+  async deleteGroup(group: string, as?: KafkaCaller): Promise<void> {
+    await this.call(as, async (a) => {
       try {
         await a.deleteGroups([group]);
       } catch (err) {

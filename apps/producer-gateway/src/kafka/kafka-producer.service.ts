@@ -2,18 +2,18 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import {
   type CallerClient,
   type CallerClientCache,
-  type CallerCredential,
   ClientRenewal,
   GatewayError,
   isAuthenticationFailure,
   isAuthorizationFailure,
   isUnknownTopic,
+  type KafkaCaller,
   KafkaClientFactory,
   keepConnecting,
   LOGGER,
   MetricsService,
   type Principal,
-  propagatedCredential,
+  propagatedCaller,
   ReadinessService,
   toCallerError,
 } from '@kafka-gateway/server-kit';
@@ -37,10 +37,7 @@ export type { OutgoingRecord, RecordOutcome } from './produce-batcher';
 const BATCH_RECORD_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
 /** Who a produce runs as: the gateway (undefined) or a caller (principal propagation). */
-export interface ProduceCaller {
-  readonly principal: Principal;
-  readonly credential: CallerCredential;
-}
+export type ProduceCaller = KafkaCaller;
 
 /**
  * Kafka errors after which an idempotent producer's state cannot be trusted for later sends: its
@@ -208,8 +205,7 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
    */
   callerOf(principal: Principal): ProduceCaller | undefined {
     if (this.callers === undefined) return undefined;
-    const credential = propagatedCredential(principal, this.config.kafka.propagation);
-    return credential === undefined ? undefined : { principal, credential };
+    return propagatedCaller(principal, this.config.kafka.propagation);
   }
 
   /**

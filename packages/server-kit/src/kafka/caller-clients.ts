@@ -183,6 +183,24 @@ export class CallerClientCache<C extends CallerClient> {
   }
 }
 
+/** Who Kafka work runs as under principal propagation: the principal and what it presented. */
+export interface KafkaCaller {
+  readonly principal: Principal;
+  readonly credential: CallerCredential;
+}
+
+/**
+ * Who a request's Kafka work runs as: undefined = the gateway's own identity, else the caller
+ * (see `propagatedCredential`, which also refuses callers without a credential).
+ */
+export function propagatedCaller(
+  principal: Principal,
+  propagation: PropagationConfig,
+): KafkaCaller | undefined {
+  const credential = propagatedCredential(principal, propagation);
+  return credential === undefined ? undefined : { principal, credential };
+}
+
 /**
  * The credential a request's Kafka work runs with: undefined = the gateway's own identity
  * (propagation off, or a caller without a credential under fallback `gateway`). With propagation

@@ -18,7 +18,7 @@ import type { PropagationConfig } from '../config/propagation.config';
 import { Errors } from '../errors/gateway-errors';
 import { LOGGER } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
-import { type CallerClient, CallerClientCache } from './caller-clients';
+import { type CallerClient, CallerClientCache, type KafkaCaller } from './caller-clients';
 import { type KafkaClientKind, KafkaClientMetrics } from './kafka-instrumentation';
 import { kafkajsLevel, pinoLogCreator } from './kafka-log';
 import { OAuthTokenProvider } from './oauth-token.provider';
@@ -163,9 +163,14 @@ export class KafkaClientFactory implements OnApplicationShutdown {
    * no active members (it is empty or does not exist yet) and refuses it otherwise. kafkajs has no
    * public call for it, so this reaches its cluster through the client's private factory (the
    * symbol `private:Kafka:createCluster`, kafkajs 2.x); one cluster connection is kept and
-   * replaced after a failure.
+   * replaced after a failure. With `as` (principal propagation) the commit is made as that
+   * caller, over a connection of its own from a per-caller cache.
    */
-  async commitAsNonMember(groupId: string, offsets: readonly NonMemberOffset[]): Promise<void> {
+  async commitAsNonMember(
+    groupId: string,
+    offsets: readonly NonMemberOffset[],
+    as?: KafkaCaller,
+  ): Promise<void> {
     if (offsets.length === 0) return;
     const byTopic = new Map<
       string,
@@ -177,6 +182,22 @@ export class KafkaClientFactory implements OnApplicationShutdown {
       byTopic.set(o.topic, list);
     }
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    if (as !== undefined) {
+      this.callerClusters ??= this.callerClients('admin', (credential) =>
+        this.createCluster(this.kafkaFor(credential)),
+      );
+      const clusters = this.callerClusters;
+      await clusters.use(as.principal, as.credential, async (cluster) => {
+        try {
+          const coordinator = await cluster.findGroupCoordinator({ groupId });
+          await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics });
+        } catch (err) {
+          clusters.discard(cluster); // a fresh connection next time, as for the shared one
+          throw err;
+        }
+      });
+      return;
+    }
     const cluster = await this.sharedCluster();
     try {
       const coordinator = await cluster.findGroupCoordinator({ groupId });
@@ -189,21 +210,26 @@ export class KafkaClientFactory implements OnApplicationShutdown {
   }
 
   private cluster: InternalCluster | undefined;
+  private callerClusters: CallerClientCache<InternalCluster> | undefined;
 
   private async sharedCluster(): Promise<InternalCluster> {
     if (this.cluster !== undefined) return this.cluster;
-    const create = Object.getOwnPropertySymbols(this.kafka).find(
-      (s) => s.description === 'private:Kafka:createCluster',
-    );
-    const factory =
-      create === undefined ? undefined : (this.kafka as unknown as Record<symbol, unknown>)[create];
-    if (typeof factory !== 'function') {
-      throw new Error('this kafkajs version does not expose its cluster factory');
-    }
-    const cluster = (factory as (o: object) => InternalCluster)({ allowAutoTopicCreation: false });
+    const cluster = this.createCluster(this.kafka);
     await cluster.connect();
     this.cluster = cluster;
     return cluster;
+  }
+
+  private createCluster(kafka: Kafka): InternalCluster {
+    const create = Object.getOwnPropertySymbols(kafka).find(
+      (s) => s.description === 'private:Kafka:createCluster',
+    );
+    const factory =
+      create === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[create];
+    if (typeof factory !== 'function') {
+      throw new Error('this kafkajs version does not expose its cluster factory');
+    }
+    return (factory as (o: object) => InternalCluster)({ allowAutoTopicCreation: false });
   }
 
   /** Closes the connection `commitAsNonMember` keeps and every per-caller client. */
