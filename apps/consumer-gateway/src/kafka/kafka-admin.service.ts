@@ -62,7 +62,7 @@ export class KafkaAdminService {
         }
       });
     } catch (err) {
-      throw toCallerError(err);
+      throw toCallerError(err, as.credential.kind === 'bearer' && this.admin.isConnected());
     }
   }
 

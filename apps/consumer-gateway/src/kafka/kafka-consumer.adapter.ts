@@ -112,7 +112,12 @@ export class KafkaConsumerAdapter implements ConsumerPort {
     private readonly logger: Logger,
     private readonly as?: KafkaCaller,
   ) {
-    this.mapError = as === undefined ? toGatewayError : toCallerError;
+    // a bearer caller's refused token shows as a closed connection (see toCallerError)
+    const bearer = as?.credential.kind === 'bearer';
+    this.mapError =
+      as === undefined
+        ? toGatewayError
+        : (err) => toCallerError(err, bearer && factory.isConnected());
   }
 
   isRunning(): boolean {

@@ -257,7 +257,7 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
       return await Promise.race([run, connectTimeout]);
     } catch (err) {
       // the caller's producer could not connect (login refused, InitProducerId denied)
-      throw toCallerError(err);
+      throw toCallerError(err, caller.credential.kind === 'bearer' && this.connected);
     } finally {
       clearTimeout(timer);
     }

@@ -139,6 +139,11 @@ export class KafkaClientFactory implements OnApplicationShutdown {
     this.connected = check;
   }
 
+  /** Whether the process holds its own Kafka connection (the managed admin's). */
+  isConnected(): boolean {
+    return this.connected();
+  }
+
   /**
    * A consumer whose `connect` fails at once with a retriable 503 while the process is not
    * connected to Kafka (not ready): kafkajs would otherwise retry its own connection for ~10 s

@@ -153,20 +153,21 @@ export function toGatewayError(err: unknown): GatewayError {
  * Maps a failure of a client that authenticates as the caller (principal propagation): Kafka
  * refusing the caller's credentials is the caller's 401/40101, not the gateway's outage (503);
  * everything else maps as `toGatewayError`, so an ACL denial is 403/40301.
+ *
+ * `bearerConnect`: the failure is a bearer caller's connection attempt while the gateway's own
+ * connection is up. kafkajs 2.2.4 ignores the broker's OAUTHBEARER error challenge and the broker
+ * then closes the connection, so a refused token surfaces only as a closed connection (see
+ * infra/README.md); that is answered 401 too.
  */
-export function toCallerError(err: unknown): GatewayError {
+export function toCallerError(err: unknown, bearerConnect = false): GatewayError {
   if (err instanceof GatewayError) return err;
-  if (isAuthenticationFailure(err)) {
-    return new GatewayError(
-      'kafka_authentication_failed',
-      "Kafka refused the caller's credentials",
-      {
-        cause: err,
-      },
-    );
+  if (isAuthenticationFailure(err) || (bearerConnect && inspect(err).connectionFailure)) {
+    return new GatewayError('kafka_authentication_failed', CALLER_REFUSED, { cause: err });
   }
   return toGatewayError(err);
 }
+
+const CALLER_REFUSED = "Kafka refused the caller's credentials";
 
 /** Kafka refused a client's SASL login (wrong password, expired or forged token). */
 export function isAuthenticationFailure(err: unknown): boolean {
