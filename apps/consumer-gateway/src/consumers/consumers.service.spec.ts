@@ -4,6 +4,8 @@ import type { EmbeddedFormat } from '@kafka-gateway/codec';
 import {
   ANONYMOUS,
   Errors,
+  type KafkaCaller,
+  Secret,
   GatewayError,
   MetricsService,
   toErrorResponse,
@@ -27,11 +29,19 @@ type Target = { tp: TopicPartition; offset: string };
 class FakeInstance {
   readonly seeks: Target[][] = [];
   readonly polls: [timeoutMs: number, maxBytes: number][] = [];
+  readonly subscriptions: unknown[] = [];
   commitError: Error | undefined;
   constructor(
     readonly name: string,
-    readonly settings: { format: EmbeddedFormat; requestTimeoutMs: number },
+    readonly settings: {
+      format: EmbeddedFormat;
+      requestTimeoutMs: number;
+      kafkaCaller?: KafkaCaller;
+    },
   ) {}
+  async subscribe(s: unknown): Promise<void> {
+    this.subscriptions.push(s);
+  }
   seek(targets: readonly Target[]): void {
     this.seeks.push([...targets]);
   }
@@ -67,11 +77,19 @@ class FakeRegistry {
 /** Offsets of topic `t` (partitions 0 and 1) and the group's commits; counts queries. */
 class FakeAdmin implements Pick<
   KafkaAdminService,
-  'topicOffsets' | 'offsetsForTimestamp' | 'committedOffsets'
+  'topicOffsets' | 'offsetsForTimestamp' | 'committedOffsets' | 'requireAccess'
 > {
   readonly queries: string[] = [];
+  /** Who the queries ran as (principal names; `gateway` for the gateway's identity). */
+  readonly ranAs: string[] = [];
+  deny = false;
+  async requireAccess(group: string, topics: readonly string[], as: KafkaCaller): Promise<void> {
+    this.queries.push(`access ${group} ${topics.join(',')} as ${as.principal.name}`);
+    if (this.deny) throw new GatewayError('kafka_authorization_failed', 'Not authorized');
+  }
   committed: CommittedOffset[] = [];
-  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+  async topicOffsets(topic: string, as?: KafkaCaller): Promise<PartitionOffsets[]> {
+    this.ranAs.push(as?.principal.name ?? 'gateway');
     this.queries.push(`offsets ${topic}`);
     return [
       { partition: 0, low: '10', high: '20' },
@@ -88,7 +106,12 @@ class FakeAdmin implements Pick<
       { partition: 1, offset: '4' },
     ];
   }
-  async committedOffsets(group: string, topics: readonly string[]): Promise<CommittedOffset[]> {
+  async committedOffsets(
+    group: string,
+    topics: readonly string[],
+    as?: KafkaCaller,
+  ): Promise<CommittedOffset[]> {
+    this.ranAs.push(as?.principal.name ?? 'gateway');
     this.queries.push(`committed ${group} ${topics.join(',')}`);
     return this.committed;
   }
@@ -297,4 +320,37 @@ test('a failed commit is counted and rethrown', async () => {
   i.commitError = Errors.noSubscription();
   assert.deepEqual(await answer(service.commit('g', 'i', undefined)), [409, 40903]);
   assert.equal(await metrics.sample('kafka_gateway_consumer_commit_errors_total'), 1);
+});
+
+test('an instance created by a propagating caller: access is checked as the caller before it subscribes; its offset queries run as the caller', async () => {
+  const { service, instance, admin } = setup();
+  const i = instance();
+  const caller: KafkaCaller = {
+    principal: { name: 'alice', groups: [], mechanism: 'basic' },
+    credential: { kind: 'password', username: 'alice', password: Secret.of('pw') },
+  };
+  (i.settings as { kafkaCaller?: KafkaCaller }).kafkaCaller = caller;
+  await service.subscribe('g', 'i', { topics: ['t'] });
+  assert.deepEqual(admin.queries, ['access g t as alice']);
+  assert.equal(i.subscriptions.length, 1);
+  await service.seekToEdge('g', 'i', { partitions: [{ topic: 't', partition: 0 }] }, 'end');
+  await service.committed('g', 'i', { partitions: [{ topic: 't', partition: 0 }] });
+  assert.deepEqual(admin.ranAs, ['alice', 'alice']);
+  admin.deny = true;
+  assert.deepEqual(await answer(service.subscribe('g', 'i', { topics: ['t'] })), [403, 40301]);
+  assert.deepEqual(
+    await answer(service.assign('g', 'i', { partitions: [{ topic: 't', partition: 0 }] })),
+    [403, 40301],
+  );
+  assert.equal(i.subscriptions.length, 1, 'nothing subscribed after a refusal');
+});
+
+test('an instance of the gateway identity: no access check, queries as the gateway', async () => {
+  const { service, instance, admin } = setup();
+  const i = instance();
+  await service.subscribe('g', 'i', { topics: ['t'] });
+  await service.committed('g', 'i', { partitions: [{ topic: 't', partition: 0 }] });
+  assert.equal(i.subscriptions.length, 1);
+  assert.deepEqual(admin.ranAs, ['gateway']);
+  assert.ok(!admin.queries.some((q) => q.startsWith('access')));
 });

@@ -55,7 +55,13 @@ export class ConsumersService {
   async subscribe(group: string, name: string, body: unknown): Promise<void> {
     const instance = this.registry.get(group, name);
     const subscription = parseSubscription(body);
-    if (subscription !== undefined) await instance.subscribe(subscription);
+    if (subscription === undefined) return;
+    const caller = instance.settings.kafkaCaller;
+    if (caller !== undefined) {
+      const topics = subscription.kind === 'topics' ? subscription.topics : [];
+      await this.kafka.requireAccess(group, topics, caller);
+    }
+    await instance.subscribe(subscription);
   }
 
   subscription(group: string, name: string): { topics: string[] } {
@@ -68,7 +74,17 @@ export class ConsumersService {
 
   async assign(group: string, name: string, body: unknown): Promise<void> {
     const instance = this.registry.get(group, name);
-    await instance.subscribe({ kind: 'assign', partitions: parsePartitions(body) });
+    const partitions = parsePartitions(body);
+    const caller = instance.settings.kafkaCaller;
+    if (caller !== undefined) {
+      // the named group receives the commits of a manual assignment
+      await this.kafka.requireAccess(
+        group,
+        partitions.map((p) => p.topic),
+        caller,
+      );
+    }
+    await instance.subscribe({ kind: 'assign', partitions });
   }
 
   assignments(group: string, name: string): { partitions: TopicPartition[] } {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   type CallerClientCache,
+  GatewayError,
   isAuthenticationFailure,
   isUnknownTopic,
   KafkaClientFactory,
@@ -37,7 +38,7 @@ export class KafkaAdminService {
 
   constructor(
     private readonly admin: ManagedAdmin,
-    factory: KafkaClientFactory,
+    private readonly factory: KafkaClientFactory,
   ) {
     if (factory.propagation.enabled) {
       this.callers = factory.callerClients('admin', (credential) =>
@@ -46,10 +47,56 @@ export class KafkaAdminService {
     }
   }
 
-  /** Runs an admin call as the gateway, or as the caller. */
-  private async call<T>(as: KafkaCaller | undefined, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  /**
+   * Before an instance created by a propagating caller subscribes or is assigned: Kafka must let
+   * the caller use the group and describe the named topics (403/40301 otherwise). Without this a
+   * caller's subscription to topics it may not see would quietly cover nothing (its listing
+   * leaves them out), and a refused group would only show as kafkajs' "Failed to find group
+   * coordinator". A named topic that does not exist yet is fine, as for any subscription.
+   */
+  async requireAccess(group: string, topics: readonly string[], as: KafkaCaller): Promise<void> {
+    const denied = await this.factory
+      .groupAccessDenied(group, as)
+      .catch((err: unknown) => Promise.reject(this.callerError(err, as)));
+    if (denied) throw groupDenied(group);
+    if (topics.length === 0) return;
+    try {
+      await this.call(as, (a) => a.fetchTopicMetadata({ topics: [...new Set(topics)] }));
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'kafka_authorization_failed') throw err;
+      if (!isUnknownTopic(err)) throw err;
+    }
+  }
+
+  /** Runs an admin call as the gateway, or as the caller; `group`: the group it is about. */
+  private async call<T>(
+    as: KafkaCaller | undefined,
+    fn: (admin: Admin) => Promise<T>,
+    group?: string,
+  ): Promise<T> {
     const callers = this.callers;
     if (as === undefined || callers === undefined) return this.admin.call(fn);
+    try {
+      return await this.callAs(callers, as, fn);
+    } catch (err) {
+      // kafkajs reports a refused group only as "Failed to find group coordinator"
+      if (
+        group !== undefined &&
+        err instanceof GatewayError &&
+        /group coordinator/i.test(err.message) &&
+        (await this.factory.groupAccessDenied(group, as).catch(() => false))
+      ) {
+        throw groupDenied(group);
+      }
+      throw err;
+    }
+  }
+
+  private async callAs<T>(
+    callers: CallerClientCache<Admin>,
+    as: KafkaCaller,
+    fn: (admin: Admin) => Promise<T>,
+  ): Promise<T> {
     try {
       return await callers.use(as.principal, as.credential, async (admin) => {
         try {
@@ -62,8 +109,12 @@ export class KafkaAdminService {
         }
       });
     } catch (err) {
-      throw toCallerError(err, as.credential.kind === 'bearer' && this.admin.isConnected());
+      throw this.callerError(err, as);
     }
+  }
+
+  private callerError(err: unknown, as: KafkaCaller): GatewayError {
+    return toCallerError(err, as.credential.kind === 'bearer' && this.admin.isConnected());
   }
 
   /** Earliest and log-end offsets of each partition of a topic. */
@@ -87,8 +138,10 @@ export class KafkaAdminService {
     topics: readonly string[],
     as?: KafkaCaller,
   ): Promise<CommittedOffset[]> {
-    const result = await this.call(as, (a) =>
-      a.fetchOffsets({ groupId: group, topics: [...new Set(topics)] }),
+    const result = await this.call(
+      as,
+      (a) => a.fetchOffsets({ groupId: group, topics: [...new Set(topics)] }),
+      group,
     );
     return result.flatMap((t) =>
       t.partitions
@@ -110,13 +163,17 @@ export class KafkaAdminService {
 
   /** Deletes an empty group and its offsets; a group that does not exist is not an error. */
   async deleteGroup(group: string, as?: KafkaCaller): Promise<void> {
-    await this.call(as, async (a) => {
-      try {
-        await a.deleteGroups([group]);
-      } catch (err) {
-        if (!onlyNotFound(err)) throw err;
-      }
-    });
+    await this.call(
+      as,
+      async (a) => {
+        try {
+          await a.deleteGroups([group]);
+        } catch (err) {
+          if (!onlyNotFound(err)) throw err;
+        }
+      },
+      group,
+    );
   }
 }
 
@@ -134,4 +191,9 @@ function onlyNotFound(err: unknown): boolean {
     groups.length > 0 &&
     groups.every((g) => g.error?.type === 'GROUP_ID_NOT_FOUND')
   );
+}
+
+/** Kafka's GroupAuthorizationException, as the caller's 403/40301. */
+function groupDenied(group: string): GatewayError {
+  return new GatewayError('kafka_authorization_failed', `Not authorized to access group: ${group}`);
 }

@@ -19,6 +19,7 @@ import { Errors } from '../errors/gateway-errors';
 import { LOGGER } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { type CallerClient, CallerClientCache, type KafkaCaller } from './caller-clients';
+import { isAuthorizationFailure } from './kafka-errors';
 import { type KafkaClientKind, KafkaClientMetrics } from './kafka-instrumentation';
 import { kafkajsLevel, pinoLogCreator } from './kafka-log';
 import { OAuthTokenProvider } from './oauth-token.provider';
@@ -188,10 +189,7 @@ export class KafkaClientFactory implements OnApplicationShutdown {
     }
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
     if (as !== undefined) {
-      this.callerClusters ??= this.callerClients('admin', (credential) =>
-        this.createCluster(this.kafkaFor(credential)),
-      );
-      const clusters = this.callerClusters;
+      const clusters = this.callerClusterCache();
       await clusters.use(as.principal, as.credential, async (cluster) => {
         try {
           const coordinator = await cluster.findGroupCoordinator({ groupId });
@@ -216,6 +214,32 @@ export class KafkaClientFactory implements OnApplicationShutdown {
 
   private cluster: InternalCluster | undefined;
   private callerClusters: CallerClientCache<InternalCluster> | undefined;
+
+  private callerClusterCache(): CallerClientCache<InternalCluster> {
+    this.callerClusters ??= this.callerClients('admin', (credential) =>
+      this.createCluster(this.kafkaFor(credential)),
+    );
+    return this.callerClusters;
+  }
+
+  /**
+   * Whether Kafka refuses the caller access to a consumer group (GROUP_AUTHORIZATION_FAILED on
+   * FindCoordinator). kafkajs' own group calls report that only as "Failed to find group
+   * coordinator" (it tries every broker and drops their errors), so this asks one broker
+   * directly, over the caller's connection.
+   */
+  async groupAccessDenied(groupId: string, as: KafkaCaller): Promise<boolean> {
+    return this.callerClusterCache().use(as.principal, as.credential, async (cluster) => {
+      await cluster.refreshMetadataIfNecessary(); // a fresh connection has no broker list yet
+      const broker = await cluster.findControllerBroker();
+      try {
+        await broker.findGroupCoordinator({ groupId });
+        return false;
+      } catch (err) {
+        return isAuthorizationFailure(err);
+      }
+    });
+  }
 
   private async sharedCluster(): Promise<InternalCluster> {
     if (this.cluster !== undefined) return this.cluster;
@@ -261,6 +285,10 @@ export interface NonMemberOffset {
 interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  refreshMetadataIfNecessary(): Promise<void>;
+  findControllerBroker(): Promise<{
+    findGroupCoordinator(q: { groupId: string }): Promise<unknown>;
+  }>;
   findGroupCoordinator(q: { groupId: string }): Promise<{
     offsetCommit(r: {
       groupId: string;
