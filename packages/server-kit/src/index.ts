@@ -40,7 +40,10 @@ export { exceedsJsonDepth } from './http/json-depth';
 export { ServerKitModule } from './server-kit.module';
 export { startGateway, type RunningGateway } from './bootstrap/start-gateway';
 export {
+  isAuthenticationFailure,
+  isAuthorizationFailure,
   isUnknownTopic,
+  toCallerError,
   toGatewayError,
   toRecordError,
   type RecordError,
@@ -51,6 +54,20 @@ export {
   type NonMemberOffset,
 } from './kafka/kafka-client.factory';
 export { KafkaClientModule } from './kafka/kafka-client.module';
+export {
+  CallerClientCache,
+  propagatedCaller,
+  propagatedCredential,
+  type CallerClient,
+  type KafkaCaller,
+  type EvictionReason,
+} from './kafka/caller-clients';
+export {
+  readPropagation,
+  type PropagationConfig,
+  type PropagationFallback,
+  type PropagationSaslMechanism,
+} from './config/propagation.config';
 export { ManagedAdmin } from './kafka/managed-admin';
 export { ClientRenewal } from './kafka/client-renewal';
 export { runGatewayMain } from './bootstrap/run-gateway-main';

@@ -1,5 +1,5 @@
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
-import { Errors, GatewayError } from '@kafka-gateway/server-kit';
+import { Errors, GatewayError, type KafkaCaller } from '@kafka-gateway/server-kit';
 import type { RecordDecoder } from './record-decoder';
 import type {
   CommitOffset,
@@ -21,6 +21,11 @@ export interface InstanceSettings {
   readonly requestTimeoutMs: number;
   /** Records buffered in the gateway beyond this pause fetching from Kafka. */
   readonly maxBufferBytes: number;
+  /**
+   * Who the instance's Kafka work runs as: its creator under principal propagation, undefined
+   * for the gateway's own identity. Fixed at creation.
+   */
+  readonly kafkaCaller?: KafkaCaller | undefined;
   /** The cluster's topics now (a subscription covers those that exist; see refreshTopics). */
   readonly listTopics: () => Promise<readonly string[]>;
   /** Called on every (re)assignment of the group (counted in the metrics). */

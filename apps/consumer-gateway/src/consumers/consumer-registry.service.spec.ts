@@ -1,7 +1,16 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { type SchemaRegistry, SchemaSerde } from '@kafka-gateway/codec';
-import { Errors, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import {
+  ANONYMOUS,
+  Errors,
+  type KafkaCaller,
+  type KafkaClientFactory,
+  MetricsService,
+  type Principal,
+  Secret,
+  toErrorResponse,
+} from '@kafka-gateway/server-kit';
 import pino from 'pino';
 import { loadConsumerConfig } from '../config/consumer.config';
 import type {
@@ -50,9 +59,12 @@ class FakePort implements ConsumerPort {
 
 class FakeConsumerFactory implements Pick<KafkaConsumerFactory, 'create'> {
   readonly ports: FakePort[] = [];
-  create(settings: ConsumerSettings, events: ConsumerEvents): ConsumerPort {
+  /** Who each port was made for (principal propagation). */
+  readonly callers: (KafkaCaller | undefined)[] = [];
+  create(settings: ConsumerSettings, events: ConsumerEvents, as?: KafkaCaller): ConsumerPort {
     const port = new FakePort(settings, events);
     this.ports.push(port);
+    this.callers.push(as);
     return port;
   }
 }
@@ -89,9 +101,13 @@ function setup(env: Record<string, string> = {}, registryConfigured = false) {
     schemas,
     routing as unknown as RoutingService,
     { topicNames: async () => ['t'] } as unknown as KafkaAdminService,
+    { countCallerClients: () => undefined } as unknown as KafkaClientFactory,
   );
-  const create = (group: string, body: Record<string, unknown> = {}) =>
-    registry.create(group, parseCreateConsumer(body));
+  const create = (
+    group: string,
+    body: Record<string, unknown> = {},
+    principal: Principal = ANONYMOUS,
+  ) => registry.create(group, parseCreateConsumer(body), principal);
   return { registry, factory, routing, metrics, create };
 }
 
@@ -313,4 +329,33 @@ test('metrics: live instances, and records and bytes fetched by format', async (
   await registry.delete('g', 'c2');
   assert.equal(await metrics.sample('kafka_gateway_consumer_instances'), 1);
   await registry.beforeApplicationShutdown();
+});
+
+const PROPAGATING = {
+  KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+  KAFKA_SASL_MECHANISM: 'PLAIN',
+  KAFKA_SASL_USERNAME: 'gateway',
+  KAFKA_SASL_PASSWORD: 'gw',
+  KAFKA_PRINCIPAL_PROPAGATION: 'on',
+};
+
+test("principal propagation: the instance's consumer is made as its creator, for its whole life", async () => {
+  const { create, factory, registry } = setup(PROPAGATING);
+  const credential = { kind: 'password' as const, username: 'alice', password: Secret.of('pw') };
+  const alice: Principal = { name: 'alice', groups: [], mechanism: 'basic', credential };
+  const instance = await create('g', { name: 'c1' }, alice);
+  assert.deepEqual(instance.settings.kafkaCaller, { principal: alice, credential });
+  await registry.get('g', 'c1').subscribe({ kind: 'topics', topics: ['t'] });
+  await registry.get('g', 'c1').subscribe({ kind: 'topics', topics: ['t'] }); // a new kafkajs consumer
+  assert.ok(factory.callers.length >= 1);
+  assert.ok(factory.callers.every((c) => c?.credential === credential));
+});
+
+test('principal propagation: a creator without a credential is refused 401 before anything is claimed', async () => {
+  const { create, routing } = setup(PROPAGATING);
+  assert.deepEqual(await answer(create('g', { name: 'c1' })), [401, 40101]);
+  assert.deepEqual(routing.claims, []);
+  const fallback = setup({ ...PROPAGATING, KAFKA_PROPAGATION_FALLBACK: 'gateway' });
+  const instance = await fallback.create('g', { name: 'c1' });
+  assert.equal(instance.settings.kafkaCaller, undefined, 'runs as the gateway');
 });

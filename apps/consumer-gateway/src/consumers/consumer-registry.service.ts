@@ -6,7 +6,14 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { CodecError, type EmbeddedFormat, isSchemaFormat, SchemaSerde } from '@kafka-gateway/codec';
-import { Errors, GatewayError, LOGGER } from '@kafka-gateway/server-kit';
+import {
+  Errors,
+  GatewayError,
+  KafkaClientFactory,
+  LOGGER,
+  type Principal,
+  propagatedCaller,
+} from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
 import { KafkaAdminService } from '../kafka/kafka-admin.service';
@@ -49,8 +56,16 @@ export class ConsumerRegistryService
     private readonly schemas: SchemaSerde,
     private readonly routing: RoutingService,
     private readonly admin: KafkaAdminService,
+    clients: KafkaClientFactory,
   ) {
     routing.attach(this);
+    if (config.kafka.propagation.enabled) {
+      clients.countCallerClients('consumer', () => {
+        let n = 0;
+        for (const i of this.instances.values()) if (i.settings.kafkaCaller !== undefined) n++;
+        return n;
+      });
+    }
     this.decoders = createDecoders(schemas);
     metrics.metrics.gauge(
       'kafka_gateway_consumer_instances',
@@ -121,7 +136,17 @@ export class ConsumerRegistryService
     return [...this.instances.values()].map((i) => ({ group: i.group, instance: i.name }));
   }
 
-  async create(group: string, request: CreateConsumerRequest): Promise<ConsumerInstance> {
+  /**
+   * `principal`: the creator. Under principal propagation the instance's Kafka work runs as the
+   * creator for its whole life (a creator without a usable credential is refused with 401 or
+   * runs as the gateway, per KAFKA_PROPAGATION_FALLBACK).
+   */
+  async create(
+    group: string,
+    request: CreateConsumerRequest,
+    principal: Principal,
+  ): Promise<ConsumerInstance> {
+    const kafkaCaller = propagatedCaller(principal, this.config.kafka.propagation);
     const name = request.name ?? `rest-consumer-${randomUUID()}`;
     const k = key(group, name);
     if (this.instances.has(k)) throw Errors.instanceExists();
@@ -144,7 +169,8 @@ export class ConsumerRegistryService
       fetchMinBytes: request.fetchMinBytes,
       requestTimeoutMs: request.requestTimeoutMs ?? this.config.consumers.requestTimeoutMs,
       maxBufferBytes: this.config.consumers.maxBufferBytes,
-      listTopics: () => this.admin.topicNames(),
+      kafkaCaller,
+      listTopics: () => this.admin.topicNames(kafkaCaller),
       onRebalance: () => this.metrics.rebalances.inc(),
       onDelivered: (topic: string, records: number, bytes: number) => {
         const labels = { format: request.format, topic: this.metrics.metrics.topicLabel(topic) };
@@ -159,7 +185,7 @@ export class ConsumerRegistryService
       sessionTimeoutMs: this.config.consumers.sessionTimeoutMs,
     };
     const instance = new ConsumerInstance(group, name, settings, (events) =>
-      this.consumers.create(consumerSettings, events),
+      this.consumers.create(consumerSettings, events, kafkaCaller),
     );
     // Ownership first: a name another replica holds is refused before anything is created here.
     await this.routing.claim({ group, instance: name });
@@ -212,8 +238,14 @@ export class ConsumerRegistryService
     if (following.length === 0) return;
     this.refreshing = true;
     try {
-      const topics = await this.admin.topicNames();
+      // the gateway's listing once; an instance running as a caller gets the caller's own
+      // listing (Kafka lists only the topics that caller may describe)
+      let shared: Promise<string[]> | undefined;
       for (const instance of following) {
+        const caller = instance.settings.kafkaCaller;
+        const topics = await (caller === undefined
+          ? (shared ??= this.admin.topicNames())
+          : this.admin.topicNames(caller));
         await instance
           .refreshTopics(topics)
           .catch((err: unknown) =>

@@ -16,7 +16,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { parseRequestContentType } from '@kafka-gateway/codec';
-import { V2JsonInterceptor } from '@kafka-gateway/server-kit';
+import { principalOf, V2JsonInterceptor } from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
 import type { TopicPartition } from '../kafka/consumer-port';
 import type { RecordView } from './consumer-instance';
@@ -47,7 +47,12 @@ export class ConsumersController {
   ): Promise<{ instance_id: string; base_uri: string }> {
     const host = req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost';
     const proto = req.headers['x-forwarded-proto'] ?? req.protocol;
-    return this.consumers.create(group, req.body, `${String(proto)}://${String(host)}`);
+    return this.consumers.create(
+      group,
+      req.body,
+      `${String(proto)}://${String(host)}`,
+      principalOf(req),
+    );
   }
 
   @Delete(INSTANCE)

@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
-import { Errors, GatewayError, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import {
+  ANONYMOUS,
+  Errors,
+  type KafkaCaller,
+  Secret,
+  GatewayError,
+  MetricsService,
+  toErrorResponse,
+} from '@kafka-gateway/server-kit';
 import { loadConsumerConfig } from '../config/consumer.config';
 import type { CommitOffset, TopicPartition } from '../kafka/consumer-port';
 import type {
@@ -21,11 +29,19 @@ type Target = { tp: TopicPartition; offset: string };
 class FakeInstance {
   readonly seeks: Target[][] = [];
   readonly polls: [timeoutMs: number, maxBytes: number][] = [];
+  readonly subscriptions: unknown[] = [];
   commitError: Error | undefined;
   constructor(
     readonly name: string,
-    readonly settings: { format: EmbeddedFormat; requestTimeoutMs: number },
+    readonly settings: {
+      format: EmbeddedFormat;
+      requestTimeoutMs: number;
+      kafkaCaller?: KafkaCaller;
+    },
   ) {}
+  async subscribe(s: unknown): Promise<void> {
+    this.subscriptions.push(s);
+  }
   seek(targets: readonly Target[]): void {
     this.seeks.push([...targets]);
   }
@@ -61,11 +77,19 @@ class FakeRegistry {
 /** Offsets of topic `t` (partitions 0 and 1) and the group's commits; counts queries. */
 class FakeAdmin implements Pick<
   KafkaAdminService,
-  'topicOffsets' | 'offsetsForTimestamp' | 'committedOffsets'
+  'topicOffsets' | 'offsetsForTimestamp' | 'committedOffsets' | 'requireAccess'
 > {
   readonly queries: string[] = [];
+  /** Who the queries ran as (principal names; `gateway` for the gateway's identity). */
+  readonly ranAs: string[] = [];
+  deny = false;
+  async requireAccess(group: string, topics: readonly string[], as: KafkaCaller): Promise<void> {
+    this.queries.push(`access ${group} ${topics.join(',')} as ${as.principal.name}`);
+    if (this.deny) throw new GatewayError('kafka_authorization_failed', 'Not authorized');
+  }
   committed: CommittedOffset[] = [];
-  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+  async topicOffsets(topic: string, as?: KafkaCaller): Promise<PartitionOffsets[]> {
+    this.ranAs.push(as?.principal.name ?? 'gateway');
     this.queries.push(`offsets ${topic}`);
     return [
       { partition: 0, low: '10', high: '20' },
@@ -82,7 +106,12 @@ class FakeAdmin implements Pick<
       { partition: 1, offset: '4' },
     ];
   }
-  async committedOffsets(group: string, topics: readonly string[]): Promise<CommittedOffset[]> {
+  async committedOffsets(
+    group: string,
+    topics: readonly string[],
+    as?: KafkaCaller,
+  ): Promise<CommittedOffset[]> {
+    this.ranAs.push(as?.principal.name ?? 'gateway');
     this.queries.push(`committed ${group} ${topics.join(',')}`);
     return this.committed;
   }
@@ -124,6 +153,7 @@ test('create answers the instance id and a base_uri on the request base, path-en
     'my group',
     { name: 'c.1', format: 'json' },
     'http://10.1.2.3:8082',
+    ANONYMOUS,
   );
   assert.deepEqual(created, {
     instance_id: 'c.1',
@@ -135,7 +165,7 @@ test('create answers the instance id and a base_uri on the request base, path-en
 
 test('create builds base_uri on HTTP_PUBLIC_BASE_URL when one is configured', async () => {
   const { service } = setup({ HTTP_PUBLIC_BASE_URL: 'https://kafka.example.com/' });
-  const created = await service.create('g', { name: 'c1' }, 'http://10.1.2.3:8082');
+  const created = await service.create('g', { name: 'c1' }, 'http://10.1.2.3:8082', ANONYMOUS);
   assert.equal(created.base_uri, 'https://kafka.example.com/consumers/g/instances/c1');
 });
 
@@ -290,4 +320,37 @@ test('a failed commit is counted and rethrown', async () => {
   i.commitError = Errors.noSubscription();
   assert.deepEqual(await answer(service.commit('g', 'i', undefined)), [409, 40903]);
   assert.equal(await metrics.sample('kafka_gateway_consumer_commit_errors_total'), 1);
+});
+
+test('an instance created by a propagating caller: access is checked as the caller before it subscribes; its offset queries run as the caller', async () => {
+  const { service, instance, admin } = setup();
+  const i = instance();
+  const caller: KafkaCaller = {
+    principal: { name: 'alice', groups: [], mechanism: 'basic' },
+    credential: { kind: 'password', username: 'alice', password: Secret.of('pw') },
+  };
+  (i.settings as { kafkaCaller?: KafkaCaller }).kafkaCaller = caller;
+  await service.subscribe('g', 'i', { topics: ['t'] });
+  assert.deepEqual(admin.queries, ['access g t as alice']);
+  assert.equal(i.subscriptions.length, 1);
+  await service.seekToEdge('g', 'i', { partitions: [{ topic: 't', partition: 0 }] }, 'end');
+  await service.committed('g', 'i', { partitions: [{ topic: 't', partition: 0 }] });
+  assert.deepEqual(admin.ranAs, ['alice', 'alice']);
+  admin.deny = true;
+  assert.deepEqual(await answer(service.subscribe('g', 'i', { topics: ['t'] })), [403, 40301]);
+  assert.deepEqual(
+    await answer(service.assign('g', 'i', { partitions: [{ topic: 't', partition: 0 }] })),
+    [403, 40301],
+  );
+  assert.equal(i.subscriptions.length, 1, 'nothing subscribed after a refusal');
+});
+
+test('an instance of the gateway identity: no access check, queries as the gateway', async () => {
+  const { service, instance, admin } = setup();
+  const i = instance();
+  await service.subscribe('g', 'i', { topics: ['t'] });
+  await service.committed('g', 'i', { partitions: [{ topic: 't', partition: 0 }] });
+  assert.equal(i.subscriptions.length, 1);
+  assert.deepEqual(admin.ranAs, ['gateway']);
+  assert.ok(!admin.queries.some((q) => q.startsWith('access')));
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { negotiateRecordsType } from '@kafka-gateway/codec';
-import { Errors, GatewayError } from '@kafka-gateway/server-kit';
+import { Errors, GatewayError, type Principal } from '@kafka-gateway/server-kit';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
 import type { TopicPartition } from '../kafka/consumer-port';
 import { KafkaAdminService } from '../kafka/kafka-admin.service';
@@ -29,14 +29,18 @@ export class ConsumersService {
     private readonly metrics: ConsumerMetrics,
   ) {}
 
-  /** `requestBase` (scheme://host of the request) is used when no public URL is configured. */
+  /**
+   * `requestBase` (scheme://host of the request) is used when no public URL is configured;
+   * `principal` is the creator (its Kafka identity under principal propagation).
+   */
   async create(
     group: string,
     body: unknown,
     requestBase: string,
+    principal: Principal,
   ): Promise<{ instance_id: string; base_uri: string }> {
     const request = parseCreateConsumer(body);
-    const instance = await this.registry.create(group, request);
+    const instance = await this.registry.create(group, request, principal);
     const base = this.config.consumers.publicBaseUrl ?? requestBase;
     return {
       instance_id: instance.name,
@@ -51,7 +55,13 @@ export class ConsumersService {
   async subscribe(group: string, name: string, body: unknown): Promise<void> {
     const instance = this.registry.get(group, name);
     const subscription = parseSubscription(body);
-    if (subscription !== undefined) await instance.subscribe(subscription);
+    if (subscription === undefined) return;
+    const caller = instance.settings.kafkaCaller;
+    if (caller !== undefined) {
+      const topics = subscription.kind === 'topics' ? subscription.topics : [];
+      await this.kafka.requireAccess(group, topics, caller);
+    }
+    await instance.subscribe(subscription);
   }
 
   subscription(group: string, name: string): { topics: string[] } {
@@ -64,7 +74,17 @@ export class ConsumersService {
 
   async assign(group: string, name: string, body: unknown): Promise<void> {
     const instance = this.registry.get(group, name);
-    await instance.subscribe({ kind: 'assign', partitions: parsePartitions(body) });
+    const partitions = parsePartitions(body);
+    const caller = instance.settings.kafkaCaller;
+    if (caller !== undefined) {
+      // the named group receives the commits of a manual assignment
+      await this.kafka.requireAccess(
+        group,
+        partitions.map((p) => p.topic),
+        caller,
+      );
+    }
+    await instance.subscribe({ kind: 'assign', partitions });
   }
 
   assignments(group: string, name: string): { partitions: TopicPartition[] } {
@@ -76,7 +96,11 @@ export class ConsumersService {
     const request = parseSeek(body);
     const targets = request.offsets.map((o) => ({ tp: o.tp, offset: String(o.offset) }));
     for (const t of request.timestamps) {
-      const offsets = await this.kafka.offsetsForTimestamp(t.tp.topic, t.timestampMs);
+      const offsets = await this.kafka.offsetsForTimestamp(
+        t.tp.topic,
+        t.timestampMs,
+        instance.settings.kafkaCaller,
+      );
       const found = offsets.find((o) => o.partition === t.tp.partition);
       if (found === undefined) throw Errors.partitionNotFound();
       targets.push({ tp: t.tp, offset: found.offset });
@@ -94,7 +118,7 @@ export class ConsumersService {
     const partitions = parsePartitions(body);
     const targets: { tp: TopicPartition; offset: string }[] = [];
     for (const topic of new Set(partitions.map((p) => p.topic))) {
-      const offsets = await this.kafka.topicOffsets(topic);
+      const offsets = await this.kafka.topicOffsets(topic, instance.settings.kafkaCaller);
       for (const tp of partitions.filter((p) => p.topic === topic)) {
         const o = offsets.find((x) => x.partition === tp.partition);
         if (o === undefined) throw Errors.noAssignment(tp.topic, tp.partition);
@@ -151,12 +175,13 @@ export class ConsumersService {
   ): Promise<{
     offsets: { topic: string; partition: number; offset: number; metadata: string }[];
   }> {
-    this.registry.get(group, name);
+    const instance = this.registry.get(group, name);
     const partitions = parseCommittedQuery(body);
     const wanted = new Set(partitions.map((p) => `${p.topic}\u0000${p.partition}`));
     const committed = await this.kafka.committedOffsets(
       group,
       partitions.map((p) => p.topic),
+      instance.settings.kafkaCaller,
     );
     return {
       offsets: committed

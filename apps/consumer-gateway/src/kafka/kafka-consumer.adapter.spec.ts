@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KafkaClientFactory, NonMemberOffset } from '@kafka-gateway/server-kit';
+import {
+  type KafkaCaller,
+  type KafkaClientFactory,
+  type NonMemberOffset,
+  Secret,
+} from '@kafka-gateway/server-kit';
 import pino from 'pino';
 import type { ConsumerEvents, TopicPartition } from './consumer-port';
 import type { CommittedOffset, KafkaAdminService } from './kafka-admin.service';
@@ -37,23 +42,37 @@ class FakeConsumer {
   }
 }
 
-function setup(committed: CommittedOffset[]) {
+function setup(committed: CommittedOffset[], as?: KafkaCaller) {
   const consumers: FakeConsumer[] = [];
   const nonMember: [string, NonMemberOffset[]][] = [];
   const deleted: string[] = [];
+  /** Who each Kafka call ran as (undefined: the gateway), in call order. */
+  const ranAs: [string, unknown][] = [];
   const factory = {
-    consumer: (o: { groupId: string }) => {
+    consumer: (o: { groupId: string }, credential?: unknown) => {
+      ranAs.push(['consumer', credential]);
       const c = new FakeConsumer(o.groupId, { t: [0] });
       consumers.push(c);
       return c;
     },
-    commitAsNonMember: async (group: string, offsets: readonly NonMemberOffset[]) => {
+    commitAsNonMember: async (
+      group: string,
+      offsets: readonly NonMemberOffset[],
+      caller?: KafkaCaller,
+    ) => {
+      ranAs.push(['commitAsNonMember', caller]);
       nonMember.push([group, [...offsets]]);
     },
   };
   const admin = {
-    deleteGroup: async (g: string) => void deleted.push(g),
-    committedOffsets: async () => committed,
+    deleteGroup: async (g: string, caller?: KafkaCaller) => {
+      ranAs.push(['deleteGroup', caller]);
+      deleted.push(g);
+    },
+    committedOffsets: async (_g: string, _t: string[], caller?: KafkaCaller) => {
+      ranAs.push(['committedOffsets', caller]);
+      return committed;
+    },
   };
   const assignments: TopicPartition[][] = [];
   const events: ConsumerEvents = {
@@ -67,8 +86,9 @@ function setup(committed: CommittedOffset[]) {
     { group: 'g', instance: 'i', fromBeginning: true, sessionTimeoutMs: 10_000 },
     events,
     pino({ enabled: false }),
+    as,
   );
-  return { adapter, consumers, nonMember, deleted, assignments };
+  return { adapter, consumers, nonMember, deleted, assignments, ranAs };
 }
 
 test("manual assignment: a private group seeded from the named group's commits; commits go to the named group", async () => {
@@ -108,4 +128,33 @@ test('a subscription stays in the named group and commits as its member', async 
   assert.equal(s.consumers[0]?.commits.length, 1);
   await s.adapter.stop();
   assert.deepEqual([s.nonMember, s.deleted], [[], []]);
+});
+
+test("principal propagation: the consumer, the assignment's admin calls and its non-member commits all run as the creator", async () => {
+  const caller: KafkaCaller = {
+    principal: { name: 'alice', groups: [], mechanism: 'basic' },
+    credential: { kind: 'password', username: 'alice', password: Secret.of('pw') },
+  };
+  const s = setup([{ topic: 't', partition: 0, offset: '5', metadata: null }], caller);
+  await s.adapter.start({ kind: 'assign', partitions: [{ topic: 't', partition: 0 }] });
+  await s.adapter.commit([{ topic: 't', partition: 0, offset: '9' }]);
+  await s.adapter.stop();
+  assert.deepEqual(
+    s.ranAs.map(([call]) => call),
+    [
+      'deleteGroup',
+      'committedOffsets',
+      'commitAsNonMember',
+      'consumer',
+      'commitAsNonMember',
+      'deleteGroup',
+    ],
+  );
+  for (const [call, who] of s.ranAs) {
+    assert.equal(who, call === 'consumer' ? caller.credential : caller, `${call} ran as alice`);
+  }
+  // and without propagation everything runs as the gateway
+  const g = setup([]);
+  await g.adapter.start({ kind: 'topics', topics: ['t'] });
+  assert.deepEqual(g.ranAs, [['consumer', undefined]]);
 });

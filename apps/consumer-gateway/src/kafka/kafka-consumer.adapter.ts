@@ -1,4 +1,12 @@
-import { Errors, KafkaClientFactory, toGatewayError } from '@kafka-gateway/server-kit';
+import {
+  Errors,
+  isAuthenticationFailure,
+  isAuthorizationFailure,
+  KafkaClientFactory,
+  type KafkaCaller,
+  toCallerError,
+  toGatewayError,
+} from '@kafka-gateway/server-kit';
 import {
   type Assigner,
   AssignerProtocol,
@@ -89,14 +97,28 @@ export class KafkaConsumerAdapter implements ConsumerPort {
   private running = false;
   /** Set while the consumer runs a manual assignment in its private group. */
   private privateGroup: string | undefined;
+  /** Maps kafkajs failures; as a caller, Kafka refusing its login is the caller's 401. */
+  private readonly mapError: (err: unknown) => Error;
 
+  /**
+   * `as` (principal propagation): every consumer this adapter makes, and the admin calls and
+   * non-member commits of a manual assignment, log in as that caller.
+   */
   constructor(
     private readonly factory: KafkaClientFactory,
     private readonly admin: KafkaAdminService,
     private readonly settings: ConsumerSettings,
     private readonly events: ConsumerEvents,
     private readonly logger: Logger,
-  ) {}
+    private readonly as?: KafkaCaller,
+  ) {
+    // a bearer caller's refused token shows as a closed connection (see toCallerError)
+    const bearer = as?.credential.kind === 'bearer';
+    this.mapError =
+      as === undefined
+        ? toGatewayError
+        : (err) => toCallerError(err, bearer && factory.isConnected());
+  }
 
   isRunning(): boolean {
     return this.running;
@@ -112,24 +134,27 @@ export class KafkaConsumerAdapter implements ConsumerPort {
       try {
         await this.prepareAssignment(groupId, subscription.partitions);
       } catch (err) {
-        throw toGatewayError(err);
+        throw this.mapError(err);
       }
       this.privateGroup = groupId;
     }
-    const consumer = this.factory.consumer({
-      groupId,
-      sessionTimeout: this.settings.sessionTimeoutMs,
-      heartbeatInterval: Math.max(
-        MIN_HEARTBEAT_MS,
-        Math.floor(this.settings.sessionTimeoutMs / HEARTBEATS_PER_SESSION),
-      ),
-      allowAutoTopicCreation: false,
-      maxBytesPerPartition: FIRST_FETCH_BYTES_PER_PARTITION,
-      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
-      ...(subscription.kind === 'assign'
-        ? { partitionAssigners: [manualAssigner(subscription.partitions)] }
-        : { partitionAssigners: [PartitionAssigners.roundRobin] }),
-    });
+    const consumer = this.factory.consumer(
+      {
+        groupId,
+        sessionTimeout: this.settings.sessionTimeoutMs,
+        heartbeatInterval: Math.max(
+          MIN_HEARTBEAT_MS,
+          Math.floor(this.settings.sessionTimeoutMs / HEARTBEATS_PER_SESSION),
+        ),
+        allowAutoTopicCreation: false,
+        maxBytesPerPartition: FIRST_FETCH_BYTES_PER_PARTITION,
+        maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+        ...(subscription.kind === 'assign'
+          ? { partitionAssigners: [manualAssigner(subscription.partitions)] }
+          : { partitionAssigners: [PartitionAssigners.roundRobin] }),
+      },
+      this.as?.credential,
+    );
     let joined: () => void = () => undefined;
     const firstJoin = new Promise<void>((resolve) => (joined = resolve));
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -145,7 +170,13 @@ export class KafkaConsumerAdapter implements ConsumerPort {
       if (!e.payload.restart) {
         crashed = true;
         this.running = false;
-        this.events.onCrash(e.payload.error);
+        // as a caller, Kafka refusing its login or its ACLs is the caller's 401/403
+        const error = e.payload.error;
+        this.events.onCrash(
+          this.as !== undefined && (isAuthenticationFailure(error) || isAuthorizationFailure(error))
+            ? toCallerError(error)
+            : error,
+        );
         joined();
       }
     });
@@ -179,7 +210,7 @@ export class KafkaConsumerAdapter implements ConsumerPort {
       this.consumer = undefined;
       this.privateGroup = undefined;
       await consumer.disconnect().catch(() => undefined);
-      throw toGatewayError(err);
+      throw this.mapError(err);
     }
   }
 
@@ -193,15 +224,17 @@ export class KafkaConsumerAdapter implements ConsumerPort {
     privateGroup: string,
     partitions: readonly TopicPartition[],
   ): Promise<void> {
-    await this.admin.deleteGroup(privateGroup);
+    await this.admin.deleteGroup(privateGroup, this.as);
     const wanted = new Set(partitions.map((p) => `${p.topic}\u0000${p.partition}`));
     const committed = await this.admin.committedOffsets(
       this.settings.group,
       partitions.map((p) => p.topic),
+      this.as,
     );
     await this.factory.commitAsNonMember(
       privateGroup,
       committed.filter((c) => wanted.has(`${c.topic}\u0000${c.partition}`)),
+      this.as,
     );
   }
 
@@ -234,7 +267,7 @@ export class KafkaConsumerAdapter implements ConsumerPort {
     // the private group of a manual assignment is emptied by the disconnect: remove it
     if (privateGroup !== undefined) {
       await this.admin
-        .deleteGroup(privateGroup)
+        .deleteGroup(privateGroup, this.as)
         .catch((err: unknown) =>
           this.logger.warn({ err, group: privateGroup }, 'deleting the assignment group failed'),
         );
@@ -271,14 +304,14 @@ export class KafkaConsumerAdapter implements ConsumerPort {
       // Manual assignment: the commit belongs to the named group, written without membership
       // (Java's assign() consumers commit with generation -1 the same way). The private group
       // gets it too, so a rejoin of the private group resumes from it.
-      await this.factory.commitAsNonMember(this.settings.group, entries);
+      await this.factory.commitAsNonMember(this.settings.group, entries, this.as);
       await consumer
         .commitOffsets(entries)
         .catch((err: unknown) =>
           this.logger.warn({ err }, 'commit to the assignment group failed'),
         );
     } catch (err) {
-      throw toGatewayError(err);
+      throw this.mapError(err);
     }
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { KafkaClientFactory, LOGGER } from '@kafka-gateway/server-kit';
+import { KafkaClientFactory, type KafkaCaller, LOGGER } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import type { ConsumerEvents, ConsumerPort, ConsumerSettings } from './consumer-port';
 import { KafkaAdminService } from './kafka-admin.service';
@@ -14,13 +14,15 @@ export class KafkaConsumerFactory {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  create(settings: ConsumerSettings, events: ConsumerEvents): ConsumerPort {
+  /** `as`: the caller whose Kafka identity the consumer has for its whole life (propagation). */
+  create(settings: ConsumerSettings, events: ConsumerEvents, as?: KafkaCaller): ConsumerPort {
     return new KafkaConsumerAdapter(
       this.clients,
       this.admin,
       settings,
       events,
       this.logger.child({ group: settings.group }),
+      as,
     );
   }
 }

@@ -1,25 +1,69 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
+  type CallerClient,
+  type CallerClientCache,
   ClientRenewal,
   GatewayError,
+  isAuthenticationFailure,
+  isAuthorizationFailure,
   isUnknownTopic,
+  type KafkaCaller,
   KafkaClientFactory,
   keepConnecting,
   LOGGER,
   MetricsService,
+  type Principal,
+  propagatedCaller,
   ReadinessService,
+  toCallerError,
 } from '@kafka-gateway/server-kit';
 import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
 import { createPartitioner } from './partitioner';
-import { type OutgoingRecord, ProduceBatcher, type RecordOutcome } from './produce-batcher';
+import {
+  type OutgoingRecord,
+  PendingBudget,
+  ProduceBatcher,
+  type RecordOutcome,
+  type Submission,
+  type TopicMessages,
+} from './produce-batcher';
 import { type PartitionInfo, TopicMetadataService } from './topic-metadata.service';
 
 export type { OutgoingRecord, RecordOutcome } from './produce-batcher';
 
 /** Buckets of records per coalesced Kafka produce. */
 const BATCH_RECORD_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+/** Who a produce runs as: the gateway (undefined) or a caller (principal propagation). */
+export type ProduceCaller = KafkaCaller;
+
+/**
+ * Kafka errors after which an idempotent producer's state cannot be trusted for later sends: its
+ * login failed, or its producer id, epoch or sequence numbers went wrong.
+ */
+const FATAL_FOR_PRODUCER = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'INVALID_PRODUCER_EPOCH',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'DUPLICATE_SEQUENCE_NUMBER',
+]);
+
+/** One caller's idempotent producer and its own micro-batcher (records of one principal only). */
+class CallerProducer implements CallerClient {
+  constructor(
+    readonly producer: Producer,
+    readonly batcher: ProduceBatcher,
+  ) {}
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}
 
 /**
  * The process's one idempotent producer behind the micro-batcher: records of concurrent HTTP
@@ -34,6 +78,10 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
   private readonly renewal: ClientRenewal<Producer>;
   private readonly partitioner = createPartitioner();
   private readonly batcher: ProduceBatcher;
+  /** Accepted, unacknowledged bytes of every batcher (shared and per caller): one 429 bound. */
+  private readonly budget = new PendingBudget();
+  /** Per-caller producers (principal propagation on); undefined while it is off. */
+  private readonly callers: CallerClientCache<CallerProducer> | undefined;
   private connected = false;
   private stopped = false;
 
@@ -82,8 +130,24 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
       'kafka_gateway_produce_pending_bytes',
       'Bytes accepted and not yet acknowledged by Kafka',
       [],
-      (g) => g.set(this.batcher.pendingBytes()),
+      (g) => g.set(this.budget.bytes),
     );
+    const batcherOptions = {
+      lingerMs: p.lingerMs,
+      maxBatchRecords: p.maxBatchRecords,
+      maxBatchBytes: p.maxBatchBytes,
+      maxQueuedBytes: p.maxPendingBytes,
+      budget: this.budget,
+    };
+    const observe = (records: number): void => batchRecords.observe(records);
+    if (config.kafka.propagation.enabled) {
+      this.callers = factory.callerClients('producer', (credential) => {
+        const producer = factory.producer(PRODUCER_OPTIONS, credential);
+        const send = (topicMessages: TopicMessages[]) =>
+          producer.sendBatch({ topicMessages, acks: -1 });
+        return new CallerProducer(producer, new ProduceBatcher(send, batcherOptions, observe));
+      });
+    }
     this.batcher = new ProduceBatcher(
       (topicMessages) => {
         for (const t of topicMessages) this.producedTopics.add(t.topic);
@@ -92,24 +156,13 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
           throw err;
         });
       },
-      {
-        lingerMs: p.lingerMs,
-        maxBatchRecords: p.maxBatchRecords,
-        maxBatchBytes: p.maxBatchBytes,
-        maxQueuedBytes: p.maxPendingBytes,
-      },
-      (records) => batchRecords.observe(records),
+      batcherOptions,
+      observe,
     );
   }
 
   private create(): Producer {
-    // acks=all on every send; idempotent so the client's own retries never duplicate a record.
-    // One request in flight keeps kafkajs' idempotent sequence numbers safe.
-    const producer = this.factory.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    const producer = this.factory.producer(PRODUCER_OPTIONS);
     producer.on(producer.events.CONNECT, () => {
       if (this.producer === producer) this.connected = true;
     });
@@ -146,13 +199,71 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
   }
 
   /**
-   * Queues records (explicit partitions) for the shared micro-batching producer and answers
-   * each record's outcome once Kafka acknowledged it with acks=all. Past the produce timeout the
-   * request's unsent records are withdrawn and every record without an outcome is reported as
-   * timed out (its real outcome is unknown). Throws `overloaded` (429) when too much is pending.
+   * Who a request's produce runs as: undefined (the gateway's shared producer) while principal
+   * propagation is off, else the caller; a caller without a usable credential is refused
+   * (401/40101) or runs as the gateway, per KAFKA_PROPAGATION_FALLBACK.
    */
-  async produce(topic: string, records: readonly OutgoingRecord[]): Promise<RecordOutcome[]> {
-    const submission = this.batcher.submit(topic, records);
+  callerOf(principal: Principal): ProduceCaller | undefined {
+    if (this.callers === undefined) return undefined;
+    return propagatedCaller(principal, this.config.kafka.propagation);
+  }
+
+  /**
+   * Queues records (explicit partitions) for the micro-batching producer — the shared one, or
+   * the caller's own under principal propagation — and answers each record's outcome once Kafka
+   * acknowledged it with acks=all. Past the produce timeout the request's unsent records are
+   * withdrawn and every record without an outcome is reported as timed out (its real outcome is
+   * unknown). Throws `overloaded` (429) when too much is pending.
+   */
+  async produce(
+    topic: string,
+    records: readonly OutgoingRecord[],
+    caller?: ProduceCaller,
+  ): Promise<RecordOutcome[]> {
+    if (caller === undefined || this.callers === undefined) {
+      return this.outcomes(topic, this.batcher.submit(topic, records));
+    }
+    const callers = this.callers;
+    // a new caller's producer connects first (login, InitProducerId); that counts against the
+    // produce timeout too, and records are never queued once it has passed
+    let timer: NodeJS.Timeout | undefined;
+    let late = false;
+    const timeoutMs = this.config.produce.timeoutMs;
+    const connectTimeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        late = true;
+        reject(
+          new GatewayError(
+            'kafka_timeout',
+            `Kafka did not accept the caller's connection within ${timeoutMs} ms`,
+            { retriable: true },
+          ),
+        );
+      }, timeoutMs);
+    });
+    try {
+      const run = callers.use(caller.principal, caller.credential, async (client) => {
+        clearTimeout(timer);
+        if (late) return [];
+        const outcomes = await this.outcomes(topic, client.batcher.submit(topic, records));
+        // A caller's refused login or ACL denial, or a broken idempotence state, must never
+        // leave a producer behind that later requests reuse (Confluent disabled idempotence for
+        // per-principal producers over this, kafka-rest#980): the next request gets a fresh one.
+        if (outcomes.some((o) => 'error' in o && breaksProducer(o.error))) callers.discard(client);
+        return outcomes.map((o) =>
+          'error' in o && isAuthenticationFailure(o.error) ? { error: toCallerError(o.error) } : o,
+        );
+      });
+      return await Promise.race([run, connectTimeout]);
+    } catch (err) {
+      // the caller's producer could not connect (login refused, InitProducerId denied)
+      throw toCallerError(err, caller.credential.kind === 'bearer' && this.connected);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async outcomes(topic: string, submission: Submission): Promise<RecordOutcome[]> {
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.config.produce.timeoutMs;
     const timedOut = new Promise<undefined>((resolve) => {
@@ -173,4 +284,18 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
       clearTimeout(timer);
     }
   }
+}
+
+// acks=all on every send; idempotent so the client's own retries never duplicate a record.
+// One request in flight keeps kafkajs' idempotent sequence numbers safe.
+const PRODUCER_OPTIONS = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: false,
+} as const;
+
+function breaksProducer(err: unknown): boolean {
+  if (isAuthenticationFailure(err) || isAuthorizationFailure(err)) return true;
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && FATAL_FOR_PRODUCER.has(type);
 }

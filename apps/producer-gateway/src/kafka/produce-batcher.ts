@@ -37,6 +37,16 @@ export interface BatcherOptions {
   readonly maxBatchBytes: number;
   /** Bytes accepted but not yet acknowledged, beyond which new requests get 429. */
   readonly maxQueuedBytes: number;
+  /**
+   * The pending-bytes account `maxQueuedBytes` bounds, shared by batchers that draw on one
+   * budget (the per-caller producers of principal propagation); a batcher's own by default.
+   */
+  readonly budget?: PendingBudget;
+}
+
+/** Bytes accepted and not yet acknowledged, summed over the batchers sharing it. */
+export class PendingBudget {
+  bytes = 0;
 }
 
 interface Entry {
@@ -78,14 +88,17 @@ export class ProduceBatcher {
   private sending = false;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
+  private readonly budget: PendingBudget;
 
   constructor(
     private readonly send: SendBatch,
     private readonly options: BatcherOptions,
     private readonly onBatch: (records: number, bytes: number) => void = () => undefined,
-  ) {}
+  ) {
+    this.budget = options.budget ?? new PendingBudget();
+  }
 
-  /** Bytes waiting or in flight (for the overload bound and a gauge). */
+  /** Bytes waiting or in flight in this batcher. */
   pendingBytes(): number {
     return this.queuedBytes + this.inFlightBytes;
   }
@@ -94,7 +107,8 @@ export class ProduceBatcher {
     let bytes = 0;
     for (const r of records) bytes += recordBytes(r);
     // One request alone may always proceed when nothing else is pending, however large.
-    if (this.pendingBytes() > 0 && this.pendingBytes() + bytes > this.options.maxQueuedBytes) {
+    const pending = this.budget.bytes;
+    if (pending > 0 && pending + bytes > this.options.maxQueuedBytes) {
       throw new GatewayError('overloaded', 'Too many records waiting for Kafka; retry shortly', {
         retriable: true,
         retryAfterSeconds: 1,
@@ -114,6 +128,7 @@ export class ProduceBatcher {
       this.queue.push({ topic, record, bytes: size, request, index: i });
     }
     this.queuedBytes += bytes;
+    this.budget.bytes += bytes;
     if (records.length === 0) resolve([]);
     this.schedule();
     return {
@@ -131,8 +146,10 @@ export class ProduceBatcher {
     request.cancelled = true;
     const kept: Entry[] = [];
     for (const e of this.queue) {
-      if (e.request === request) this.queuedBytes -= e.bytes;
-      else kept.push(e);
+      if (e.request === request) {
+        this.queuedBytes -= e.bytes;
+        this.budget.bytes -= e.bytes;
+      } else kept.push(e);
     }
     this.queue = kept;
     for (let i = 0; i < request.outcomes.length; i++) {
@@ -236,6 +253,7 @@ export class ProduceBatcher {
       for (const e of batch) settle(e, { error: err });
     } finally {
       this.inFlightBytes -= bytes;
+      this.budget.bytes -= bytes;
       this.sending = false;
     }
     // What arrived while this batch was in flight goes out at once: it has waited already.

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
 import { catalogueEntry, Errors, type RecordError, toRecordError } from '@kafka-gateway/server-kit';
-import { KafkaProducerService, type OutgoingRecord } from '../kafka/kafka-producer.service';
+import {
+  KafkaProducerService,
+  type OutgoingRecord,
+  type ProduceCaller,
+} from '../kafka/kafka-producer.service';
 import { TopicMetadataService } from '../kafka/topic-metadata.service';
 import { ProduceMetrics } from './produce-metrics';
 
@@ -35,19 +39,21 @@ export class ProduceOutcomes {
   /**
    * Sends records (explicit partitions) and answers each one's fate once Kafka acknowledged it.
    * Unreachable Kafka fails the whole call with a retriable 503 before anything is queued.
+   * `caller` (from `callerOf`, principal propagation) sends with that caller's own producer.
    */
   async send(
     topic: string,
     format: EmbeddedFormat | 'v3',
     records: readonly OutgoingRecord[],
     startedAt: bigint,
+    caller: ProduceCaller | undefined,
   ): Promise<SentRecord[]> {
     if (records.length === 0) {
       this.metrics.produced(topic, format, 0, 0, secondsSince(startedAt));
       return [];
     }
     if (!this.producer.isConnected()) throw Errors.kafkaUnavailable();
-    const outcomes = await this.producer.produce(topic, records);
+    const outcomes = await this.producer.produce(topic, records, caller);
     let stale = false;
     let produced = 0;
     let bytes = 0;

@@ -110,3 +110,38 @@ test('a file secret in a deep-frozen config still follows its file', () => {
   writeFileSync(path, 'two-longer');
   assert.equal(c.schemaRegistry.bearerAuthToken?.value(), 'two-longer');
 });
+
+test('principal propagation: off by default; on needs a SASL protocol; mechanism and cache bounds', () => {
+  const off = load({});
+  assert.equal(off.kafka.propagation.enabled, false);
+  assert.equal(off.kafka.propagation.fallback, 'refuse');
+  assert.match(
+    problems({ KAFKA_PRINCIPAL_PROPAGATION: 'on' }),
+    /KAFKA_PRINCIPAL_PROPAGATION=on needs KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT or SASL_SSL/,
+  );
+  const sasl = {
+    KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+    KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256',
+    KAFKA_SASL_USERNAME: 'gw',
+    KAFKA_SASL_PASSWORD: 'pw',
+    KAFKA_PRINCIPAL_PROPAGATION: 'on',
+  };
+  const on = load(sasl).kafka.propagation;
+  assert.equal(on.enabled, true);
+  assert.equal(on.saslMechanism, 'SCRAM-SHA-256', "the gateway's own mechanism by default");
+  const set = load({
+    ...sasl,
+    KAFKA_PROPAGATION_SASL_MECHANISM: 'plain',
+    KAFKA_PROPAGATION_FALLBACK: 'gateway',
+    KAFKA_PROPAGATION_MAX_CLIENTS: '7',
+    KAFKA_PROPAGATION_IDLE_MS: '5000',
+  }).kafka.propagation;
+  assert.deepEqual(
+    { ...set },
+    { enabled: true, saslMechanism: 'PLAIN', fallback: 'gateway', maxClients: 7, idleMs: 5000 },
+  );
+  assert.match(
+    problems({ ...sasl, KAFKA_PROPAGATION_SASL_MECHANISM: 'gssapi' }),
+    /KAFKA_PROPAGATION_SASL_MECHANISM=gssapi must be one of plain, scram-sha-256, scram-sha-512/,
+  );
+});

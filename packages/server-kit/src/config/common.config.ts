@@ -1,4 +1,5 @@
 import { type EnvReader } from './env-reader';
+import { type PropagationConfig, readPropagation } from './propagation.config';
 import type { Secret } from './secret';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -110,6 +111,8 @@ export interface KafkaConfig {
   readonly requestTimeoutMs: number;
   /** How long a cached topic's partition count is trusted before it is fetched again. */
   readonly metadataMaxAgeMs: number;
+  /** Principal propagation: Kafka clients that authenticate as the caller (opt-in). */
+  readonly propagation: PropagationConfig;
 }
 
 export interface SchemaRegistryConfig {
@@ -303,6 +306,7 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
     KAFKA_SECURITY_PROTOCOLS,
     'PLAINTEXT',
   );
+  const sasl = readKafkaSasl(r, securityProtocol);
   return {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     accessLog: r.oneOf('LOG_ACCESS', ACCESS_LOG_LEVELS, 'info'),
@@ -316,11 +320,12 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
       brokers: r.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
       securityProtocol,
       tls: readKafkaTls(r, securityProtocol),
-      sasl: readKafkaSasl(r, securityProtocol),
+      sasl,
       clientId: r.string('KAFKA_CLIENT_ID', defaults.clientId),
       connectionTimeoutMs: r.int('KAFKA_CONNECTION_TIMEOUT_MS', 3000, { min: 100 }),
       requestTimeoutMs: r.int('KAFKA_REQUEST_TIMEOUT_MS', 30_000, { min: 100 }),
       metadataMaxAgeMs: r.int('KAFKA_METADATA_MAX_AGE_MS', 30_000, { min: 0 }),
+      propagation: readPropagation(r, { securityProtocol, saslMechanism: sasl?.mechanism }),
     },
     schemaRegistry: readSchemaRegistry(r),
   };

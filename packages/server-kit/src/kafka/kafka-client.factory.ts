@@ -12,11 +12,15 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { CallerCredential } from '../auth/principal';
 import type { CommonConfig, KafkaConfig } from '../config/common.config';
+import type { PropagationConfig } from '../config/propagation.config';
 import { Errors } from '../errors/gateway-errors';
 import { LOGGER } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
-import { KafkaClientMetrics } from './kafka-instrumentation';
+import { type CallerClient, CallerClientCache, type KafkaCaller } from './caller-clients';
+import { isAuthorizationFailure } from './kafka-errors';
+import { type KafkaClientKind, KafkaClientMetrics } from './kafka-instrumentation';
 import { kafkajsLevel, pinoLogCreator } from './kafka-log';
 import { OAuthTokenProvider } from './oauth-token.provider';
 
@@ -34,6 +38,14 @@ export class KafkaClientFactory implements OnApplicationShutdown {
   private readonly instrumentation: KafkaClientMetrics | undefined;
   /** Whether the process holds its Kafka connection (the managed admin's); see `consumer`. */
   private connected: () => boolean = () => true;
+  /** Everything but SASL, shared by the gateway's client and the callers' (TLS stays ours). */
+  private readonly base: KafkaOptions;
+  /** Principal propagation: the per-caller caches and counts (`kafka_gateway_principal_*`). */
+  readonly propagation: PropagationConfig;
+  private readonly callerCounts = new Map<KafkaClientKind, () => number>();
+  private readonly caches: CallerClientCache<CallerClient>[] = [];
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly evictions: ((kind: KafkaClientKind, reason: string) => void) | undefined;
 
   constructor(
     @Inject(KAFKA_CLIENT_CONFIG) config: CommonConfig,
@@ -42,29 +54,95 @@ export class KafkaClientFactory implements OnApplicationShutdown {
   ) {
     this.instrumentation = metrics === undefined ? undefined : new KafkaClientMetrics(metrics);
     const k = config.kafka;
-    this.kafka = new Kafka({
+    this.propagation = k.propagation;
+    this.base = {
       clientId: k.clientId,
       brokers: [...k.brokers],
       connectionTimeout: k.connectionTimeoutMs,
       requestTimeout: k.requestTimeoutMs,
       ...(k.tls === undefined ? {} : { ssl: tlsOptions(k.tls) }),
-      ...(k.sasl === undefined ? {} : { sasl: saslOptions(k.sasl) }),
       logLevel: kafkajsLevel(config.logLevel),
       logCreator: pinoLogCreator(logger),
+    };
+    this.kafka = new Kafka({
+      ...this.base,
+      ...(k.sasl === undefined ? {} : { sasl: saslOptions(k.sasl) }),
     });
+    if (this.propagation.enabled && metrics !== undefined) {
+      metrics.gauge(
+        'kafka_gateway_principal_clients',
+        'Kafka clients that authenticate as a caller (principal propagation), by client kind',
+        ['kind'],
+        (g) => {
+          for (const [kind, count] of this.callerCounts) g.set({ kind }, count());
+        },
+      );
+      const counter = metrics.counter(
+        'kafka_gateway_principal_client_evictions_total',
+        'Per-caller Kafka clients evicted from the cache, by client kind and reason',
+        ['kind', 'reason'],
+      );
+      this.evictions = (kind, reason) => counter.inc({ kind, reason });
+    }
   }
 
-  admin(options?: AdminConfig): Admin {
-    return this.instrumented(this.kafka.admin(options), 'admin');
+  /**
+   * An admin client; with `as`, one that authenticates as that caller (principal propagation).
+   */
+  admin(options?: AdminConfig, as?: CallerCredential): Admin {
+    return this.instrumented(this.kafkaFor(as).admin(options), 'admin');
   }
 
-  producer(options: ProducerConfig): Producer {
-    return this.instrumented(this.kafka.producer(options), 'producer');
+  /** A producer; with `as`, one that authenticates as that caller (principal propagation). */
+  producer(options: ProducerConfig, as?: CallerCredential): Producer {
+    return this.instrumented(this.kafkaFor(as).producer(options), 'producer');
+  }
+
+  /**
+   * A bounded cache of clients that authenticate as callers (see CallerClientCache), sized by
+   * KAFKA_PROPAGATION_MAX_CLIENTS and KAFKA_PROPAGATION_IDLE_MS, swept every second and counted
+   * in `kafka_gateway_principal_clients{kind}`. Closed with the factory.
+   */
+  callerClients<C extends CallerClient>(
+    kind: KafkaClientKind,
+    create: (credential: CallerCredential) => C,
+  ): CallerClientCache<C> {
+    const cache = new CallerClientCache(create, {
+      maxClients: this.propagation.maxClients,
+      idleMs: this.propagation.idleMs,
+      onEvict: (reason) => this.evictions?.(kind, reason),
+    });
+    this.caches.push(cache);
+    this.countCallerClients(kind, () => cache.size());
+    if (this.sweeper === undefined) {
+      this.sweeper = setInterval(() => {
+        for (const c of this.caches) c.sweep();
+      }, CALLER_SWEEP_INTERVAL_MS);
+      this.sweeper.unref();
+    }
+    return cache;
+  }
+
+  /** Reports clients of `kind` that run as callers outside a cache (consumer instances). */
+  countCallerClients(kind: KafkaClientKind, count: () => number): void {
+    const previous = this.callerCounts.get(kind);
+    this.callerCounts.set(kind, previous === undefined ? count : () => previous() + count());
+  }
+
+  /** The gateway's own Kafka, or one whose SASL login is the caller's credential. */
+  private kafkaFor(as: CallerCredential | undefined): Kafka {
+    if (as === undefined) return this.kafka;
+    return new Kafka({ ...this.base, sasl: callerSaslOptions(as, this.propagation) });
   }
 
   /** The managed admin registers its connection here: the process's Kafka readiness. */
   connectedWhen(check: () => boolean): void {
     this.connected = check;
+  }
+
+  /** Whether the process holds its own Kafka connection (the managed admin's). */
+  isConnected(): boolean {
+    return this.connected();
   }
 
   /**
@@ -73,8 +151,8 @@ export class KafkaClientFactory implements OnApplicationShutdown {
    * per new consumer (a subscription request) while, say, the broker refuses the gateway's
    * certificate.
    */
-  consumer(options: ConsumerConfig): Consumer {
-    const consumer = this.instrumented(this.kafka.consumer(options), 'consumer');
+  consumer(options: ConsumerConfig, as?: CallerCredential): Consumer {
+    const consumer = this.instrumented(this.kafkaFor(as).consumer(options), 'consumer');
     const connect = consumer.connect.bind(consumer);
     consumer.connect = () =>
       this.connected() ? connect() : Promise.reject(Errors.kafkaUnavailable());
@@ -91,9 +169,14 @@ export class KafkaClientFactory implements OnApplicationShutdown {
    * no active members (it is empty or does not exist yet) and refuses it otherwise. kafkajs has no
    * public call for it, so this reaches its cluster through the client's private factory (the
    * symbol `private:Kafka:createCluster`, kafkajs 2.x); one cluster connection is kept and
-   * replaced after a failure.
+   * replaced after a failure. With `as` (principal propagation) the commit is made as that
+   * caller, over a connection of its own from a per-caller cache.
    */
-  async commitAsNonMember(groupId: string, offsets: readonly NonMemberOffset[]): Promise<void> {
+  async commitAsNonMember(
+    groupId: string,
+    offsets: readonly NonMemberOffset[],
+    as?: KafkaCaller,
+  ): Promise<void> {
     if (offsets.length === 0) return;
     const byTopic = new Map<
       string,
@@ -105,6 +188,19 @@ export class KafkaClientFactory implements OnApplicationShutdown {
       byTopic.set(o.topic, list);
     }
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    if (as !== undefined) {
+      const clusters = this.callerClusterCache();
+      await clusters.use(as.principal, as.credential, async (cluster) => {
+        try {
+          const coordinator = await cluster.findGroupCoordinator({ groupId });
+          await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics });
+        } catch (err) {
+          clusters.discard(cluster); // a fresh connection next time, as for the shared one
+          throw err;
+        }
+      });
+      return;
+    }
     const cluster = await this.sharedCluster();
     try {
       const coordinator = await cluster.findGroupCoordinator({ groupId });
@@ -117,28 +213,63 @@ export class KafkaClientFactory implements OnApplicationShutdown {
   }
 
   private cluster: InternalCluster | undefined;
+  private callerClusters: CallerClientCache<InternalCluster> | undefined;
+
+  private callerClusterCache(): CallerClientCache<InternalCluster> {
+    this.callerClusters ??= this.callerClients('admin', (credential) =>
+      this.createCluster(this.kafkaFor(credential)),
+    );
+    return this.callerClusters;
+  }
+
+  /**
+   * Whether Kafka refuses the caller access to a consumer group (GROUP_AUTHORIZATION_FAILED on
+   * FindCoordinator). kafkajs' own group calls report that only as "Failed to find group
+   * coordinator" (it tries every broker and drops their errors), so this asks one broker
+   * directly, over the caller's connection.
+   */
+  async groupAccessDenied(groupId: string, as: KafkaCaller): Promise<boolean> {
+    return this.callerClusterCache().use(as.principal, as.credential, async (cluster) => {
+      await cluster.refreshMetadataIfNecessary(); // a fresh connection has no broker list yet
+      const broker = await cluster.findControllerBroker();
+      try {
+        await broker.findGroupCoordinator({ groupId });
+        return false;
+      } catch (err) {
+        return isAuthorizationFailure(err);
+      }
+    });
+  }
 
   private async sharedCluster(): Promise<InternalCluster> {
     if (this.cluster !== undefined) return this.cluster;
-    const create = Object.getOwnPropertySymbols(this.kafka).find(
-      (s) => s.description === 'private:Kafka:createCluster',
-    );
-    const factory =
-      create === undefined ? undefined : (this.kafka as unknown as Record<symbol, unknown>)[create];
-    if (typeof factory !== 'function') {
-      throw new Error('this kafkajs version does not expose its cluster factory');
-    }
-    const cluster = (factory as (o: object) => InternalCluster)({ allowAutoTopicCreation: false });
+    const cluster = this.createCluster(this.kafka);
     await cluster.connect();
     this.cluster = cluster;
     return cluster;
   }
 
-  /** Closes the connection `commitAsNonMember` keeps. */
+  private createCluster(kafka: Kafka): InternalCluster {
+    const create = Object.getOwnPropertySymbols(kafka).find(
+      (s) => s.description === 'private:Kafka:createCluster',
+    );
+    const factory =
+      create === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[create];
+    if (typeof factory !== 'function') {
+      throw new Error('this kafkajs version does not expose its cluster factory');
+    }
+    return (factory as (o: object) => InternalCluster)({ allowAutoTopicCreation: false });
+  }
+
+  /** Closes the connection `commitAsNonMember` keeps and every per-caller client. */
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
     const cluster = this.cluster;
     this.cluster = undefined;
-    await cluster?.disconnect().catch(() => undefined);
+    await Promise.all([
+      cluster?.disconnect().catch(() => undefined),
+      ...this.caches.map((c) => c.closeAll()),
+    ]);
   }
 }
 
@@ -154,6 +285,10 @@ export interface NonMemberOffset {
 interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  refreshMetadataIfNecessary(): Promise<void>;
+  findControllerBroker(): Promise<{
+    findGroupCoordinator(q: { groupId: string }): Promise<unknown>;
+  }>;
   findGroupCoordinator(q: { groupId: string }): Promise<{
     offsetCommit(r: {
       groupId: string;
@@ -209,6 +344,33 @@ export function saslOptions(sasl: NonNullable<KafkaConfig['sasl']>): SASLOptions
   });
   return options;
 }
+
+/**
+ * SASL options that log in as the caller: a Basic caller's username and password with
+ * KAFKA_PROPAGATION_SASL_MECHANISM, a bearer caller's own token with OAUTHBEARER.
+ */
+export function callerSaslOptions(
+  credential: CallerCredential,
+  propagation: Pick<PropagationConfig, 'saslMechanism'>,
+): SASLOptions {
+  if (credential.kind === 'bearer') {
+    const token = credential.token;
+    return {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: () => Promise.resolve({ value: token.value() }),
+    };
+  }
+  return saslOptions({
+    mechanism: propagation.saslMechanism,
+    username: credential.username,
+    password: credential.password,
+  });
+}
+
+/** How often idle and expired per-caller clients are looked for. */
+const CALLER_SWEEP_INTERVAL_MS = 1000;
+
+type KafkaOptions = Omit<ConstructorParameters<typeof Kafka>[0], 'sasl'>;
 
 /** The longest wait between two connection attempts while Kafka is unreachable at start. */
 const MAX_CONNECT_BACKOFF_MS = 5000;

@@ -149,6 +149,41 @@ export function toGatewayError(err: unknown): GatewayError {
   });
 }
 
+/**
+ * Maps a failure of a client that authenticates as the caller (principal propagation): Kafka
+ * refusing the caller's credentials is the caller's 401/40101, not the gateway's outage (503);
+ * everything else maps as `toGatewayError`, so an ACL denial is 403/40301.
+ *
+ * `bearerConnect`: the failure is a bearer caller's connection attempt while the gateway's own
+ * connection is up. kafkajs 2.2.4 ignores the broker's OAUTHBEARER error challenge and the broker
+ * then closes the connection, so a refused token surfaces only as a closed connection (see
+ * infra/README.md); that is answered 401 too.
+ */
+export function toCallerError(err: unknown, bearerConnect = false): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (isAuthenticationFailure(err) || (bearerConnect && inspect(err).connectionFailure)) {
+    return new GatewayError('kafka_authentication_failed', CALLER_REFUSED, { cause: err });
+  }
+  return toGatewayError(err);
+}
+
+const CALLER_REFUSED = "Kafka refused the caller's credentials";
+
+/** Kafka refused a client's SASL login (wrong password, expired or forged token). */
+export function isAuthenticationFailure(err: unknown): boolean {
+  if (err instanceof GatewayError) return err.code === 'kafka_authentication_failed';
+  if (err instanceof KafkaJSSASLAuthenticationError) return true;
+  const { type } = inspect(err);
+  return type !== undefined && AUTHENTICATION.has(type);
+}
+
+/** Kafka refused an operation by its ACLs (topic, group, cluster or transactional id). */
+export function isAuthorizationFailure(err: unknown): boolean {
+  if (err instanceof GatewayError) return err.code === 'kafka_authorization_failed';
+  const { type } = inspect(err);
+  return type === 'GROUP_AUTHORIZATION_FAILED' || (type !== undefined && AUTHORIZATION.has(type));
+}
+
 const RECORD_CODES = {
   authentication: catalogueEntry('kafka_authentication_failed').errorCode,
   authorization: catalogueEntry('kafka_authorization_failed').errorCode,
@@ -160,8 +195,14 @@ const RECORD_CODES = {
 export function toRecordError(err: unknown): RecordError {
   const error = err instanceof Error ? err.message : String(err);
   if (err instanceof GatewayError) {
+    const denial =
+      err.code === 'kafka_authentication_failed' || err.code === 'kafka_authorization_failed';
     return {
-      error_code: err.retriable ? RECORD_CODES.retriable : RECORD_CODES.fatal,
+      error_code: denial
+        ? catalogueEntry(err.code).errorCode
+        : err.retriable
+          ? RECORD_CODES.retriable
+          : RECORD_CODES.fatal,
       error,
       staleMetadata: err.staleMetadata,
     };

@@ -13,7 +13,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { type EmbeddedFormat, produceFormat } from '@kafka-gateway/codec';
-import { V2JsonInterceptor } from '@kafka-gateway/server-kit';
+import { principalOf, V2JsonInterceptor } from '@kafka-gateway/server-kit';
 import { partitionParam } from '../../common/path-params';
 import type { Request, Response } from 'express';
 import { ProduceService, type ProduceResponse } from './produce.service';
@@ -49,7 +49,7 @@ export class ProduceController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ProduceResponse> {
-    const result = await this.produce.produce(topic, undefined, format, req.body);
+    const result = await this.produce.produce(topic, undefined, format, req.body, principalOf(req));
     res.status(result.status);
     return result.body;
   }
@@ -63,7 +63,13 @@ export class ProduceController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ProduceResponse> {
-    const result = await this.produce.produce(topic, partitionParam(partition), format, req.body);
+    const result = await this.produce.produce(
+      topic,
+      partitionParam(partition),
+      format,
+      req.body,
+      principalOf(req),
+    );
     res.status(result.status);
     return result.body;
   }

@@ -7,11 +7,19 @@ import {
   type SchemaType,
   SchemaSerde,
 } from '@kafka-gateway/codec';
-import { GatewayError, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import {
+  ANONYMOUS,
+  Errors,
+  GatewayError,
+  MetricsService,
+  Secret,
+  toErrorResponse,
+} from '@kafka-gateway/server-kit';
 import { loadProducerConfig } from '../../config/producer.config';
 import type {
   KafkaProducerService,
   OutgoingRecord,
+  ProduceCaller,
   RecordOutcome,
 } from '../../kafka/kafka-producer.service';
 import type { PartitionInfo, TopicMetadataService } from '../../kafka/topic-metadata.service';
@@ -52,9 +60,15 @@ class FakeMetadata implements Pick<
  */
 class FakeProducer implements Pick<
   KafkaProducerService,
-  'isConnected' | 'choosePartition' | 'produce'
+  'isConnected' | 'choosePartition' | 'produce' | 'callerOf'
 > {
   connected = true;
+  /** What `callerOf` answers (principal propagation); the produce calls record what they got. */
+  caller: ProduceCaller | undefined = undefined;
+  readonly callers: (ProduceCaller | undefined)[] = [];
+  callerOf(): ProduceCaller | undefined {
+    return this.caller;
+  }
   readonly sent: { topic: string; records: OutgoingRecord[] }[] = [];
   refuse: (r: OutgoingRecord) => unknown = () => undefined;
   private readonly ends = new Map<number, number>();
@@ -69,7 +83,12 @@ class FakeProducer implements Pick<
   ): number {
     return key === null ? 0 : key.length % partitions.length;
   }
-  async produce(topic: string, records: readonly OutgoingRecord[]): Promise<RecordOutcome[]> {
+  async produce(
+    topic: string,
+    records: readonly OutgoingRecord[],
+    caller?: ProduceCaller,
+  ): Promise<RecordOutcome[]> {
+    this.callers.push(caller);
     this.sent.push({ topic, records: [...records] });
     return records.map((r) => {
       const error = this.refuse(r);
@@ -150,14 +169,20 @@ const USER = JSON.stringify({
 
 test('records are sent to their partitions and answered with their offsets', async () => {
   const { service, producer } = setup();
-  const result = await service.produce('t', undefined, 'binary', {
-    records: [
-      { value: b64('a') },
-      { key: b64('kk'), value: b64('b') },
-      { value: b64('c'), partition: 1 },
-      { value: b64('d') },
-    ],
-  });
+  const result = await service.produce(
+    't',
+    undefined,
+    'binary',
+    {
+      records: [
+        { value: b64('a') },
+        { key: b64('kk'), value: b64('b') },
+        { value: b64('c'), partition: 1 },
+        { value: b64('d') },
+      ],
+    },
+    ANONYMOUS,
+  );
   assert.equal(result.status, 200);
   assert.deepEqual(result.body, {
     offsets: [
@@ -176,9 +201,15 @@ test('records are sent to their partitions and answered with their offsets', asy
 
 test('a path partition sends every record there', async () => {
   const { service, producer } = setup();
-  const result = await service.produce('t', 2, 'json', {
-    records: [{ value: { n: 1 } }, { value: { n: 2 }, partition: 0 }],
-  });
+  const result = await service.produce(
+    't',
+    2,
+    'json',
+    {
+      records: [{ value: { n: 1 } }, { value: { n: 2 }, partition: 0 }],
+    },
+    ANONYMOUS,
+  );
   assert.deepEqual(
     result.body.offsets.map((o) => o.partition),
     [2, 2],
@@ -190,10 +221,16 @@ test('an unknown topic is 404/40401, before any schema is registered', async () 
   const { service, producer, registry } = setup();
   assert.deepEqual(
     await answer(
-      service.produce('nope', undefined, 'avro', {
-        value_schema: USER,
-        records: [{ value: { name: 'x' } }],
-      }),
+      service.produce(
+        'nope',
+        undefined,
+        'avro',
+        {
+          value_schema: USER,
+          records: [{ value: { name: 'x' } }],
+        },
+        ANONYMOUS,
+      ),
     ),
     [404, 40401],
   );
@@ -204,7 +241,7 @@ test('an unknown topic is 404/40401, before any schema is registered', async () 
 test('a path partition past the partition count is 404/40402 and nothing is sent', async () => {
   const { service, producer } = setup();
   assert.deepEqual(
-    await answer(service.produce('t', 3, 'binary', { records: [{ value: b64('a') }] })),
+    await answer(service.produce('t', 3, 'binary', { records: [{ value: b64('a') }] }, ANONYMOUS)),
     [404, 40402],
   );
   assert.equal(producer.sent.length, 0);
@@ -212,9 +249,15 @@ test('a path partition past the partition count is 404/40402 and nothing is sent
 
 test('a record naming a partition out of range gets its own 40402; the others are sent', async () => {
   const { service, producer, metrics } = setup();
-  const result = await service.produce('t', undefined, 'binary', {
-    records: [{ value: b64('a') }, { value: b64('b'), partition: 7 }, { value: b64('c') }],
-  });
+  const result = await service.produce(
+    't',
+    undefined,
+    'binary',
+    {
+      records: [{ value: b64('a') }, { value: b64('b'), partition: 7 }, { value: b64('c') }],
+    },
+    ANONYMOUS,
+  );
   assert.equal(result.status, 200);
   assert.deepEqual(result.body.offsets, [
     { partition: 0, offset: 0, error_code: null, error: null },
@@ -229,7 +272,7 @@ test('Kafka not connected: 503 broker_not_available with Retry-After, nothing qu
   const { service, producer } = setup();
   producer.connected = false;
   await assert.rejects(
-    service.produce('t', undefined, 'binary', { records: [{ value: b64('a') }] }),
+    service.produce('t', undefined, 'binary', { records: [{ value: b64('a') }] }, ANONYMOUS),
     (e: unknown) =>
       e instanceof GatewayError &&
       e.code === 'broker_not_available' &&
@@ -249,9 +292,15 @@ test('a record refused by authorization is reported 40301 and the response is 40
           type: 'TOPIC_AUTHORIZATION_FAILED',
         })
       : undefined;
-  const result = await service.produce('t', undefined, 'binary', {
-    records: [{ value: b64('ok') }, { value: b64('secret') }],
-  });
+  const result = await service.produce(
+    't',
+    undefined,
+    'binary',
+    {
+      records: [{ value: b64('ok') }, { value: b64('secret') }],
+    },
+    ANONYMOUS,
+  );
   assert.equal(result.status, 403);
   assert.deepEqual(result.body.offsets, [
     { partition: 0, offset: 0, error_code: null, error: null },
@@ -266,15 +315,21 @@ test('a record refused by authorization is reported 40301 and the response is 40
 
 test('UNKNOWN_TOPIC_OR_PARTITION from the broker drops the cached metadata', async () => {
   const { service, producer, metadata } = setup();
-  await service.produce('t', undefined, 'binary', { records: [{ value: b64('a') }] });
+  await service.produce('t', undefined, 'binary', { records: [{ value: b64('a') }] }, ANONYMOUS);
   assert.equal(metadata.invalidations, 0, 'a success keeps the cache');
   producer.refuse = () =>
     Object.assign(new Error('This server does not host this topic-partition'), {
       type: 'UNKNOWN_TOPIC_OR_PARTITION',
     });
-  const result = await service.produce('t', undefined, 'binary', {
-    records: [{ value: b64('b') }, { value: b64('c') }],
-  });
+  const result = await service.produce(
+    't',
+    undefined,
+    'binary',
+    {
+      records: [{ value: b64('b') }, { value: b64('c') }],
+    },
+    ANONYMOUS,
+  );
   assert.equal(metadata.invalidations, 1, 'once per request, not per record');
   assert.deepEqual(
     result.body.offsets.map((o) => o.error_code),
@@ -286,10 +341,16 @@ test('keys without key_schema are 422/42201; nothing is registered or sent', asy
   const { service, producer, registry } = setup();
   assert.deepEqual(
     await answer(
-      service.produce('t', undefined, 'avro', {
-        value_schema: USER,
-        records: [{ key: 'k', value: { name: 'x' } }],
-      }),
+      service.produce(
+        't',
+        undefined,
+        'avro',
+        {
+          value_schema: USER,
+          records: [{ key: 'k', value: { name: 'x' } }],
+        },
+        ANONYMOUS,
+      ),
     ),
     [422, 42201],
   );
@@ -299,10 +360,16 @@ test('keys without key_schema are 422/42201; nothing is registered or sent', asy
 
 test('avro: the value schema is registered once and its id answered; records go out in wire format', async () => {
   const { service, producer, registry } = setup();
-  const result = await service.produce('t', undefined, 'avro', {
-    value_schema: USER,
-    records: [{ value: { name: 'ann' } }, { value: { name: 'bob' } }],
-  });
+  const result = await service.produce(
+    't',
+    undefined,
+    'avro',
+    {
+      value_schema: USER,
+      records: [{ value: { name: 'ann' } }, { value: { name: 'bob' } }],
+    },
+    ANONYMOUS,
+  );
   assert.deepEqual([result.body.key_schema_id, result.body.value_schema_id], [null, 1]);
   assert.equal(registry.calls, 1);
   const first = producer.sent[0]!.records[0]!;
@@ -317,9 +384,15 @@ test('metrics: acknowledged records and bytes by topic and format, failures by e
     r.value?.toString() === 'no'
       ? Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED' })
       : undefined;
-  await service.produce('t', undefined, 'binary', {
-    records: [{ key: b64('k'), value: b64('abc') }, { value: b64('de') }, { value: b64('no') }],
-  });
+  await service.produce(
+    't',
+    undefined,
+    'binary',
+    {
+      records: [{ key: b64('k'), value: b64('abc') }, { value: b64('de') }, { value: b64('no') }],
+    },
+    ANONYMOUS,
+  );
   const labels = { topic: 't', format: 'binary', service: 'producer-gateway' };
   assert.equal(await metrics.sample('kafka_gateway_produce_records_total', labels), 2);
   assert.equal(await metrics.sample('kafka_gateway_produce_bytes_total', labels), 6);
@@ -328,7 +401,7 @@ test('metrics: acknowledged records and bytes by topic and format, failures by e
     await metrics.sample('kafka_gateway_produce_duration_seconds_count', { format: 'binary' }),
     1,
   );
-  await answer(service.produce('gone', undefined, 'json', { records: [{ value: 1 }] }));
+  await answer(service.produce('gone', undefined, 'json', { records: [{ value: 1 }] }, ANONYMOUS));
   assert.equal(
     await metrics.sample('kafka_gateway_produce_records_total', { topic: 'gone' }),
     undefined,
@@ -339,10 +412,16 @@ test('metrics: acknowledged records and bytes by topic and format, failures by e
 test('a topic the ACLs hide: every record 40301 and status 403, nothing registered or sent', async () => {
   const { service, metadata, producer, registry } = setup();
   metadata.denied.add('secret-topic');
-  const result = await service.produce('secret-topic', undefined, 'avro', {
-    value_schema: JSON.stringify({ type: 'record', name: 'R', fields: [] }),
-    records: [{ value: {} }, { value: {} }],
-  });
+  const result = await service.produce(
+    'secret-topic',
+    undefined,
+    'avro',
+    {
+      value_schema: JSON.stringify({ type: 'record', name: 'R', fields: [] }),
+      records: [{ value: {} }, { value: {} }],
+    },
+    ANONYMOUS,
+  );
   assert.equal(result.status, 403);
   assert.deepEqual(
     result.body.offsets.map((o) => [o.error_code, o.offset]),
@@ -357,4 +436,36 @@ test('a topic the ACLs hide: every record 40301 and status 403, nothing register
   );
   assert.equal(producer.sent.length, 0);
   assert.equal(registry.calls, 0, 'nothing registered');
+});
+
+test('principal propagation: the records go to the producer as the caller callerOf names', async () => {
+  const { service, producer } = setup();
+  const alice = { name: 'alice', groups: [], mechanism: 'basic' as const };
+  const caller: ProduceCaller = {
+    principal: alice,
+    credential: { kind: 'password', username: 'alice', password: Secret.of('pw') },
+  };
+  producer.caller = caller;
+  const result = await service.produce(
+    't',
+    undefined,
+    'binary',
+    { records: [{ value: 'aGk=' }] },
+    alice,
+  );
+  assert.equal(result.status, 200);
+  assert.deepEqual(producer.callers, [caller]);
+});
+
+test('principal propagation: a caller callerOf refuses (401) sends nothing', async () => {
+  const { service, producer } = setup();
+  producer.callerOf = () => {
+    throw Errors.unauthenticated();
+  };
+  await assert.rejects(
+    service.produce('t', undefined, 'binary', { records: [{ value: 'aGk=' }] }, ANONYMOUS),
+    (e: unknown) =>
+      toErrorResponse(e).status === 401 && toErrorResponse(e).body.error_code === 40101,
+  );
+  assert.equal(producer.sent.length, 0);
 });

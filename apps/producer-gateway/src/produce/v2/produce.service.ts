@@ -6,7 +6,12 @@ import {
   isSchemaFormat,
   SchemaSerde,
 } from '@kafka-gateway/codec';
-import { catalogueEntry, Errors, type RecordError } from '@kafka-gateway/server-kit';
+import {
+  catalogueEntry,
+  Errors,
+  type Principal,
+  type RecordError,
+} from '@kafka-gateway/server-kit';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../../config/producer.config';
 import { KafkaProducerService, type OutgoingRecord } from '../../kafka/kafka-producer.service';
 import { TopicMetadataService } from '../../kafka/topic-metadata.service';
@@ -111,8 +116,11 @@ export class ProduceService {
     pathPartition: number | undefined,
     format: EmbeddedFormat,
     body: unknown,
+    principal: Principal,
   ): Promise<ProduceResult> {
     const started = process.hrtime.bigint();
+    // principal propagation: refused (401) before anything is parsed or registered
+    const caller = this.producer.callerOf(principal);
     const request = parseProduceRequest(body, this.config.produce.maxRecordsPerRequest);
     const partitions = await this.metadata.cachedPartitions(topic);
     if (partitions === undefined) {
@@ -151,7 +159,7 @@ export class ProduceService {
       slots.push(i);
     }
 
-    const sent = await this.outcomes.send(topic, format, outgoing, started);
+    const sent = await this.outcomes.send(topic, format, outgoing, started, caller);
     for (let j = 0; j < sent.length; j++) {
       const o = sent[j]!;
       offsets[slots[j]!] = o.ok

@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import { SchemaSerde } from '@kafka-gateway/codec';
-import { ErrorResponder, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import { ErrorResponder, MetricsService, Secret, toErrorResponse } from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
 import pino from 'pino';
 import { loadProducerConfig } from '../../config/producer.config';
 import type {
   KafkaProducerService,
   OutgoingRecord,
+  ProduceCaller,
   RecordOutcome,
 } from '../../kafka/kafka-producer.service';
 import type { PartitionInfo, TopicMetadataService } from '../../kafka/topic-metadata.service';
@@ -48,9 +49,14 @@ class FakeMetadata implements Pick<
 /** The batching producer: a log end offset per partition; `refuse` fails chosen records. */
 class FakeProducer implements Pick<
   KafkaProducerService,
-  'isConnected' | 'choosePartition' | 'produce'
+  'isConnected' | 'choosePartition' | 'produce' | 'callerOf'
 > {
   connected = true;
+  caller: ProduceCaller | undefined = undefined;
+  readonly callers: (ProduceCaller | undefined)[] = [];
+  callerOf(): ProduceCaller | undefined {
+    return this.caller;
+  }
   readonly sent: OutgoingRecord[] = [];
   refuse: (r: OutgoingRecord) => unknown = () => undefined;
   private readonly ends = new Map<number, number>();
@@ -60,7 +66,12 @@ class FakeProducer implements Pick<
   choosePartition(): number {
     return 0;
   }
-  async produce(_topic: string, records: readonly OutgoingRecord[]): Promise<RecordOutcome[]> {
+  async produce(
+    _topic: string,
+    records: readonly OutgoingRecord[],
+    caller?: ProduceCaller,
+  ): Promise<RecordOutcome[]> {
+    this.callers.push(caller);
     this.sent.push(...records);
     return records.map((r) => {
       const error = this.refuse(r);
@@ -324,4 +335,20 @@ test('a topic the ACLs hide: every line 40301, nothing sent', async () => {
     [40301],
   );
   assert.equal(producer.sent.length, 0);
+});
+
+test('principal propagation: every streamed record is sent as the caller callerOf names', async () => {
+  const { produce, producer } = setup();
+  const caller: ProduceCaller = {
+    principal: { name: 'svc', groups: [], mechanism: 'jwt' },
+    credential: { kind: 'bearer', token: Secret.of('t0k3n'), expiresAtMs: Date.now() + 60_000 },
+  };
+  producer.caller = caller;
+  const res = await produce([
+    json({ value: { type: 'STRING', data: 'a' } }) + json({ value: { type: 'STRING', data: 'b' } }),
+  ]);
+  assert.equal(res.status, 200);
+  assert.ok(producer.callers.length > 0);
+  assert.ok(producer.callers.every((c) => c === caller));
+  assert.deepEqual(producer.values(), ['a', 'b']);
 });

@@ -9,7 +9,12 @@ import {
   SchemaSerde,
   v3NameOf,
 } from '@kafka-gateway/codec';
-import { ErrorResponder, GatewayError, toGatewayError } from '@kafka-gateway/server-kit';
+import {
+  ErrorResponder,
+  GatewayError,
+  principalOf,
+  toGatewayError,
+} from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../../config/producer.config';
 import { KafkaProducerService, type OutgoingRecord } from '../../kafka/kafka-producer.service';
@@ -115,6 +120,8 @@ export class ProduceRecordsService {
   }
 
   private pipeline(clusterId: string, topic: string, req: Request): RecordPipeline<Prepared> {
+    // principal propagation: refused (401) before the stream is read
+    const caller = this.producer.callerOf(principalOf(req));
     // Writers resolved once per distinct schema spec in this request (registry I/O at most once).
     const writers = new Map<string, Promise<ResolvedWriter>>();
     const encode = async (role: 'key' | 'value', d: V3Data | undefined): Promise<Encoded> => {
@@ -197,6 +204,7 @@ export class ProduceRecordsService {
           'v3',
           prepared.map((p) => p.record),
           started,
+          caller,
         );
         const entries = sent.map((o, i): ResultEntry => {
           if (!o.ok) return failure(toGatewayError(o.cause));
