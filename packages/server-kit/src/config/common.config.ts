@@ -1,3 +1,4 @@
+import { type AuthConfig, readAuthConfig } from './auth.config';
 import { type EnvReader } from './env-reader';
 import type { Secret } from './secret';
 
@@ -141,6 +142,8 @@ export interface CommonConfig {
   readonly metrics: MetricsConfig;
   readonly kafka: KafkaConfig;
   readonly schemaRegistry: SchemaRegistryConfig;
+  /** Client authentication (AUTH_*; see auth.config.ts). */
+  readonly auth: AuthConfig;
 }
 
 function readSchemaRegistry(r: EnvReader): SchemaRegistryConfig {
@@ -303,10 +306,11 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
     KAFKA_SECURITY_PROTOCOLS,
     'PLAINTEXT',
   );
+  const http = readHttp(r);
   return {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     accessLog: r.oneOf('LOG_ACCESS', ACCESS_LOG_LEVELS, 'info'),
-    http: readHttp(r),
+    http,
     metrics: {
       host: r.string('METRICS_HOST', '0.0.0.0'),
       port: r.port('METRICS_PORT', 9464),
@@ -323,5 +327,6 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
       metadataMaxAgeMs: r.int('KAFKA_METADATA_MAX_AGE_MS', 30_000, { min: 0 }),
     },
     schemaRegistry: readSchemaRegistry(r),
+    auth: readAuthConfig(r, http.tls?.clientCaFile),
   };
 }
