@@ -103,6 +103,22 @@ test('a success is remembered until its TTL; a wrong password is never served fr
   assert.equal(verified.length, 3, 'verified again after the TTL');
 });
 
+test('concurrent requests with the same credentials share one hash check', async () => {
+  const { auth, verified } = await setup();
+  const answers = await Promise.all(
+    Array.from({ length: 8 }, () => auth.authenticate(req, basic('alice', 'alice-pw'))),
+  );
+  assert.ok(answers.every((a) => a.ok));
+  assert.equal(verified.length, 1);
+  const wrong = await Promise.all(
+    Array.from({ length: 3 }, () => auth.authenticate(req, basic('alice', 'nope'))),
+  );
+  assert.ok(wrong.every((a) => !a.ok));
+  assert.equal(verified.length, 2, 'the same wrong password too (and it is not remembered)');
+  assert.equal((await auth.authenticate(req, basic('alice', 'nope'))).ok, false);
+  assert.equal(verified.length, 3);
+});
+
 test('a changed file is picked up and forgets remembered verifications', async () => {
   const { auth, file, verified } = await setup();
   assert.ok((await auth.authenticate(req, basic('alice', 'alice-pw'))).ok);

@@ -30,6 +30,11 @@ export class BasicAuthenticator implements Authenticator {
   private readonly cache: BoundedCache<Verified>;
   private generation = -1;
   private dummyHash = '';
+  /**
+   * Verifications in progress, by MAC: concurrent requests with the same credentials (a client
+   * opening its connection pool) share one hash check instead of each running their own.
+   */
+  private readonly inflight = new Map<string, Promise<Principal | undefined>>();
 
   constructor(
     private readonly config: BasicAuthConfig,
@@ -66,19 +71,39 @@ export class BasicAuthenticator implements Authenticator {
     if (hit !== undefined && timingSafeEqual(hit.mac, mac))
       return this.accepted(hit.principal, username, password);
 
+    const key = mac.toString('base64');
+    let pending = this.inflight.get(key);
+    if (pending === undefined) {
+      pending = this.check(credentials, username, password, mac).finally(() =>
+        this.inflight.delete(key),
+      );
+      this.inflight.set(key, pending);
+    }
+    const principal = await pending;
+    return principal === undefined
+      ? refused('bad_credentials')
+      : this.accepted(principal, username, password);
+  }
+
+  private async check(
+    credentials: Credentials,
+    username: string,
+    password: string,
+    mac: Buffer,
+  ): Promise<Principal | undefined> {
     const user = credentials.users.get(username);
     const ok = await this.verify(password, user?.hash ?? this.dummyHash);
-    // the file may have been re-read while the hash was checked: only remember what still holds
-    if (user === undefined || !ok) return refused('bad_credentials');
+    if (user === undefined || !ok) return undefined;
     const principal: Principal = Object.freeze({
       name: user.name,
       groups: user.groups,
       mechanism: 'basic',
     });
+    // the file may have been re-read while the hash was checked: only remember what still holds
     if (this.current().generation === credentials.generation) {
       this.cache.set(username, { mac, principal }, this.now() + this.config.cacheTtlMs);
     }
-    return this.accepted(principal, username, password);
+    return principal;
   }
 
   /** The principal with this request's credential (kept for principal propagation only). */
