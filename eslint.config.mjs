@@ -9,10 +9,14 @@ const LIBRARY_HOMES = {
   ioredis: 'ioredis lives in apps/consumer-gateway/src/routing only.',
   codec: 'avsc, protobufjs and ajv live in packages/codec only.',
   nest: 'packages/codec is framework-free: no @nestjs imports.',
+  auth: 'jose, @node-rs/bcrypt and @node-rs/argon2 live in packages/server-kit/src/auth only.',
 };
 const restrict = {
   kafkajs: { name: 'kafkajs', message: LIBRARY_HOMES.kafkajs },
   ioredis: { name: 'ioredis', message: LIBRARY_HOMES.ioredis },
+  jose: { name: 'jose', message: LIBRARY_HOMES.auth },
+  bcrypt: { name: '@node-rs/bcrypt', message: LIBRARY_HOMES.auth },
+  argon2: { name: '@node-rs/argon2', message: LIBRARY_HOMES.auth },
 };
 const CODEC_LIBRARIES = {
   group: ['avsc', 'avsc/*', 'protobufjs', 'protobufjs/*', 'ajv', 'ajv/*', 'ajv-formats'],
@@ -59,6 +63,10 @@ export default tseslint.config(
   {
     files: ['apps/consumer-gateway/src/routing/**/*.ts'],
     rules: { 'no-restricted-imports': boundaries('ioredis') },
+  },
+  {
+    files: ['packages/server-kit/src/auth/**/*.ts'],
+    rules: { 'no-restricted-imports': boundaries('jose', 'bcrypt', 'argon2') },
   },
   {
     files: ['packages/codec/src/**/*.ts'],

@@ -7,6 +7,7 @@
 #   npm run bench -- --stack-env FILE    use a running stack (its <run dir>/stack.env)
 #   npm run bench -- --cpu-prof --only "avro 1 KB x10"   CPU profiles of both gateways
 #   npm run bench -- --sasl-ssl          also every produce row over SASL_SSL (stack up --secure)
+#   npm run bench -- --auth              also every produce row with Basic and JWT authentication
 #
 # Without --stack-env it runs its own stack in .run/bench-stack (free ports, so it never collides
 # with `npm start` or a test stack): a stack already running there is used and left running;

@@ -21,6 +21,17 @@ export interface BenchContext {
    * name in `stack.pids`), or why it could not start (its rows then say failed)
    */
   readonly saslGateway?: { readonly url: string; readonly component: string } | { error: string };
+  /**
+   * `--auth`: the bench's extra producer gateway that requires authentication (basic,jwt) and
+   * the Authorization header of each method, or why it could not start
+   */
+  readonly authGateway?:
+    | {
+        readonly url: string;
+        readonly component: string;
+        readonly authorization: { readonly basic: string; readonly jwt: string };
+      }
+    | { error: string };
   log(message: string): void;
 }
 

@@ -14,6 +14,7 @@ import {
   parseEnvFile,
   parseSecurityEnv,
   SASL_SSL_GATEWAY,
+  AUTH_GATEWAY,
 } from './stack';
 import { saslSslCaseId } from './workloads/produce';
 import { javaProduceSizes } from './workloads/java';
@@ -470,4 +471,10 @@ test('SASL_SSL ÷ plaintext: ratios per twin, in the JSON and the markdown', () 
   assert.ok(tables.length > 0);
   // without --sasl-ssl there is no such section
   assert.doesNotMatch(renderMarkdown({ ...report, saslSslRatios: [] }), /SASL_SSL\) ÷ plaintext/);
+});
+
+test('--auth: parsed, off by default; its gateway counts as a gateway process', () => {
+  assert.equal(parseOptions(['--quick'], {}).auth, false);
+  assert.equal(parseOptions(['--quick', '--auth'], {}).auth, true);
+  assert.ok(isGatewayProcess(AUTH_GATEWAY));
 });

@@ -15,17 +15,19 @@ import {
   saslSslRatios,
 } from './report';
 import { type SaslGateway, startSaslGateway } from './sasl-gateway';
+import { startAuthGateway } from './auth-gateway';
 import {
   GATEWAY_COMPONENTS,
   loadSecurity,
   loadStack,
   SASL_SSL_GATEWAY,
+  AUTH_GATEWAY,
   type SecurityInfo,
 } from './stack';
 import { consumeCaseId, consumePair } from './workloads/consume';
 import { type InstancesResult, measureInstances } from './workloads/instances';
 import { javaProduceId, javaProduceRow, javaProduceSizes } from './workloads/java';
-import { produceCaseId, producePair, saslSslCaseId } from './workloads/produce';
+import { authCaseId, produceCaseId, producePair, saslSslCaseId } from './workloads/produce';
 import { v3CaseId, v3Pair } from './workloads/v3';
 
 const log = (message: string): void => {
@@ -78,7 +80,8 @@ async function stackRows(
   const produceCases = options.produce.filter(
     (c) =>
       selected(options, produceCaseId(c)) ||
-      (options.saslSsl && selected(options, saslSslCaseId(c))),
+      (options.saslSsl && selected(options, saslSslCaseId(c))) ||
+      (options.auth && selected(options, authCaseId(c, 'basic'))),
   );
   let saslProcess: SaslGateway | undefined;
   let saslGateway: BenchContext['saslGateway'];
@@ -94,6 +97,24 @@ async function stackRows(
       saslGateway = { error: message.split('\n')[0]! };
     }
   }
+  let authProcess: SaslGateway | undefined;
+  let authGateway: BenchContext['authGateway'];
+  if (options.auth && produceCases.length > 0) {
+    try {
+      const started = await startAuthGateway(stack, log);
+      authProcess = started;
+      stack = { ...stack, pids: new Map([...stack.pids, [AUTH_GATEWAY, started.pid]]) };
+      authGateway = {
+        url: started.url,
+        component: AUTH_GATEWAY,
+        authorization: started.authorization,
+      };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log(`authenticating producer gateway failed: ${message}`);
+      authGateway = { error: message.split('\n')[0]! };
+    }
+  }
   const ctx: BenchContext = {
     options,
     stack,
@@ -103,6 +124,7 @@ async function stackRows(
     producerBase: options.via === 'edge' ? stack.gatewayUrl : stack.producerUrl,
     consumerBase: options.via === 'edge' ? stack.gatewayUrl : stack.consumerUrl,
     ...(saslGateway === undefined ? {} : { saslGateway }),
+    ...(authGateway === undefined ? {} : { authGateway }),
     log,
   };
   const rows: RowResult[] = [];
@@ -157,7 +179,7 @@ async function stackRows(
       }
     }
   } finally {
-    await Promise.allSettled([direct.close(), saslProcess?.stop()]);
+    await Promise.allSettled([direct.close(), saslProcess?.stop(), authProcess?.stop()]);
   }
   return { rows, instances };
 }
@@ -206,6 +228,7 @@ async function main(): Promise<void> {
       ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
       ...(options.only.length > 0 ? { only: options.only.join('+') } : {}),
       ...(options.saslSsl ? { saslSsl: true } : {}),
+      ...(options.auth ? { auth: true } : {}),
     },
     rows: rows.map((r) => ({ ...r, cpu: cpuEfficiency(r) })),
     ratios: pairRatios(rows),

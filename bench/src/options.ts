@@ -41,6 +41,12 @@ export interface BenchOptions {
    * SASL_SSL/SCRAM-SHA-512 listener (needs a stack started with `infra/stack up --secure`)
    */
   readonly saslSsl: boolean;
+  /**
+   * `--auth`: twins of every produce row through an extra producer gateway that requires
+   * authentication (AUTH_METHODS=basic,jwt), with Basic and with a JWT (both cached after the
+   * first request)
+   */
+  readonly auth: boolean;
 }
 
 export const USAGE = `usage: node bench/dist/main.js [options]   (normally through bench/run.sh)
@@ -64,6 +70,8 @@ export const USAGE = `usage: node bench/dist/main.js [options]   (normally throu
   --out DIR             where the .md and .json go (default bench/results)
   --label TEXT          result file name <date>-<TEXT>, e.g. quick-sample
   --note TEXT           a note printed at the top of the report
+  --auth                also run every produce row through an extra producer gateway that
+                        requires authentication, once with Basic and once with a JWT
   --sasl-ssl            also run every produce row through an extra producer gateway on the
                         stack's SASL_SSL listener (SCRAM-SHA-512; stack started with --secure;
                         bench topics are named allowed-bench-…), with SASL_SSL ÷ plaintext ratios
@@ -113,6 +121,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   let skipCodec = false;
   let java = true;
   let saslSsl = false;
+  let auth = false;
   let stackEnv = env['STACK_RUN_DIR'] ? `${env['STACK_RUN_DIR']}/stack.env` : undefined;
   let via: 'gateway' | 'edge' = 'gateway';
   let warmupMs: number | undefined;
@@ -145,6 +154,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
         break;
       case '--sasl-ssl':
         saslSsl = true;
+        break;
+      case '--auth':
+        auth = true;
         break;
       case '--stack-env':
         stackEnv = next() ?? fail('--stack-env needs a file');
@@ -231,6 +243,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     java,
     javaBin: env['BENCH_JAVA'] || (env['JAVA_HOME'] ? `${env['JAVA_HOME']}/bin/java` : 'java'),
     saslSsl,
+    auth,
   };
 }
 

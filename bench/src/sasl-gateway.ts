@@ -17,7 +17,7 @@ export interface SaslGateway {
 }
 
 /** Variables the stack sets on a gateway; not inherited from the bench's own environment. */
-const OWN_VARS = /^(?:KAFKA_|SCHEMA_REGISTRY_|HTTP_|HTTPS_|METRICS_|REDIS_)/;
+export const OWN_VARS = /^(?:KAFKA_|SCHEMA_REGISTRY_|HTTP_|HTTPS_|METRICS_|REDIS_|AUTH_|AUTHZ_)/;
 
 /** The environment of the extra gateway: the bench's own, minus the stack's variables, plus these. */
 export function saslGatewayEnv(
@@ -77,9 +77,31 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Starts the gateway and waits for its `/readyz` (Kafka connected over SASL_SSL). */
-export async function startSaslGateway(
+export function startSaslGateway(
   stack: StackInfo,
   security: SecurityInfo,
+  log: (message: string) => void,
+  readyTimeoutMs = 120_000,
+): Promise<SaslGateway> {
+  return startExtraGateway(
+    stack,
+    'SASL_SSL',
+    'bench-producer-gateway-sasl-ssl.log',
+    (httpPort, metricsPort) => saslGatewayEnv(process.env, stack, security, httpPort, metricsPort),
+    log,
+    readyTimeoutMs,
+  );
+}
+
+/**
+ * Starts an extra producer gateway of the bench (same build as the stack's) with the given
+ * environment and waits for its `/readyz`.
+ */
+export async function startExtraGateway(
+  stack: StackInfo,
+  what: string,
+  logName: string,
+  envFor: (httpPort: number, metricsPort: number) => Record<string, string>,
   log: (message: string) => void,
   readyTimeoutMs = 120_000,
 ): Promise<SaslGateway> {
@@ -87,10 +109,10 @@ export async function startSaslGateway(
   const [httpPort, metricsPort] = [await freePort(), await freePort()];
   const logDir = join(stack.runDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, 'bench-producer-gateway-sasl-ssl.log');
+  const logFile = join(logDir, logName);
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [entry], {
-    env: saslGatewayEnv(process.env, stack, security, httpPort, metricsPort),
+    env: envFor(httpPort, metricsPort),
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
@@ -104,12 +126,12 @@ export async function startSaslGateway(
     await done;
     clearTimeout(timer);
   };
-  log(`SASL_SSL producer gateway: pid ${pid}, ${httpPort}/${metricsPort}, log ${logFile}`);
+  log(`${what} producer gateway: pid ${pid}, ${httpPort}/${metricsPort}, log ${logFile}`);
   const deadline = performance.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(
-        `the SASL_SSL producer gateway exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile, 10)}`,
+        `the ${what} producer gateway exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile, 10)}`,
       );
     try {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
@@ -121,7 +143,7 @@ export async function startSaslGateway(
     if (performance.now() > deadline) {
       await stop();
       throw new Error(
-        `the SASL_SSL producer gateway was not ready after ${readyTimeoutMs / 1000} s:\n${tail(logFile, 10)}`,
+        `the ${what} producer gateway was not ready after ${readyTimeoutMs / 1000} s:\n${tail(logFile, 10)}`,
       );
     }
     await sleep(250);

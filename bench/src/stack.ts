@@ -24,11 +24,15 @@ export const GATEWAY_COMPONENTS = ['producer-gateway', 'consumer-gateway', 'edge
 /** The extra producer gateway of `--sasl-ssl`, started by the bench itself (no pid file). */
 export const SASL_SSL_GATEWAY = 'producer-gateway-sasl-ssl';
 
+/** The extra producer gateway of `--auth` (AUTH_METHODS=basic,jwt), started by the bench. */
+export const AUTH_GATEWAY = 'producer-gateway-auth';
+
 /**
  * Component names of gateway processes: replica 1 and replicas `-2`, `-3`… of a scaled stack,
  * and the bench's own SASL_SSL producer gateway.
  */
-const GATEWAY_PROCESS = /^(?:(?:producer|consumer)-gateway(?:-\d+)?|producer-gateway-sasl-ssl)$/;
+const GATEWAY_PROCESS =
+  /^(?:(?:producer|consumer)-gateway(?:-\d+)?|producer-gateway-sasl-ssl|producer-gateway-auth)$/;
 
 /** Whether a monitored component is a gateway process (the Node gateways, not nginx). */
 export function isGatewayProcess(component: string): boolean {

@@ -27,6 +27,11 @@ export function saslSslCaseId(c: ProduceCase): string {
   return `${produceCaseId(c)} (SASL_SSL)`;
 }
 
+/** The pair of a produce row's twin through the authenticating gateway (`--auth`). */
+export function authCaseId(c: ProduceCase, method: 'basic' | 'jwt'): string {
+  return `${produceCaseId(c)} (auth ${method})`;
+}
+
 /** Where a gateway row sends its requests and whose CPU and RSS it reports. */
 interface GatewayTarget {
   readonly base: string;
@@ -34,6 +39,8 @@ interface GatewayTarget {
   readonly pair: string;
   readonly methodSuffix: string;
   readonly saslSslTwinOf?: string;
+  /** Sent with every request (`--auth`: the Authorization header). */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
 }
 
 interface ProduceAnswer {
@@ -91,20 +98,65 @@ export async function producePair(ctx: BenchContext, c: ProduceCase): Promise<Ro
       }
     }
   }
+  rows.push(...(await authRows(ctx, c, params, single)));
+  return rows;
+}
+
+/**
+ * `--auth`: the row again through the authenticating gateway, with Basic and with a JWT, each
+ * on its own fresh topic. Credentials are the same on every request, so after the first one
+ * both are answered from the gateway's verification caches.
+ */
+async function authRows(
+  ctx: BenchContext,
+  c: ProduceCase,
+  params: Record<string, string | number>,
+  single: boolean,
+): Promise<RowResult[]> {
+  const auth = ctx.authGateway;
+  if (auth === undefined) return [];
+  const rows: RowResult[] = [];
+  for (const method of ['basic', 'jwt'] as const) {
+    const twin = authCaseId(c, method);
+    ctx.log(twin);
+    const suffix = ` with ${method === 'basic' ? 'Basic' : 'JWT'} authentication (cached)`;
+    if ('error' in auth) {
+      rows.push(notRun(twin, params, undefined, auth.error, suffix));
+      continue;
+    }
+    const target: GatewayTarget = {
+      base: auth.url,
+      servedBy: auth.component,
+      pair: twin,
+      methodSuffix: suffix,
+      extraHeaders: { authorization: auth.authorization[method] },
+    };
+    try {
+      // one request first, so the measured window sees the cached path (the steady state)
+      const prime = await fetch(`${auth.url}/topics`, { headers: { ...target.extraHeaders } });
+      await prime.arrayBuffer();
+      if (prime.status !== 200) throw new Error(`authentication refused: ${prime.status}`);
+      rows.push(await freshGatewayRow(ctx, c, params, single, target));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      rows.push(notRun(twin, params, undefined, message, suffix));
+    }
+  }
   return rows;
 }
 
 function notRun(
   pair: string,
   params: Record<string, string | number>,
-  twinOf: string,
+  twinOf: string | undefined,
   message: string,
+  methodSuffix = ' over SASL_SSL (SCRAM-SHA-512)',
 ): RowResult {
   return {
     pair,
     section: 'produce',
     side: 'gateway',
-    method: 'HTTP v2 over SASL_SSL (SCRAM-SHA-512)',
+    method: `HTTP v2${methodSuffix}`,
     params,
     recordBytes: 0,
     load: undefined,
@@ -113,7 +165,7 @@ function notRun(
     servedBy: undefined,
     processes: {},
     clientCpuSeconds: 0,
-    saslSslTwinOf: twinOf,
+    ...(twinOf === undefined ? {} : { saslSslTwinOf: twinOf }),
     notAvailable: `failed: ${message}`,
   };
 }
@@ -157,6 +209,7 @@ async function gatewayRow(
   const headers = {
     'content-type': CONTENT_TYPE[c.format],
     accept: 'application/vnd.kafka.v2+json',
+    ...target.extraHeaders,
   };
   const path = `/topics/${topic}`;
   const monitor = new ProcessMonitor(ctx.stack.pids);

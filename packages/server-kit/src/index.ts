@@ -82,3 +82,19 @@ export {
   type Principal,
 } from './auth/principal';
 export { auditDenial, type Denial } from './auth/audit';
+export {
+  decodePrincipal,
+  encodePrincipal,
+  INTERNAL_TOKEN_HEADER,
+  matchesInternalToken,
+  PRINCIPAL_HEADER,
+} from './auth/internal-hop';
+export { Authentication, type Verdict } from './auth/authentication';
+export { authenticationMiddleware, createAuthentication } from './auth/authentication.middleware';
+export {
+  readAuthConfig,
+  type AuthConfig,
+  type AuthMethodName,
+  type BasicAuthConfig,
+  type JwtAuthConfig,
+} from './config/auth.config';

@@ -25,6 +25,9 @@ export function runGatewayMain<C extends CommonConfig>(
     beforeBody?: (app: NestExpressApplication) => RequestHandler[];
     /** Worker processes of this pod (HTTP_WORKERS; stateless gateways only). Default 1. */
     workers?: (config: C) => number;
+    beforeAuth?: (app: NestExpressApplication) => RequestHandler[];
+    /** The replicas' shared secret on forwarded requests (see startGateway). */
+    internalToken?: (config: C) => string | undefined;
   } = {},
 ): void {
   let config: C;
@@ -49,12 +52,15 @@ export function runGatewayMain<C extends CommonConfig>(
     return;
   }
   const worker = cluster.isWorker;
+  const token = options.internalToken?.(config);
   startGateway({
     rootModule: rootModule(config, logger),
     config,
     logger: worker ? logger.child({ worker: cluster.worker?.id, pid: process.pid }) : logger,
     streamingBody: options.streamingBody,
     beforeBody: options.beforeBody,
+    beforeAuth: options.beforeAuth,
+    ...(token === undefined ? {} : { internalToken: token }),
     management: !worker,
   }).then((gateway) => {
     if (worker) serveWorker(gateway.app.get(MetricsService), gateway.app.get(ReadinessService));

@@ -1,3 +1,4 @@
+import { type AuthConfig, readAuthConfig } from './auth.config';
 import { type EnvReader } from './env-reader';
 import { type PropagationConfig, readPropagation } from './propagation.config';
 import type { Secret } from './secret';
@@ -144,6 +145,8 @@ export interface CommonConfig {
   readonly metrics: MetricsConfig;
   readonly kafka: KafkaConfig;
   readonly schemaRegistry: SchemaRegistryConfig;
+  /** Client authentication (AUTH_*; see auth.config.ts). */
+  readonly auth: AuthConfig;
 }
 
 function readSchemaRegistry(r: EnvReader): SchemaRegistryConfig {
@@ -307,10 +310,11 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
     'PLAINTEXT',
   );
   const sasl = readKafkaSasl(r, securityProtocol);
+  const http = readHttp(r);
   return {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     accessLog: r.oneOf('LOG_ACCESS', ACCESS_LOG_LEVELS, 'info'),
-    http: readHttp(r),
+    http,
     metrics: {
       host: r.string('METRICS_HOST', '0.0.0.0'),
       port: r.port('METRICS_PORT', 9464),
@@ -328,5 +332,6 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
       propagation: readPropagation(r, { securityProtocol, saslMechanism: sasl?.mechanism }),
     },
     schemaRegistry: readSchemaRegistry(r),
+    auth: readAuthConfig(r, http.tls?.clientCaFile),
   };
 }
