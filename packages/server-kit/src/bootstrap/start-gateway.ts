@@ -16,6 +16,8 @@ import { ManagementServer } from '../management/management-server';
 import { httpMetricsMiddleware } from '../metrics/http-metrics.middleware';
 import { requestLogMiddleware } from '../http/request-log.middleware';
 import { MetricsService } from '../metrics/metrics.service';
+import { QuotaService } from '../quota/quota.service';
+import { edgeMiddleware } from './edge-pipeline';
 
 export interface RunningGateway {
   readonly app: NestExpressApplication;
@@ -38,6 +40,11 @@ export async function startGateway(options: {
   beforeBody?: (app: NestExpressApplication) => RequestHandler[];
   /** Requests whose body the handler reads as a stream (never buffered by the JSON parser). */
   streamingBody?: (req: IncomingMessage) => boolean;
+  /**
+   * Client authentication: runs after CORS, the endpoint lists and the global limit, before the
+   * per-principal quotas (see edgeMiddleware), and sets the principal with setPrincipal.
+   */
+  authentication?: (app: NestExpressApplication) => RequestHandler[];
 }): Promise<RunningGateway> {
   const { config, logger } = options;
   const tls = config.http.tls;
@@ -64,6 +71,19 @@ export async function startGateway(options: {
   express.set('etag', false);
   app.use(requestLogMiddleware(logger, config.accessLog));
   app.use(httpMetricsMiddleware(metrics));
+  const quotas =
+    config.edge.quotas === undefined
+      ? undefined
+      : new QuotaService(config.edge.quotas, metrics, logger);
+  quotas?.start();
+  const edge = edgeMiddleware({
+    app,
+    edge: config.edge,
+    logger,
+    quotas,
+    authentication: options.authentication?.(app) ?? [],
+  });
+  for (const handler of edge) app.use(handler);
   for (const handler of options.beforeBody?.(app) ?? []) app.use(handler);
   app.use(jsonBody(config.http, options.streamingBody));
   app.use(bodyErrorHandler(app.get(ErrorResponder)));
@@ -96,6 +116,7 @@ export async function startGateway(options: {
       await drain(server, config.http.shutdownTimeoutMs, logger);
       await app.close(); // shutdown hooks: Kafka clients disconnect after the drain
       await management.close();
+      quotas?.stop();
       logger.info('shutdown complete');
     })();
     return stopping;

@@ -9,7 +9,7 @@ import {
   SchemaSerde,
   v3NameOf,
 } from '@kafka-gateway/codec';
-import { ErrorResponder, GatewayError, toGatewayError } from '@kafka-gateway/server-kit';
+import { byteMeter, ErrorResponder, GatewayError, toGatewayError } from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../../config/producer.config';
 import { KafkaProducerService, type OutgoingRecord } from '../../kafka/kafka-producer.service';
@@ -72,6 +72,7 @@ export class ProduceRecordsService {
       maxRecordBytes: this.config.streaming.maxRecordBytes,
       maxJsonDepth: this.config.http.maxJsonDepth,
       encoding,
+      meter: byteMeter(req),
     }).run();
   }
 
