@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { auditDenial } from '../auth/audit';
-import { principalOf } from '../auth/principal';
 import type { EndpointAccessConfig } from '../config/edge.config';
 import { GatewayError } from '../errors/error-catalogue';
 import type { ErrorResponder } from '../errors/error-responder';
@@ -10,6 +9,8 @@ import { type Endpoint, endpointOf } from './endpoint-names';
 import { requestId } from './request-log.middleware';
 
 const ENDPOINT = Symbol('kafka-gateway.endpoint');
+/** Who a disabled endpoint refuses: the lists are checked before authentication names anyone. */
+const BEFORE_AUTHENTICATION = 'unauthenticated';
 type WithEndpoint = IncomingMessage & { [ENDPOINT]?: Endpoint | null };
 
 /** The endpoint of a request, resolved once (endpoint lists and quotas both ask). */
@@ -50,7 +51,7 @@ export function endpointAccessMiddleware(
     const endpoint = requestEndpoint(req);
     if (endpoint === undefined || isEndpointEnabled(config, endpoint)) return next();
     auditDenial(logger, {
-      principal: principalOf(req).name,
+      principal: BEFORE_AUTHENTICATION,
       operation: 'request',
       resource: `endpoint:${endpoint.name}`,
       reason: 'endpoint disabled',
