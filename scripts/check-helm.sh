@@ -59,7 +59,10 @@ render secured --set kafka.brokers=kafka:9093 --set kafka.securityProtocol=SASL_
   --set redis.url=rediss://redis:6380 --set redis.username=gateway --set redis.secretName=redis-auth \
   --set redis.passwordKey=password --set redis.caKey=ca.crt \
   --set https.enabled=true --set https.secretName=gateway-tls --set https.clientCaKey=ca.crt \
-  --set https.internalClientSecretName=gateway-client-tls
+  --set https.internalClientSecretName=gateway-client-tls \
+  --set 'auth.methods=mtls\,basic\,jwt' --set auth.secretName=gateway-auth --set auth.basicFileKey=users \
+  --set auth.jwt.jwksUrl=https://idp.example.com/jwks --set auth.jwt.issuer=https://idp.example.com \
+  --set auth.jwt.audience=kafka-gateway --set auth.jwt.jwksCaKey=idp-ca.crt
 
 if "$HELM" template kgw "$CHART" --set https.enabled=true >/dev/null 2>"$OUT/no-cert.err"; then
   fail "the chart rendered HTTPS without a certificate Secret"
@@ -70,6 +73,11 @@ if "$HELM" template kgw "$CHART" --set redis.url= >/dev/null 2>"$OUT/no-redis.er
   fail "the chart rendered several consumer replicas without Redis"
 fi
 grep -q "redis.url is required" "$OUT/no-redis.err" || fail "no clear message for replicas without Redis"
+
+if "$HELM" template kgw "$CHART" --set auth.methods=basic >/dev/null 2>"$OUT/no-users.err"; then
+  fail "the chart rendered Basic authentication without a credentials Secret"
+fi
+grep -q "auth.methods lists basic" "$OUT/no-users.err" || fail "no clear message for Basic without a credentials Secret"
 
 # expectations on what was rendered (kinds present, probes, grace period)
 python3 - "$OUT" <<'PY' || exit 1
@@ -97,7 +105,10 @@ for needle in ['KAFKA_SECURITY_PROTOCOL, value: "SASL_SSL"', 'KAFKA_SASL_MECHANI
                'REDIS_PASSWORD_FILE', 'REDIS_SSL_CA_LOCATION', 'REDIS_USERNAME',
                'HTTP_TLS_CERT_FILE, value: "/etc/kafka-gateway/https/tls.crt"', 'HTTP_TLS_CLIENT_CA_FILE',
                'INTERNAL_URL, value: "https://', 'INTERNAL_TLS_SERVER_NAME', 'INTERNAL_TLS_CERT_FILE',
-               'secretName: "gateway-tls"', 'mountPath: /etc/kafka-gateway/kafka-sasl']:
+               'secretName: "gateway-tls"', 'mountPath: /etc/kafka-gateway/kafka-sasl',
+               'AUTH_METHODS, value: "mtls,basic,jwt"', 'AUTH_BASIC_FILE, value: "/etc/kafka-gateway/auth/users"',
+               'AUTH_JWT_JWKS_CA_FILE, value: "/etc/kafka-gateway/auth/idp-ca.crt"', 'AUTH_MTLS_PRINCIPAL',
+               'mountPath: /etc/kafka-gateway/auth']:
     if needle not in secured:
         print(f"helm: FAILED (secured render lacks {needle})"); sys.exit(1)
 if "SASL_PASSWORD" in scaled or "HTTP_TLS" in scaled:
@@ -113,4 +124,4 @@ for f in scaled single secured; do
     fail "$f render does not validate: $(head -c 400 "$OUT/$f.validate" | tr '\n' ' ')"
   fi
 done
-echo "helm: ok (lint, 4 renders incl. secured, refusals without Redis and without a certificate Secret, strict Kubernetes 1.31 schema validation)"
+echo "helm: ok (lint, 4 renders incl. secured, refusals without Redis, without a certificate Secret and without a credentials Secret, strict Kubernetes 1.31 schema validation)"

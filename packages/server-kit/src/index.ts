@@ -75,3 +75,19 @@ export {
 } from './config/edge.config';
 export { ENDPOINT_NAMES, endpointOf, type Endpoint } from './http/endpoint-names';
 export { byteMeter, type ByteMeter } from './quota/byte-meter';
+export {
+  decodePrincipal,
+  encodePrincipal,
+  INTERNAL_TOKEN_HEADER,
+  matchesInternalToken,
+  PRINCIPAL_HEADER,
+} from './auth/internal-hop';
+export { Authentication, type Verdict } from './auth/authentication';
+export { authenticationMiddleware, createAuthentication } from './auth/authentication.middleware';
+export {
+  readAuthConfig,
+  type AuthConfig,
+  type AuthMethodName,
+  type BasicAuthConfig,
+  type JwtAuthConfig,
+} from './config/auth.config';

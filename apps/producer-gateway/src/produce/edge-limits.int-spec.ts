@@ -1,16 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createLogger,
-  setPrincipal,
-  startGateway,
-  type RunningGateway,
-} from '@kafka-gateway/server-kit';
-import type { NextFunction, Request, Response as ExpressResponse } from 'express';
+import { createLogger, startGateway, type RunningGateway } from '@kafka-gateway/server-kit';
 import type { Admin } from 'kafkajs';
 import { AppModule } from '../app.module';
 import { loadProducerConfig } from '../config/producer.config';
@@ -18,10 +13,9 @@ import { independentKafka } from '../kafka/independent-client.test-support';
 import { isStreamingProduce } from './v3/streaming-route';
 
 // Quotas, endpoint lists and CORS of a producer gateway in this process against the stack's
-// Kafka (`infra/stack up`; KAFKA_BROKERS). Principals are injected by a stand-in for
-// authentication (`x-test-principal`), as the authentication branch's middleware would set them.
-// Every record the gateway accepted is read back with a plain kafkajs consumer, exactly once,
-// and none it refused.
+// Kafka (`infra/stack up`; KAFKA_BROKERS), with Basic authentication over a credentials file
+// the test writes (alice, bob, streamer, warmup). Every record the gateway accepted is read back
+// with a plain kafkajs consumer, exactly once, and none it refused.
 const brokers = process.env['KAFKA_BROKERS'];
 const skip = brokers === undefined ? 'needs the stack (infra/stack up; KAFKA_BROKERS)' : false;
 
@@ -29,6 +23,16 @@ const V2_BINARY = 'application/vnd.kafka.binary.v2+json';
 const REQUESTS_PER_SECOND = 3;
 const STREAM_BYTES_PER_SECOND = 2000;
 const APP_ORIGIN = 'https://app.example.com';
+/** Cheap hashes: the test checks quotas, not password hashing (4 is bcrypt's minimum cost). */
+const TEST_BCRYPT_COST = '4';
+const HASH_PASSWORD = join(__dirname, '..', '..', '..', '..', 'scripts', 'hash-password.mjs');
+const USERS = ['alice', 'bob', 'streamer', 'warmup'];
+const passwords = new Map(USERS.map((u) => [u, randomUUID()]));
+
+function basic(user: string): Record<string, string> {
+  const credentials = Buffer.from(`${user}:${passwords.get(user)!}`).toString('base64');
+  return { authorization: `Basic ${credentials}` };
+}
 
 let gw: RunningGateway;
 let base: string;
@@ -53,6 +57,14 @@ before(
         '    produce_requests_per_second: 0',
       ].join('\n'),
     );
+    const usersFile = join(dir, 'users.txt');
+    // the credentials file as an operator makes it (scripts/hash-password.mjs, password on stdin)
+    const lines = USERS.map((u) =>
+      execFileSync(process.execPath, [HASH_PASSWORD, u, '--cost', TEST_BCRYPT_COST], {
+        input: passwords.get(u)!,
+      }).toString(),
+    );
+    writeFileSync(usersFile, lines.join(''));
     admin = independentKafka(brokers!).admin();
     await admin.connect();
     await admin.createTopics({
@@ -73,6 +85,8 @@ before(
       QUOTA_FILE: quotaFile,
       API_ENDPOINTS_BLOCKLIST: 'api.v3.topics.delete',
       CORS_ALLOWED_ORIGINS: APP_ORIGIN,
+      AUTH_METHODS: 'basic',
+      AUTH_BASIC_FILE: usersFile,
     });
     const logger = createLogger('producer-gateway-test', 'silent');
     gw = await startGateway({
@@ -81,13 +95,6 @@ before(
       logger,
       handleSignals: false,
       streamingBody: isStreamingProduce,
-      authentication: () => [
-        (req: Request, _res: ExpressResponse, next: NextFunction) => {
-          const name = req.headers['x-test-principal'];
-          if (typeof name === 'string') setPrincipal(req, { name, groups: [], mechanism: 'basic' });
-          next();
-        },
-      ],
     });
     base = `http://127.0.0.1:${gw.port}`;
     // the producer connects in the background: wait until a produce is acknowledged
@@ -98,7 +105,9 @@ before(
       if (Date.now() > deadline) throw new Error('the gateway did not reach Kafka');
       await new Promise((r) => setTimeout(r, 300));
     }
-    const clusters = (await (await fetch(`${base}/v3/clusters`)).json()) as {
+    const clusters = (await (
+      await fetch(`${base}/v3/clusters`, { headers: basic('bob') })
+    ).json()) as {
       data: { cluster_id: string }[];
     };
     clusterId = clusters.data[0]!.cluster_id;
@@ -116,7 +125,7 @@ after(async () => {
 function produceV2(principal: string, value: string, to = topic): Promise<Response> {
   return fetch(`${base}/topics/${to}`, {
     method: 'POST',
-    headers: { 'content-type': V2_BINARY, 'x-test-principal': principal },
+    headers: { 'content-type': V2_BINARY, ...basic(principal) },
     body: JSON.stringify({ records: [{ value: Buffer.from(value).toString('base64') }] }),
   });
 }
@@ -191,7 +200,7 @@ test(
     );
     const res = await fetch(`${base}/v3/clusters/${clusterId}/topics/${topic}/records`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-test-principal': 'streamer' },
+      headers: { 'content-type': 'application/json', ...basic('streamer') },
       body: records.join('\n'),
     });
     assert.equal(res.status, 200);
@@ -218,11 +227,16 @@ test('every accepted record is in Kafka exactly once, and no refused one', { ski
 });
 
 test('a blocklisted v3 topic delete answers 405 and does not delete', { skip }, async () => {
-  const res = await fetch(`${base}/v3/clusters/${clusterId}/topics/${topic}`, { method: 'DELETE' });
+  const res = await fetch(`${base}/v3/clusters/${clusterId}/topics/${topic}`, {
+    method: 'DELETE',
+    headers: basic('alice'),
+  });
   assert.equal(res.status, 405);
   assert.deepEqual(await res.json(), { error_code: 405, message: 'HTTP 405 Method Not Allowed' });
   assert.ok((await admin.listTopics()).includes(topic), 'the topic is still there');
-  const get = await fetch(`${base}/v3/clusters/${clusterId}/topics/${topic}`);
+  const get = await fetch(`${base}/v3/clusters/${clusterId}/topics/${topic}`, {
+    headers: basic('alice'),
+  });
   assert.equal(get.status, 200, 'other topic endpoints are served');
 });
 
@@ -241,7 +255,11 @@ test(
         },
       });
     const ok = await preflight(APP_ORIGIN);
-    assert.equal(ok.status, 204);
+    assert.equal(
+      ok.status,
+      204,
+      'a preflight carries no credentials: answered before authentication',
+    );
     assert.equal(ok.headers.get('access-control-allow-origin'), APP_ORIGIN);
     assert.match(ok.headers.get('access-control-allow-methods') ?? '', /GET/);
     assert.equal(ok.headers.get('access-control-allow-headers'), 'authorization');
@@ -250,12 +268,17 @@ test(
     assert.equal(bad.headers.get('access-control-allow-origin'), null);
     assert.equal(((await bad.json()) as { error_code: number }).error_code, 403);
 
-    const actual = await fetch(url, { headers: { origin: APP_ORIGIN } });
+    const actual = await fetch(url, { headers: { origin: APP_ORIGIN, ...basic('bob') } });
     assert.equal(actual.status, 200);
     assert.equal(actual.headers.get('access-control-allow-origin'), APP_ORIGIN);
     assert.match(actual.headers.get('vary') ?? '', /Origin/);
-    const other = await fetch(url, { headers: { origin: 'https://evil.example' } });
+    const other = await fetch(url, {
+      headers: { origin: 'https://evil.example', ...basic('bob') },
+    });
     assert.equal(other.status, 200);
     assert.equal(other.headers.get('access-control-allow-origin'), null);
+    const anonymous = await fetch(url, { headers: { origin: APP_ORIGIN } });
+    assert.equal(anonymous.status, 401, 'an actual request still needs credentials');
+    assert.equal(anonymous.headers.get('access-control-allow-origin'), APP_ORIGIN);
   },
 );

@@ -37,10 +37,21 @@ app.kubernetes.io/name: {{ .app }}
 {{- if $v.kafka.sasl.secretName }}{{ $m = append $m (dict "dir" "kafka-sasl" "secret" $v.kafka.sasl.secretName) }}{{ end -}}
 {{- if $v.schemaRegistry.secretName }}{{ $m = append $m (dict "dir" "schema-registry" "secret" $v.schemaRegistry.secretName) }}{{ end -}}
 {{- if $v.https.enabled }}{{ $m = append $m (dict "dir" "https" "secret" $v.https.secretName) }}{{ end -}}
+{{- if $v.auth.secretName }}{{ $m = append $m (dict "dir" "auth" "secret" $v.auth.secretName) }}{{ end -}}
 {{- toJson $m -}}
 {{- end -}}
 
 {{- define "kg.checkSecurity" -}}
+{{- $methods := splitList "," (.Values.auth.methods | replace " " "") -}}
+{{- if and (has "basic" $methods) (or (not .Values.auth.secretName) (not .Values.auth.basicFileKey)) -}}
+{{- fail "auth.methods lists basic: set auth.secretName and auth.basicFileKey (the Secret key holding the user:hash[:groups] file)" -}}
+{{- end -}}
+{{- if and (has "jwt" $methods) (or (not .Values.auth.jwt.jwksUrl) (not .Values.auth.jwt.issuer) (not .Values.auth.jwt.audience)) -}}
+{{- fail "auth.methods lists jwt: set auth.jwt.jwksUrl, auth.jwt.issuer and auth.jwt.audience" -}}
+{{- end -}}
+{{- if and (has "mtls" $methods) (or (not .Values.https.enabled) (not .Values.https.clientCaKey)) -}}
+{{- fail "auth.methods lists mtls: enable https with https.clientCaKey (the CA client certificates are checked against)" -}}
+{{- end -}}
 {{- if and .Values.https.enabled (not .Values.https.secretName) -}}
 {{- fail "https.enabled needs https.secretName: a Secret with the listener's certificate and key (tls.crt, tls.key)" -}}
 {{- end -}}

@@ -66,7 +66,7 @@ before(async () => {
     config,
     logger,
     handleSignals: false,
-    authentication: () => [
+    beforeAuth: () => [
       (req: Request, _res: ExpressResponse, next: NextFunction) => {
         ran.authenticated++;
         const name = req.headers['x-test-principal'];
