@@ -9,11 +9,13 @@ const LIBRARY_HOMES = {
   ioredis: 'ioredis lives in apps/consumer-gateway/src/routing only.',
   codec: 'avsc, protobufjs and ajv live in packages/codec only.',
   nest: 'packages/codec is framework-free: no @nestjs imports.',
+  yaml: 'js-yaml lives in packages/server-kit/src/quota/quota-file.ts only (the quota file).',
   auth: 'jose, @node-rs/bcrypt and @node-rs/argon2 live in packages/server-kit/src/auth only.',
 };
 const restrict = {
   kafkajs: { name: 'kafkajs', message: LIBRARY_HOMES.kafkajs },
   ioredis: { name: 'ioredis', message: LIBRARY_HOMES.ioredis },
+  yaml: { name: 'js-yaml', message: LIBRARY_HOMES.yaml },
   jose: { name: 'jose', message: LIBRARY_HOMES.auth },
   bcrypt: { name: '@node-rs/bcrypt', message: LIBRARY_HOMES.auth },
   argon2: { name: '@node-rs/argon2', message: LIBRARY_HOMES.auth },
@@ -63,6 +65,10 @@ export default tseslint.config(
   {
     files: ['apps/consumer-gateway/src/routing/**/*.ts'],
     rules: { 'no-restricted-imports': boundaries('ioredis') },
+  },
+  {
+    files: ['packages/server-kit/src/quota/quota-file.ts'],
+    rules: { 'no-restricted-imports': boundaries('yaml') },
   },
   {
     files: ['packages/server-kit/src/auth/**/*.ts'],

@@ -6,6 +6,7 @@ import {
   loadOpenApiContract,
   startGateway,
   undocumentedRoutes,
+  unnamedRoutes,
   type RunningGateway,
 } from '@kafka-gateway/server-kit';
 import { AppModule } from './app.module';
@@ -48,4 +49,10 @@ test('the management port serves the contract it was checked against', async () 
   assert.equal(res.status, 200);
   const paths = Object.keys(((await res.json()) as { paths: object }).paths);
   assert.ok(paths.includes('/topics/{topic}'));
+});
+
+test('every live producer-gateway route has a Confluent endpoint name (API_ENDPOINTS_* lists)', () => {
+  const routes = liveRoutes(gw.app);
+  assert.ok(routes.length > 30);
+  assert.deepEqual(unnamedRoutes(routes), []);
 });

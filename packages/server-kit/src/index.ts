@@ -32,6 +32,7 @@ export {
   liveRoutes,
   loadOpenApiContract,
   undocumentedRoutes,
+  unnamedRoutes,
   type LiveRoute,
   type OpenApiContract,
 } from './management/openapi-contract';
@@ -82,6 +83,15 @@ export {
   type Principal,
 } from './auth/principal';
 export { auditDenial, type Denial } from './auth/audit';
+export {
+  type CorsConfig,
+  type EdgeConfig,
+  type EndpointAccessConfig,
+  type QuotaConfig,
+  type RateLimit,
+} from './config/edge.config';
+export { ENDPOINT_NAMES, endpointOf, type Endpoint } from './http/endpoint-names';
+export { byteMeter, type ByteMeter } from './quota/byte-meter';
 export {
   decodePrincipal,
   encodePrincipal,

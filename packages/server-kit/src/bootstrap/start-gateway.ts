@@ -17,6 +17,8 @@ import { ManagementServer } from '../management/management-server';
 import { httpMetricsMiddleware } from '../metrics/http-metrics.middleware';
 import { requestLogMiddleware } from '../http/request-log.middleware';
 import { MetricsService } from '../metrics/metrics.service';
+import { QuotaService } from '../quota/quota.service';
+import { edgeMiddleware } from './edge-pipeline';
 
 export interface RunningGateway {
   readonly app: NestExpressApplication;
@@ -79,9 +81,24 @@ export async function startGateway(options: {
   express.set('etag', false);
   app.use(requestLogMiddleware(logger, config.accessLog));
   app.use(httpMetricsMiddleware(metrics));
-  for (const handler of options.beforeAuth?.(app) ?? []) app.use(handler);
-  // the management port (its own server) stays unauthenticated: probes and scrapes
-  app.use(authenticationMiddleware(authentication, app.get(ErrorResponder), metrics, logger));
+  const quotas =
+    config.edge.quotas === undefined
+      ? undefined
+      : new QuotaService(config.edge.quotas, metrics, logger);
+  quotas?.start();
+  // CORS, endpoint lists and the global limit, then authentication, then per-principal quotas
+  // (edge-pipeline.ts); the management port (its own server) stays unauthenticated
+  const edge = edgeMiddleware({
+    app,
+    edge: config.edge,
+    logger,
+    quotas,
+    authentication: [
+      ...(options.beforeAuth?.(app) ?? []),
+      authenticationMiddleware(authentication, app.get(ErrorResponder), metrics, logger),
+    ],
+  });
+  for (const handler of edge) app.use(handler);
   for (const handler of options.beforeBody?.(app) ?? []) app.use(handler);
   app.use(jsonBody(config.http, options.streamingBody));
   app.use(bodyErrorHandler(app.get(ErrorResponder)));
@@ -122,6 +139,7 @@ export async function startGateway(options: {
       await drain(server, config.http.shutdownTimeoutMs, logger);
       await app.close(); // shutdown hooks: Kafka clients disconnect after the drain
       await management?.close();
+      quotas?.stop();
       logger.info('shutdown complete');
     })();
     return stopping;

@@ -1,3 +1,4 @@
+import { type EdgeConfig, readEdgeConfig } from './edge.config';
 import { type AuthConfig, readAuthConfig } from './auth.config';
 import { type EnvReader } from './env-reader';
 import { type PropagationConfig, readPropagation } from './propagation.config';
@@ -145,6 +146,8 @@ export interface CommonConfig {
   readonly metrics: MetricsConfig;
   readonly kafka: KafkaConfig;
   readonly schemaRegistry: SchemaRegistryConfig;
+  /** CORS, endpoint allow/block lists and quotas (config/edge.config.ts). */
+  readonly edge: EdgeConfig;
   /** Client authentication (AUTH_*; see auth.config.ts). */
   readonly auth: AuthConfig;
 }
@@ -332,6 +335,7 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
       propagation: readPropagation(r, { securityProtocol, saslMechanism: sasl?.mechanism }),
     },
     schemaRegistry: readSchemaRegistry(r),
+    edge: readEdgeConfig(r),
     auth: readAuthConfig(r, http.tls?.clientCaFile),
   };
 }

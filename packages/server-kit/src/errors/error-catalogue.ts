@@ -39,6 +39,7 @@ export type GatewayErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'rate_limited'
+  | 'cors_rejected'
   | 'kafka_authorization_failed'
   | 'kafka_error'
   | 'kafka_retriable_error'
@@ -118,6 +119,8 @@ const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze({
   forbidden: { status: 403, errorCode: 40301 },
   // Confluent's RateLimitExceededException: 429 with the status as its code
   rate_limited: { status: 429, errorCode: 429 },
+  // a CORS preflight from an origin, or for a method or header, that is not allowed
+  cors_rejected: { status: 403, errorCode: 403 },
   kafka_authorization_failed: { status: 403, errorCode: 40301 },
   kafka_error: { status: 500, errorCode: 50002 },
   kafka_retriable_error: { status: 500, errorCode: 50003 },

@@ -3,6 +3,7 @@ import { json, type NextFunction, type Request, type RequestHandler, type Respon
 import type { HttpConfig } from '../config/common.config';
 import { GatewayError } from '../errors/error-catalogue';
 import type { ErrorResponder } from '../errors/error-responder';
+import { byteMeter } from '../quota/byte-meter';
 import { exceedsJsonDepth } from './json-depth';
 import { closeAfterResponse, declaredLength, hasBody } from './server-limits';
 
@@ -29,13 +30,16 @@ export function jsonBody(
     strict: false,
     type: parsed,
     // With `verify` body-parser keeps the body as bytes until it is checked, then decodes it.
-    verify: (_req, _res, body, encoding) => {
+    verify: (req, _res, body, encoding) => {
       if (exceedsJsonDepth(utf8(body, encoding), maxJsonDepth)) {
         throw new GatewayError(
           'malformed_json',
           `JSON nesting depth exceeds the maximum allowed (${maxJsonDepth})`,
         );
       }
+      // a produce body without Content-Length is charged to its quota here, before it runs
+      const refusal = byteMeter(req)?.(body.length);
+      if (refusal !== undefined) throw refusal;
     },
   });
   return (req, res, next) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { endpointOf } from '../http/endpoint-names';
 
 /**
  * The API contract (docs/openapi.yaml), as the build step `scripts/embed-openapi.mjs` put it into
@@ -80,4 +81,19 @@ export function undocumentedRoutes(routes: LiveRoute[], contract: OpenApiContrac
     documented.set(key, set);
   }
   return routes.filter((r) => !(documented.get(shape(r.path))?.has(r.method) ?? false));
+}
+
+/** A concrete path for a route pattern: every `:param` segment becomes `x`. */
+function examplePath(path: string): string {
+  return path.replace(/\\:/g, ':').replace(/(^|\/):[A-Za-z_]\w*/g, '$1x');
+}
+
+/**
+ * The live routes that have no Confluent endpoint name, so API_ENDPOINTS_ALLOWLIST/BLOCKLIST
+ * could not name them (endpoint-names.ts must list every route).
+ */
+export function unnamedRoutes(routes: LiveRoute[]): LiveRoute[] {
+  return routes.filter(
+    (r) => endpointOf(r.method.toUpperCase(), examplePath(r.path), {}) === undefined,
+  );
 }

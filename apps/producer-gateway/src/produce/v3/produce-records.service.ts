@@ -10,6 +10,7 @@ import {
   v3NameOf,
 } from '@kafka-gateway/codec';
 import {
+  byteMeter,
   ErrorResponder,
   GatewayError,
   principalOf,
@@ -77,6 +78,7 @@ export class ProduceRecordsService {
       maxRecordBytes: this.config.streaming.maxRecordBytes,
       maxJsonDepth: this.config.http.maxJsonDepth,
       encoding,
+      meter: byteMeter(req),
     }).run();
   }
 

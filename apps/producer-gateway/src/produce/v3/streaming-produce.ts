@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { exceedsJsonDepth, GatewayError } from '@kafka-gateway/server-kit';
+import { type ByteMeter, exceedsJsonDepth, GatewayError } from '@kafka-gateway/server-kit';
 import { JsonObjectSplitter } from './json-stream-splitter';
 
 /** One line of the response: `{"error_code":200,...}` or `{"error_code":...,"message":...}`. */
@@ -24,6 +24,8 @@ export interface StreamLimits {
   readonly maxJsonDepth: number;
   /** `latin1` for an ISO-8859-1 body, else `utf8`. */
   readonly encoding: BufferEncoding;
+  /** Set when a produce-bytes quota applies: each record's bytes are charged before it is parsed. */
+  readonly meter?: ByteMeter | undefined;
 }
 
 /**
@@ -121,6 +123,13 @@ export class StreamingProduce<P> {
   private accept(text: Buffer): void {
     this.records++;
     this.startResponse();
+    const refusal = this.limits.meter?.(text.length);
+    if (refusal !== undefined) {
+      // over the produce-bytes quota: this record gets a 429 line and is not produced; later
+      // records are admitted again once the quota allows (each line answers its own record)
+      this.output(Promise.resolve(this.pipeline.failure(refusal)));
+      return;
+    }
     let parsed: unknown;
     if (exceedsJsonDepth(text, this.limits.maxJsonDepth)) {
       // refused before JSON.parse and every recursive step after it (HTTP_MAX_JSON_DEPTH)
