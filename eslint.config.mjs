@@ -9,6 +9,7 @@ const LIBRARY_HOMES = {
   ioredis: 'ioredis lives in apps/consumer-gateway/src/routing only.',
   codec: 'avsc, protobufjs and ajv live in packages/codec only.',
   nest: 'packages/codec is framework-free: no @nestjs imports.',
+  otel: '@opentelemetry/* lives in packages/server-kit/src/tracing only (TraceService).',
 };
 const restrict = {
   kafkajs: { name: 'kafkajs', message: LIBRARY_HOMES.kafkajs },
@@ -19,12 +20,14 @@ const CODEC_LIBRARIES = {
   message: LIBRARY_HOMES.codec,
 };
 const NEST = { group: ['@nestjs/*'], message: LIBRARY_HOMES.nest };
+const OTEL = { group: ['@opentelemetry/*'], message: LIBRARY_HOMES.otel };
 /** no-restricted-imports with every library home except those named in `allowed`. */
 function boundaries(...allowed) {
   const paths = Object.entries(restrict)
     .filter(([name]) => !allowed.includes(name))
     .map(([, path]) => path);
   const patterns = [allowed.includes('codec') ? NEST : CODEC_LIBRARIES];
+  if (!allowed.includes('otel')) patterns.push(OTEL);
   return ['error', { paths, patterns }];
 }
 
@@ -59,6 +62,10 @@ export default tseslint.config(
   {
     files: ['apps/consumer-gateway/src/routing/**/*.ts'],
     rules: { 'no-restricted-imports': boundaries('ioredis') },
+  },
+  {
+    files: ['packages/server-kit/src/tracing/**/*.ts'],
+    rules: { 'no-restricted-imports': boundaries('otel') },
   },
   {
     files: ['packages/codec/src/**/*.ts'],

@@ -65,3 +65,12 @@ export {
   type Principal,
 } from './auth/principal';
 export { auditDenial, type Denial } from './auth/audit';
+export { TraceService, type FetchTrace, type ProduceTrace } from './tracing/trace.service';
+export {
+  TRACEPARENT,
+  TRACESTATE,
+  withTraceHeaders,
+  type RecordTraceContext,
+  type TraceHeaders,
+} from './tracing/trace-headers';
+export { readTracingConfig, type TracingConfig } from './config/tracing.config';

@@ -64,6 +64,8 @@ export class Forwarder {
     private readonly connectTimeoutMs: number,
     /** Set: replicas speak HTTPS to each other (INTERNAL_URL https). */
     private readonly tls?: InternalTlsConfig,
+    /** Writes the trace context into the forwarded headers (tracing on): the owner's span is a child. */
+    private readonly propagate?: (req: Request, headers: Record<string, string | string[]>) => void,
   ) {
     if (tls !== undefined) {
       this.pem = new PemFiles({
@@ -118,6 +120,7 @@ export class Forwarder {
       const headers = copyHeaders(req.headers);
       headers[FORWARDED_BY] = this.replicaId;
       headers[FORWARD_TOKEN] = this.token;
+      this.propagate?.(req, headers);
       let settled = false;
       const settle = (o: ForwardOutcome): void => {
         if (!settled) {

@@ -16,6 +16,7 @@ import { ManagementServer } from '../management/management-server';
 import { httpMetricsMiddleware } from '../metrics/http-metrics.middleware';
 import { requestLogMiddleware } from '../http/request-log.middleware';
 import { MetricsService } from '../metrics/metrics.service';
+import { TraceService } from '../tracing/trace.service';
 
 export interface RunningGateway {
   readonly app: NestExpressApplication;
@@ -63,6 +64,10 @@ export async function startGateway(options: {
   express.disable('x-powered-by');
   express.set('etag', false);
   app.use(requestLogMiddleware(logger, config.accessLog));
+  // tracing right after the request id: forwarding, body errors and handlers run in the span
+  const tracing = app.get(TraceService);
+  const traceRequests = tracing.httpMiddleware();
+  if (traceRequests !== undefined) app.use(traceRequests);
   app.use(httpMetricsMiddleware(metrics));
   for (const handler of options.beforeBody?.(app) ?? []) app.use(handler);
   app.use(jsonBody(config.http, options.streamingBody));
@@ -96,6 +101,7 @@ export async function startGateway(options: {
       await drain(server, config.http.shutdownTimeoutMs, logger);
       await app.close(); // shutdown hooks: Kafka clients disconnect after the drain
       await management.close();
+      await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace export failed'));
       logger.info('shutdown complete');
     })();
     return stopping;

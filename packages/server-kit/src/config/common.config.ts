@@ -1,5 +1,6 @@
 import { type EnvReader } from './env-reader';
 import type { Secret } from './secret';
+import { readTracingConfig, type TracingConfig } from './tracing.config';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = [
@@ -141,6 +142,8 @@ export interface CommonConfig {
   readonly metrics: MetricsConfig;
   readonly kafka: KafkaConfig;
   readonly schemaRegistry: SchemaRegistryConfig;
+  /** OpenTelemetry tracing (off by default). */
+  readonly tracing: TracingConfig;
 }
 
 function readSchemaRegistry(r: EnvReader): SchemaRegistryConfig {
@@ -323,5 +326,6 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
       metadataMaxAgeMs: r.int('KAFKA_METADATA_MAX_AGE_MS', 30_000, { min: 0 }),
     },
     schemaRegistry: readSchemaRegistry(r),
+    tracing: readTracingConfig(r),
   };
 }

@@ -7,7 +7,12 @@ import {
   type SchemaType,
   SchemaSerde,
 } from '@kafka-gateway/codec';
-import { GatewayError, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import {
+  GatewayError,
+  MetricsService,
+  TraceService,
+  toErrorResponse,
+} from '@kafka-gateway/server-kit';
 import { loadProducerConfig } from '../../config/producer.config';
 import type {
   KafkaProducerService,
@@ -109,7 +114,10 @@ class FakeRegistry implements SchemaRegistry {
   }
 }
 
-function setup(topics: Record<string, number> = { t: 3 }) {
+function setup(
+  topics: Record<string, number> = { t: 3 },
+  tracing = new TraceService(undefined, 'producer-gateway'),
+) {
   const metadata = new FakeMetadata(topics);
   const producer = new FakeProducer();
   const registry = new FakeRegistry();
@@ -118,6 +126,7 @@ function setup(topics: Record<string, number> = { t: 3 }) {
     producer as unknown as KafkaProducerService,
     metadata as unknown as TopicMetadataService,
     new ProduceMetrics(metrics),
+    tracing,
   );
   const service = new ProduceService(
     metadata as unknown as TopicMetadataService,

@@ -197,6 +197,7 @@ export class ProduceRecordsService {
           'v3',
           prepared.map((p) => p.record),
           started,
+          req,
         );
         const entries = sent.map((o, i): ResultEntry => {
           if (!o.ok) return failure(toGatewayError(o.cause));
