@@ -11,6 +11,7 @@ const LIBRARY_HOMES = {
   nest: 'packages/codec is framework-free: no @nestjs imports.',
   yaml: 'js-yaml lives in packages/server-kit/src/quota/quota-file.ts only (the quota file).',
   auth: 'jose, @node-rs/bcrypt and @node-rs/argon2 live in packages/server-kit/src/auth only.',
+  otel: '@opentelemetry/* lives in packages/server-kit/src/tracing only (TraceService).',
 };
 const restrict = {
   kafkajs: { name: 'kafkajs', message: LIBRARY_HOMES.kafkajs },
@@ -25,12 +26,14 @@ const CODEC_LIBRARIES = {
   message: LIBRARY_HOMES.codec,
 };
 const NEST = { group: ['@nestjs/*'], message: LIBRARY_HOMES.nest };
+const OTEL = { group: ['@opentelemetry/*'], message: LIBRARY_HOMES.otel };
 /** no-restricted-imports with every library home except those named in `allowed`. */
 function boundaries(...allowed) {
   const paths = Object.entries(restrict)
     .filter(([name]) => !allowed.includes(name))
     .map(([, path]) => path);
   const patterns = [allowed.includes('codec') ? NEST : CODEC_LIBRARIES];
+  if (!allowed.includes('otel')) patterns.push(OTEL);
   return ['error', { paths, patterns }];
 }
 
@@ -73,6 +76,10 @@ export default tseslint.config(
   {
     files: ['packages/server-kit/src/auth/**/*.ts'],
     rules: { 'no-restricted-imports': boundaries('jose', 'bcrypt', 'argon2') },
+  },
+  {
+    files: ['packages/server-kit/src/tracing/**/*.ts'],
+    rules: { 'no-restricted-imports': boundaries('otel') },
   },
   {
     files: ['packages/codec/src/**/*.ts'],

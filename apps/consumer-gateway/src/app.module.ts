@@ -24,6 +24,7 @@ export class AppModule {
           service: 'consumer-gateway',
           logger,
           topicLabelLimit: config.metrics.topicLabelLimit,
+          tracing: config.tracing,
         }),
         ConfigModule.forRoot(CONSUMER_CONFIG, config),
         SchemaModule.forRoot(config.schemaRegistry),

@@ -24,6 +24,7 @@ export class AppModule {
           service: 'producer-gateway',
           logger,
           topicLabelLimit: config.metrics.topicLabelLimit,
+          tracing: config.tracing,
         }),
         ConfigModule.forRoot(PRODUCER_CONFIG, config),
         SchemaModule.forRoot(config.schemaRegistry),

@@ -108,3 +108,12 @@ export {
   type BasicAuthConfig,
   type JwtAuthConfig,
 } from './config/auth.config';
+export { TraceService, type FetchTrace, type ProduceTrace } from './tracing/trace.service';
+export {
+  TRACEPARENT,
+  TRACESTATE,
+  withTraceHeaders,
+  type RecordTraceContext,
+  type TraceHeaders,
+} from './tracing/trace-headers';
+export { readTracingConfig, type TracingConfig } from './config/tracing.config';

@@ -6,8 +6,13 @@ import { ErrorResponder } from './errors/error-responder';
 import { ReadinessService } from './health/readiness.service';
 import { LOGGER } from './logging/logger';
 import { MetricsService } from './metrics/metrics.service';
+import type { TracingConfig } from './config/tracing.config';
+import { TraceService } from './tracing/trace.service';
 
-/** Process-wide services every gateway module may inject: logger, metrics, readiness, the error path. */
+/**
+ * Process-wide services every gateway module may inject: logger, metrics, readiness, the error
+ * path, tracing.
+ */
 @Global()
 @Module({})
 export class ServerKitModule {
@@ -16,6 +21,8 @@ export class ServerKitModule {
     service: string;
     logger: Logger;
     topicLabelLimit?: number;
+    /** `config.tracing`; unset = tracing off. */
+    tracing?: TracingConfig;
   }): DynamicModule {
     return {
       module: ServerKitModule,
@@ -26,10 +33,11 @@ export class ServerKitModule {
           useValue: new MetricsService(options.service, options.topicLabelLimit),
         },
         { provide: ReadinessService, useValue: new ReadinessService() },
+        { provide: TraceService, useValue: new TraceService(options.tracing, options.service) },
         ErrorResponder,
         { provide: APP_FILTER, useClass: ConfluentErrorFilter },
       ],
-      exports: [LOGGER, MetricsService, ReadinessService, ErrorResponder],
+      exports: [LOGGER, MetricsService, ReadinessService, ErrorResponder, TraceService],
     };
   }
 }

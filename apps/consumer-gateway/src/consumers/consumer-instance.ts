@@ -1,5 +1,5 @@
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
-import { Errors, GatewayError, type KafkaCaller } from '@kafka-gateway/server-kit';
+import { Errors, type FetchTrace, GatewayError, type KafkaCaller } from '@kafka-gateway/server-kit';
 import type { RecordDecoder } from './record-decoder';
 import type {
   CommitOffset,
@@ -311,15 +311,20 @@ export class ConsumerInstance implements ConsumerEvents {
 
   /**
    * Returns buffered records, waiting up to `timeoutMs` for some to arrive. Concurrent fetches of
-   * one instance run one after another so a record is returned once per position.
+   * one instance run one after another so a record is returned once per position. `trace`
+   * (tracing on) is linked to the producer context of every record returned.
    */
-  async poll(timeoutMs: number, maxBytes: number): Promise<RecordView[]> {
-    const run = this.polling.then(() => this.pollNow(timeoutMs, maxBytes));
+  async poll(timeoutMs: number, maxBytes: number, trace?: FetchTrace): Promise<RecordView[]> {
+    const run = this.polling.then(() => this.pollNow(timeoutMs, maxBytes, trace));
     this.polling = run.catch(() => undefined);
     return run;
   }
 
-  private async pollNow(timeoutMs: number, maxBytes: number): Promise<RecordView[]> {
+  private async pollNow(
+    timeoutMs: number,
+    maxBytes: number,
+    trace: FetchTrace | undefined,
+  ): Promise<RecordView[]> {
     this.touch();
     const deadline = Date.now() + Math.max(0, Math.min(timeoutMs, this.settings.requestTimeoutMs));
     const minBytes = this.settings.fetchMinBytes;
@@ -342,7 +347,7 @@ export class ConsumerInstance implements ConsumerEvents {
           : this.bufferedBytes >= minBytes || this.bufferedBytes >= maxBytes;
       const remaining = deadline - Date.now();
       if (enough || (remaining <= 0 && this.buffered() > 0)) {
-        const taken = this.take(maxBytes);
+        const taken = this.take(maxBytes, trace);
         if (taken.needsSchema === undefined || taken.records.length > 0) return taken.records;
         // The first record's writer schema is not loaded: load it (a failure is remembered for
         // the next decode) and take again, so decoding itself stays synchronous.
@@ -367,7 +372,10 @@ export class ConsumerInstance implements ConsumerEvents {
    * a record that cannot be decoded yet; when that is the first one and its writer schema is
    * missing, `needsSchema` names the schema to load.
    */
-  private take(maxBytes: number): { records: RecordView[]; needsSchema?: number } {
+  private take(
+    maxBytes: number,
+    trace: FetchTrace | undefined,
+  ): { records: RecordView[]; needsSchema?: number } {
     const out: RecordView[] = [];
     let bytes = 0;
     let needsSchema: number | undefined;
@@ -386,6 +394,7 @@ export class ConsumerInstance implements ConsumerEvents {
       bytes += head.bytes;
       out.push(view);
       const r = head.record;
+      if (trace !== undefined && r.trace !== undefined) trace.link(r.trace);
       const t = perTopic.get(r.topic);
       if (t === undefined) perTopic.set(r.topic, { records: 1, bytes: head.bytes });
       else {

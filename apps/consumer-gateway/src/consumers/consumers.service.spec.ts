@@ -9,6 +9,7 @@ import {
   GatewayError,
   MetricsService,
   toErrorResponse,
+  TraceService,
 } from '@kafka-gateway/server-kit';
 import { loadConsumerConfig } from '../config/consumer.config';
 import type { CommitOffset, TopicPartition } from '../kafka/consumer-port';
@@ -121,11 +122,13 @@ function setup(env: Record<string, string> = {}) {
   const registry = new FakeRegistry();
   const admin = new FakeAdmin();
   const metrics = new MetricsService('consumer-gateway');
+  const config = loadConsumerConfig(env);
   const service = new ConsumersService(
-    loadConsumerConfig(env),
+    config,
     registry as unknown as ConsumerRegistryService,
     admin as unknown as KafkaAdminService,
     new ConsumerMetrics(metrics),
+    new TraceService(config.tracing, 'consumer-gateway'),
   );
   /** An instance `g/i` of the given format. */
   const instance = (format: EmbeddedFormat = 'binary'): FakeInstance => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { negotiateRecordsType } from '@kafka-gateway/codec';
-import { Errors, GatewayError, type Principal } from '@kafka-gateway/server-kit';
+import { Errors, GatewayError, type Principal, TraceService } from '@kafka-gateway/server-kit';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
 import type { TopicPartition } from '../kafka/consumer-port';
 import { KafkaAdminService } from '../kafka/kafka-admin.service';
@@ -27,6 +27,7 @@ export class ConsumersService {
     private readonly registry: ConsumerRegistryService,
     private readonly kafka: KafkaAdminService,
     private readonly metrics: ConsumerMetrics,
+    private readonly tracing: TraceService,
   ) {}
 
   /**
@@ -146,12 +147,21 @@ export class ConsumersService {
     const timeoutMs = optionalInt(timeout, 'timeout');
     const maxBytesValue = optionalInt(maxBytes, 'max_bytes');
     const started = process.hrtime.bigint();
-    const records = await instance.poll(
-      timeoutMs === undefined || timeoutMs <= 0 ? instance.settings.requestTimeoutMs : timeoutMs,
-      maxBytesValue === undefined || maxBytesValue <= 0
-        ? DEFAULT_MAX_BYTES
-        : Math.min(maxBytesValue, DEFAULT_MAX_BYTES),
-    );
+    const trace = this.tracing.startFetch(group);
+    let records: RecordView[];
+    try {
+      records = await instance.poll(
+        timeoutMs === undefined || timeoutMs <= 0 ? instance.settings.requestTimeoutMs : timeoutMs,
+        maxBytesValue === undefined || maxBytesValue <= 0
+          ? DEFAULT_MAX_BYTES
+          : Math.min(maxBytesValue, DEFAULT_MAX_BYTES),
+        trace,
+      );
+    } catch (err) {
+      trace?.end(0, err);
+      throw err;
+    }
+    trace?.end(records.length);
     const format = instance.settings.format;
     this.metrics.pollDuration.observe({ format }, Number(process.hrtime.bigint() - started) / 1e9);
     return { mediaType: negotiated.mediaType, records };

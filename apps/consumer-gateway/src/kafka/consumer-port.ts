@@ -2,6 +2,7 @@
  * The Kafka side of a consumer instance as the instance sees it: the kafkajs consumer adapter in
  * production, a fake in unit tests. Only our own types cross this boundary.
  */
+import type { RecordTraceContext } from '@kafka-gateway/server-kit';
 
 export interface TopicPartition {
   readonly topic: string;
@@ -15,6 +16,8 @@ export interface FetchedRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly timestamp: string;
+  /** The producer's `traceparent`/`tracestate` headers, when the record has them. */
+  readonly trace?: RecordTraceContext;
 }
 
 export interface CommitOffset extends TopicPartition {

@@ -4,11 +4,15 @@ import {
   isAuthorizationFailure,
   KafkaClientFactory,
   type KafkaCaller,
+  type RecordTraceContext,
   toCallerError,
   toGatewayError,
+  TRACEPARENT,
+  TRACESTATE,
 } from '@kafka-gateway/server-kit';
 import {
   type Assigner,
+  type IHeaders,
   AssignerProtocol,
   type Consumer,
   type EachBatchPayload,
@@ -241,14 +245,18 @@ export class KafkaConsumerAdapter implements ConsumerPort {
   private deliver(payload: EachBatchPayload): void {
     const { batch } = payload;
     if (payload.isStale() || batch.messages.length === 0) return;
-    const records: FetchedRecord[] = batch.messages.map((m) => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: m.offset,
-      key: m.key,
-      value: m.value,
-      timestamp: m.timestamp,
-    }));
+    const records: FetchedRecord[] = batch.messages.map((m) => {
+      const trace = m.headers === undefined ? undefined : traceContextOf(m.headers);
+      return {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        timestamp: m.timestamp,
+        ...(trace === undefined ? {} : { trace }),
+      };
+    });
     this.events.onBatch(records, batch.highWatermark, () => payload.isStale());
   }
 
@@ -335,4 +343,17 @@ function group(partitions: readonly TopicPartition[]): { topic: string; partitio
     byTopic.set(tp.topic, list);
   }
   return [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps }));
+}
+
+/** A header's first value as text (kafkajs decodes header values as Buffers). */
+function headerText(v: IHeaders[string]): string | undefined {
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined ? undefined : first.toString('latin1');
+}
+
+/** The producer's W3C trace context from a record's headers, when it carries one. */
+function traceContextOf(headers: IHeaders): RecordTraceContext | undefined {
+  const traceparent = headerText(headers[TRACEPARENT]);
+  if (traceparent === undefined) return undefined;
+  return { traceparent, tracestate: headerText(headers[TRACESTATE]) };
 }

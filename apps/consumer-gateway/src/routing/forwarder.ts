@@ -77,6 +77,8 @@ export class Forwarder {
     private readonly connectTimeoutMs: number,
     /** Set: replicas speak HTTPS to each other (INTERNAL_URL https). */
     private readonly tls?: InternalTlsConfig,
+    /** Writes the trace context into the forwarded headers (tracing on): the owner's span is a child. */
+    private readonly propagate?: (req: Request, headers: Record<string, string | string[]>) => void,
   ) {
     if (tls !== undefined) {
       this.pem = new PemFiles({
@@ -143,6 +145,7 @@ export class Forwarder {
       // who the caller is, as this replica authenticated it (the owner does not authenticate
       // again); the credential itself stays in the Authorization header, never in this one
       headers[PRINCIPAL_HEADER] = encodePrincipal(principalOf(req));
+      this.propagate?.(req, headers);
       let settled = false;
       const settle = (o: ForwardOutcome): void => {
         if (!settled) {

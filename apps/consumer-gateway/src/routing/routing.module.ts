@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { LOGGER } from '@kafka-gateway/server-kit';
+import { LOGGER, TraceService } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
 import { Forwarder } from './forwarder';
@@ -32,8 +32,8 @@ import { FORWARDER, OWNERSHIP_STORE, RoutingService } from './routing.service';
     },
     {
       provide: FORWARDER,
-      inject: [CONSUMER_CONFIG],
-      useFactory: (config: ConsumerGatewayConfig): Forwarder | null => {
+      inject: [CONSUMER_CONFIG, TraceService],
+      useFactory: (config: ConsumerGatewayConfig, tracing: TraceService): Forwarder | null => {
         const r = config.routing;
         // Only a shared ownership table can name another replica to forward to.
         if (r.redisUrl === undefined) return null;
@@ -42,6 +42,7 @@ import { FORWARDER, OWNERSHIP_STORE, RoutingService } from './routing.service';
           r.internalToken ?? '',
           r.forwardConnectTimeoutMs,
           r.internalTls,
+          tracing.enabled ? (req, headers) => tracing.inject(req, headers) : undefined,
         );
       },
     },

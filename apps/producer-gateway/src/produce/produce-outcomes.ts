@@ -1,6 +1,14 @@
+import type { IncomingMessage } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
-import { catalogueEntry, Errors, type RecordError, toRecordError } from '@kafka-gateway/server-kit';
+import {
+  catalogueEntry,
+  Errors,
+  type RecordError,
+  toRecordError,
+  TraceService,
+  withTraceHeaders,
+} from '@kafka-gateway/server-kit';
 import {
   KafkaProducerService,
   type OutgoingRecord,
@@ -34,12 +42,15 @@ export class ProduceOutcomes {
     private readonly producer: KafkaProducerService,
     private readonly metadata: TopicMetadataService,
     private readonly metrics: ProduceMetrics,
+    private readonly tracing: TraceService,
   ) {}
 
   /**
    * Sends records (explicit partitions) and answers each one's fate once Kafka acknowledged it.
    * Unreachable Kafka fails the whole call with a retriable 503 before anything is queued.
    * `caller` (from `callerOf`, principal propagation) sends with that caller's own producer.
+   * With tracing on, the send is one producer span and each record carries its `traceparent`
+   * (`req`: the request, where this runs outside its async context, as a v3 stream does).
    */
   async send(
     topic: string,
@@ -47,12 +58,34 @@ export class ProduceOutcomes {
     records: readonly OutgoingRecord[],
     startedAt: bigint,
     caller: ProduceCaller | undefined,
+    req?: IncomingMessage,
   ): Promise<SentRecord[]> {
     if (records.length === 0) {
       this.metrics.produced(topic, format, 0, 0, secondsSince(startedAt));
       return [];
     }
     if (!this.producer.isConnected()) throw Errors.kafkaUnavailable();
+    if (!this.tracing.enabled) return this.sendRecords(topic, format, records, startedAt, caller);
+    const span = this.tracing.startProduce(topic, records.length, req);
+    try {
+      const traced =
+        span?.headers === undefined ? records : withTraceHeaders(records, span.headers);
+      const sent = await this.sendRecords(topic, format, traced, startedAt, caller);
+      span?.end(sent.reduce((n, s) => (s.ok ? n : n + 1), 0));
+      return sent;
+    } catch (err) {
+      span?.end(0, err);
+      throw err;
+    }
+  }
+
+  private async sendRecords(
+    topic: string,
+    format: EmbeddedFormat | 'v3',
+    records: readonly OutgoingRecord[],
+    startedAt: bigint,
+    caller: ProduceCaller | undefined,
+  ): Promise<SentRecord[]> {
     const outcomes = await this.producer.produce(topic, records, caller);
     let stale = false;
     let produced = 0;

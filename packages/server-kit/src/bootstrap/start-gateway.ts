@@ -18,6 +18,7 @@ import { httpMetricsMiddleware } from '../metrics/http-metrics.middleware';
 import { requestLogMiddleware } from '../http/request-log.middleware';
 import { MetricsService } from '../metrics/metrics.service';
 import { QuotaService } from '../quota/quota.service';
+import { TraceService } from '../tracing/trace.service';
 import { edgeMiddleware } from './edge-pipeline';
 
 export interface RunningGateway {
@@ -80,6 +81,10 @@ export async function startGateway(options: {
   express.disable('x-powered-by');
   express.set('etag', false);
   app.use(requestLogMiddleware(logger, config.accessLog));
+  // tracing right after the request id: forwarding, body errors and handlers run in the span
+  const tracing = app.get(TraceService);
+  const traceRequests = tracing.httpMiddleware();
+  if (traceRequests !== undefined) app.use(traceRequests);
   app.use(httpMetricsMiddleware(metrics));
   const quotas =
     config.edge.quotas === undefined
@@ -140,6 +145,7 @@ export async function startGateway(options: {
       await app.close(); // shutdown hooks: Kafka clients disconnect after the drain
       await management?.close();
       quotas?.stop();
+      await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace export failed'));
       logger.info('shutdown complete');
     })();
     return stopping;

@@ -3,6 +3,7 @@ import { type AuthConfig, readAuthConfig } from './auth.config';
 import { type EnvReader } from './env-reader';
 import { type PropagationConfig, readPropagation } from './propagation.config';
 import type { Secret } from './secret';
+import { readTracingConfig, type TracingConfig } from './tracing.config';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = [
@@ -150,6 +151,8 @@ export interface CommonConfig {
   readonly edge: EdgeConfig;
   /** Client authentication (AUTH_*; see auth.config.ts). */
   readonly auth: AuthConfig;
+  /** OpenTelemetry tracing (off by default). */
+  readonly tracing: TracingConfig;
 }
 
 function readSchemaRegistry(r: EnvReader): SchemaRegistryConfig {
@@ -337,5 +340,6 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
     schemaRegistry: readSchemaRegistry(r),
     edge: readEdgeConfig(r),
     auth: readAuthConfig(r, http.tls?.clientCaFile),
+    tracing: readTracingConfig(r),
   };
 }

@@ -13,6 +13,7 @@ import {
   GatewayError,
   MetricsService,
   Secret,
+  TraceService,
   toErrorResponse,
 } from '@kafka-gateway/server-kit';
 import { loadProducerConfig } from '../../config/producer.config';
@@ -128,7 +129,10 @@ class FakeRegistry implements SchemaRegistry {
   }
 }
 
-function setup(topics: Record<string, number> = { t: 3 }) {
+function setup(
+  topics: Record<string, number> = { t: 3 },
+  tracing = new TraceService(undefined, 'producer-gateway'),
+) {
   const metadata = new FakeMetadata(topics);
   const producer = new FakeProducer();
   const registry = new FakeRegistry();
@@ -137,6 +141,7 @@ function setup(topics: Record<string, number> = { t: 3 }) {
     producer as unknown as KafkaProducerService,
     metadata as unknown as TopicMetadataService,
     new ProduceMetrics(metrics),
+    tracing,
   );
   const service = new ProduceService(
     metadata as unknown as TopicMetadataService,

@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import { SchemaSerde } from '@kafka-gateway/codec';
-import { ErrorResponder, MetricsService, Secret, toErrorResponse } from '@kafka-gateway/server-kit';
+import {
+  ErrorResponder,
+  MetricsService,
+  Secret,
+  TraceService,
+  toErrorResponse,
+} from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
 import pino from 'pino';
 import { loadProducerConfig } from '../../config/producer.config';
@@ -127,7 +133,10 @@ class FakeResponse extends Writable {
   }
 }
 
-function setup(topics: Record<string, number> = { t: 2 }) {
+function setup(
+  topics: Record<string, number> = { t: 2 },
+  tracing = new TraceService(undefined, 'producer-gateway'),
+) {
   const metadata = new FakeMetadata(topics);
   const producer = new FakeProducer();
   const metrics = new MetricsService('producer-gateway');
@@ -135,6 +144,7 @@ function setup(topics: Record<string, number> = { t: 2 }) {
     producer as unknown as KafkaProducerService,
     metadata as unknown as TopicMetadataService,
     new ProduceMetrics(metrics),
+    tracing,
   );
   const service = new ProduceRecordsService(
     metadata as unknown as TopicMetadataService,
@@ -351,4 +361,49 @@ test('principal propagation: every streamed record is sent as the caller callerO
   assert.ok(producer.callers.length > 0);
   assert.ok(producer.callers.every((c) => c === caller));
   assert.deepEqual(producer.values(), ['a', 'b']);
+});
+
+/** Tracing on with an exporter that drops spans (what it exports is tested in server-kit). */
+function tracingOn(recordHeaders = true): TraceService {
+  const config = loadProducerConfig({
+    TRACING_ENABLED: 'true',
+    TRACING_RECORD_HEADERS: String(recordHeaders),
+  }).tracing;
+  return new TraceService(config, 'producer-gateway', {
+    export: (_spans, done) => done({ code: 0 }),
+    shutdown: async () => undefined,
+  });
+}
+
+const W3C_TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/;
+const CLIENT_PARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+test('tracing on: each record carries a traceparent; a client-set traceparent is kept', async () => {
+  const { produce, producer } = setup({ t: 2 }, tracingOn());
+  const res = await produce([
+    json({ value: { type: 'STRING', data: 'a' } }) +
+      json({
+        value: { type: 'STRING', data: 'b' },
+        headers: [{ name: 'traceparent', value: Buffer.from(CLIENT_PARENT).toString('base64') }],
+      }),
+  ]);
+  assert.equal(res.status, 200);
+  const [first, second] = producer.sent;
+  const injected = first!.headers?.['traceparent'];
+  assert.equal(injected?.length, 1);
+  assert.match(injected[0]!.toString(), W3C_TRACEPARENT);
+  assert.deepEqual(
+    second!.headers?.['traceparent']?.map((b) => b.toString()),
+    [CLIENT_PARENT],
+    "the client's own context is neither overwritten nor doubled",
+  );
+});
+
+test('tracing on with TRACING_RECORD_HEADERS=false, and tracing off: no record headers', async () => {
+  for (const tracing of [tracingOn(false), new TraceService(undefined, 'producer-gateway')]) {
+    const { produce, producer } = setup({ t: 2 }, tracing);
+    await produce([json({ value: { type: 'STRING', data: 'a' } })]);
+    assert.equal(producer.sent.length, 1);
+    assert.equal(producer.sent[0]!.headers, undefined);
+  }
 });

@@ -207,6 +207,7 @@ export class ProduceRecordsService {
           prepared.map((p) => p.record),
           started,
           caller,
+          req,
         );
         const entries = sent.map((o, i): ResultEntry => {
           if (!o.ok) return failure(toGatewayError(o.cause));
