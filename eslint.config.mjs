@@ -9,10 +9,12 @@ const LIBRARY_HOMES = {
   ioredis: 'ioredis lives in apps/consumer-gateway/src/routing only.',
   codec: 'avsc, protobufjs and ajv live in packages/codec only.',
   nest: 'packages/codec is framework-free: no @nestjs imports.',
+  yaml: 'js-yaml lives in packages/server-kit/src/authz only (the policy file parser).',
 };
 const restrict = {
   kafkajs: { name: 'kafkajs', message: LIBRARY_HOMES.kafkajs },
   ioredis: { name: 'ioredis', message: LIBRARY_HOMES.ioredis },
+  yaml: { name: 'js-yaml', message: LIBRARY_HOMES.yaml },
 };
 const CODEC_LIBRARIES = {
   group: ['avsc', 'avsc/*', 'protobufjs', 'protobufjs/*', 'ajv', 'ajv/*', 'ajv-formats'],
@@ -59,6 +61,10 @@ export default tseslint.config(
   {
     files: ['apps/consumer-gateway/src/routing/**/*.ts'],
     rules: { 'no-restricted-imports': boundaries('ioredis') },
+  },
+  {
+    files: ['packages/server-kit/src/authz/**/*.ts'],
+    rules: { 'no-restricted-imports': boundaries('yaml') },
   },
   {
     files: ['packages/codec/src/**/*.ts'],

@@ -4,6 +4,7 @@ import {
   createLogger,
   liveRoutes,
   loadOpenApiContract,
+  routesWithoutAuthorization,
   startGateway,
   undocumentedRoutes,
   type RunningGateway,
@@ -48,4 +49,9 @@ test('the management port serves the contract it was checked against', async () 
   assert.equal(res.status, 200);
   const paths = Object.keys(((await res.json()) as { paths: object }).paths);
   assert.ok(paths.includes('/topics/{topic}'));
+});
+
+test('every live consumer-gateway route declares its authorization (@Authorize, @AuthorizedInService or @PublicRoute)', () => {
+  assert.ok(liveRoutes(gw.app).length > 0);
+  assert.deepEqual(routesWithoutAuthorization(gw.app), []);
 });

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import {
+  AuthzModule,
   ConfigModule,
   KafkaClientModule,
   SchemaModule,
@@ -25,6 +26,7 @@ export class AppModule {
           logger,
           topicLabelLimit: config.metrics.topicLabelLimit,
         }),
+        AuthzModule.forRoot(config.authz),
         ConfigModule.forRoot(PRODUCER_CONFIG, config),
         SchemaModule.forRoot(config.schemaRegistry),
         KafkaClientModule.forRoot(config),

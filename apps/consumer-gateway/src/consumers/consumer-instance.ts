@@ -1,5 +1,5 @@
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
-import { Errors, GatewayError } from '@kafka-gateway/server-kit';
+import { ANONYMOUS, Errors, GatewayError, type Principal } from '@kafka-gateway/server-kit';
 import type { RecordDecoder } from './record-decoder';
 import type {
   CommitOffset,
@@ -95,6 +95,8 @@ export class ConsumerInstance implements ConsumerEvents {
     readonly name: string,
     readonly settings: InstanceSettings,
     private readonly createPort: (events: ConsumerEvents) => ConsumerPort,
+    /** Who created it: the only principal that may use it (everyone else gets 404/40403). */
+    readonly owner: Principal = ANONYMOUS,
   ) {}
 
   touch(): void {

@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { type SchemaRegistry, SchemaSerde } from '@kafka-gateway/codec';
-import { Errors, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import { Authorizer, Errors, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
 import pino from 'pino';
 import { loadConsumerConfig } from '../config/consumer.config';
 import type {
@@ -89,6 +89,7 @@ function setup(env: Record<string, string> = {}, registryConfigured = false) {
     schemas,
     routing as unknown as RoutingService,
     { topicNames: async () => ['t'] } as unknown as KafkaAdminService,
+    new Authorizer(null, pino({ enabled: false })),
   );
   const create = (group: string, body: Record<string, unknown> = {}) =>
     registry.create(group, parseCreateConsumer(body));

@@ -1,7 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
-import { Errors, GatewayError, MetricsService, toErrorResponse } from '@kafka-gateway/server-kit';
+import {
+  ANONYMOUS,
+  Authorizer,
+  type Caller,
+  Errors,
+  GatewayError,
+  MetricsService,
+  type Principal,
+  toErrorResponse,
+} from '@kafka-gateway/server-kit';
 import { loadConsumerConfig } from '../config/consumer.config';
 import type { CommitOffset, TopicPartition } from '../kafka/consumer-port';
 import type {
@@ -14,18 +23,31 @@ import { ConsumerMetrics } from './consumer-metrics';
 import type { ConsumerRegistryService } from './consumer-registry.service';
 import type { CreateConsumerRequest } from './consumer-requests.parser';
 import { ConsumersService } from './consumers.service';
+import pino from 'pino';
 
 type Target = { tp: TopicPartition; offset: string };
+
+/** Authentication off: every request is the anonymous principal, owner of every instance. */
+const CALLER: Caller = { principal: ANONYMOUS };
 
 /** The part of a consumer instance the service drives; records what it was asked. */
 class FakeInstance {
   readonly seeks: Target[][] = [];
   readonly polls: [timeoutMs: number, maxBytes: number][] = [];
   commitError: Error | undefined;
+  touched = 0;
+  assignment: TopicPartition[] = [];
   constructor(
     readonly name: string,
     readonly settings: { format: EmbeddedFormat; requestTimeoutMs: number },
+    readonly owner: Principal = ANONYMOUS,
   ) {}
+  touch(): void {
+    this.touched += 1;
+  }
+  currentAssignment(): TopicPartition[] {
+    return this.assignment;
+  }
   seek(targets: readonly Target[]): void {
     this.seeks.push([...targets]);
   }
@@ -51,10 +73,8 @@ class FakeRegistry {
     this.instances.set(`${group}/${instance.name}`, instance);
     return instance;
   }
-  get(group: string, name: string): FakeInstance {
-    const instance = this.instances.get(`${group}/${name}`);
-    if (instance === undefined) throw Errors.instanceNotFound();
-    return instance;
+  find(group: string, name: string): FakeInstance | undefined {
+    return this.instances.get(`${group}/${name}`);
   }
 }
 
@@ -88,7 +108,7 @@ class FakeAdmin implements Pick<
   }
 }
 
-function setup(env: Record<string, string> = {}) {
+function setup(env: Record<string, string> = {}, authorizer?: Authorizer) {
   const registry = new FakeRegistry();
   const admin = new FakeAdmin();
   const metrics = new MetricsService('consumer-gateway');
@@ -97,6 +117,7 @@ function setup(env: Record<string, string> = {}) {
     registry as unknown as ConsumerRegistryService,
     admin as unknown as KafkaAdminService,
     new ConsumerMetrics(metrics),
+    authorizer ?? new Authorizer(null, pino({ enabled: false })),
   );
   /** An instance `g/i` of the given format. */
   const instance = (format: EmbeddedFormat = 'binary'): FakeInstance => {
@@ -124,6 +145,7 @@ test('create answers the instance id and a base_uri on the request base, path-en
     'my group',
     { name: 'c.1', format: 'json' },
     'http://10.1.2.3:8082',
+    CALLER,
   );
   assert.deepEqual(created, {
     instance_id: 'c.1',
@@ -135,17 +157,22 @@ test('create answers the instance id and a base_uri on the request base, path-en
 
 test('create builds base_uri on HTTP_PUBLIC_BASE_URL when one is configured', async () => {
   const { service } = setup({ HTTP_PUBLIC_BASE_URL: 'https://kafka.example.com/' });
-  const created = await service.create('g', { name: 'c1' }, 'http://10.1.2.3:8082');
+  const created = await service.create('g', { name: 'c1' }, 'http://10.1.2.3:8082', CALLER);
   assert.equal(created.base_uri, 'https://kafka.example.com/consumers/g/instances/c1');
 });
 
 test('seek: offsets as given, timestamps resolved per partition through Kafka', async () => {
   const { service, admin, instance } = setup();
   const i = instance();
-  await service.seek('g', 'i', {
-    offsets: [{ topic: 't', partition: 0, offset: 5 }],
-    timestamps: [{ topic: 't', partition: 1, timestamp: '2024-05-01T10:00:00Z' }],
-  });
+  await service.seek(
+    'g',
+    'i',
+    {
+      offsets: [{ topic: 't', partition: 0, offset: 5 }],
+      timestamps: [{ topic: 't', partition: 1, timestamp: '2024-05-01T10:00:00Z' }],
+    },
+    CALLER,
+  );
   assert.deepEqual(i.seeks, [
     [
       { tp: { topic: 't', partition: 0 }, offset: '5' },
@@ -156,10 +183,15 @@ test('seek: offsets as given, timestamps resolved per partition through Kafka', 
   // a partition Kafka does not report: 404/40402 and no seek at all
   assert.deepEqual(
     await answer(
-      service.seek('g', 'i', {
-        offsets: [{ topic: 't', partition: 0, offset: 1 }],
-        timestamps: [{ topic: 't', partition: 9, timestamp: 0 }],
-      }),
+      service.seek(
+        'g',
+        'i',
+        {
+          offsets: [{ topic: 't', partition: 0, offset: 1 }],
+          timestamps: [{ topic: 't', partition: 9, timestamp: 0 }],
+        },
+        CALLER,
+      ),
     ),
     [404, 40402],
   );
@@ -176,8 +208,8 @@ test('seek to the beginning or end: the low or high offsets, one query per topic
       { topic: 't', partition: 1 },
     ],
   };
-  await service.seekToEdge('g', 'i', body, 'beginning');
-  await service.seekToEdge('g', 'i', body, 'end');
+  await service.seekToEdge('g', 'i', body, 'beginning', CALLER);
+  await service.seekToEdge('g', 'i', body, 'end', CALLER);
   assert.deepEqual(
     i.seeks.map((s) => s.map((t) => `${t.tp.topic}-${t.tp.partition}@${t.offset}`)),
     [
@@ -188,7 +220,7 @@ test('seek to the beginning or end: the low or high offsets, one query per topic
   assert.deepEqual(admin.queries, ['offsets t', 'offsets u', 'offsets t', 'offsets u']);
   assert.deepEqual(
     await answer(
-      service.seekToEdge('g', 'i', { partitions: [{ topic: 't', partition: 7 }] }, 'end'),
+      service.seekToEdge('g', 'i', { partitions: [{ topic: 't', partition: 7 }] }, 'end', CALLER),
     ),
     [409, 40903],
   );
@@ -199,7 +231,7 @@ test('records: an Accept for another format than the instance has is 406/40601; 
   const { service, instance } = setup();
   const i = instance('json');
   await assert.rejects(
-    service.records('g', 'i', 'application/vnd.kafka.binary.v2+json', undefined, undefined),
+    service.records('g', 'i', 'application/vnd.kafka.binary.v2+json', undefined, undefined, CALLER),
     (e: unknown) =>
       e instanceof GatewayError &&
       e.code === 'consumer_format_mismatch' &&
@@ -213,6 +245,7 @@ test('records: an Accept for another format than the instance has is 406/40601; 
     'application/vnd.kafka.json.v2+json',
     undefined,
     undefined,
+    CALLER,
   );
   assert.equal(ok.mediaType, 'application/vnd.kafka.json.v2+json');
   assert.equal(ok.records.length, 1);
@@ -222,9 +255,18 @@ test('records: a timeout or max_bytes that is not an integer is 400; nothing pol
   const { service, instance } = setup();
   const i = instance();
   const accept = 'application/vnd.kafka.binary.v2+json';
-  assert.deepEqual(await answer(service.records('g', 'i', accept, 'soon', undefined)), [400, 400]);
-  assert.deepEqual(await answer(service.records('g', 'i', accept, '1.5', undefined)), [400, 400]);
-  assert.deepEqual(await answer(service.records('g', 'i', accept, undefined, '1e6')), [400, 400]);
+  assert.deepEqual(
+    await answer(service.records('g', 'i', accept, 'soon', undefined, CALLER)),
+    [400, 400],
+  );
+  assert.deepEqual(
+    await answer(service.records('g', 'i', accept, '1.5', undefined, CALLER)),
+    [400, 400],
+  );
+  assert.deepEqual(
+    await answer(service.records('g', 'i', accept, undefined, '1e6', CALLER)),
+    [400, 400],
+  );
   assert.equal(i.polls.length, 0);
 });
 
@@ -233,10 +275,10 @@ test('records: timeout and max_bytes defaults and caps; the fetch is timed', asy
   const i = instance();
   const accept = 'application/vnd.kafka.binary.v2+json';
   const cap = 64 * 1024 * 1024;
-  await service.records('g', 'i', accept, undefined, undefined);
-  await service.records('g', 'i', accept, '0', '0');
-  await service.records('g', 'i', accept, '250', '1000');
-  await service.records('g', 'i', accept, '', String(cap * 2));
+  await service.records('g', 'i', accept, undefined, undefined, CALLER);
+  await service.records('g', 'i', accept, '0', '0', CALLER);
+  await service.records('g', 'i', accept, '250', '1000', CALLER);
+  await service.records('g', 'i', accept, '', String(cap * 2), CALLER);
   assert.deepEqual(i.polls, [
     [1000, cap],
     [1000, cap],
@@ -260,12 +302,17 @@ test('committed offsets: only the partitions asked for; metadata defaults to ""'
     { topic: 'u', partition: 0, offset: '9', metadata: null },
     { topic: 'u', partition: 1, offset: '3', metadata: null },
   ];
-  const result = await service.committed('g', 'i', {
-    partitions: [
-      { topic: 't', partition: 0 },
-      { topic: 'u', partition: 1 },
-    ],
-  });
+  const result = await service.committed(
+    'g',
+    'i',
+    {
+      partitions: [
+        { topic: 't', partition: 0 },
+        { topic: 'u', partition: 1 },
+      ],
+    },
+    CALLER,
+  );
   assert.deepEqual(result, {
     offsets: [
       { topic: 't', partition: 0, offset: 7, metadata: 'm' },
@@ -278,16 +325,16 @@ test('committed offsets: only the partitions asked for; metadata defaults to ""'
 test('an unknown instance is 404/40403 before Kafka is asked anything', async () => {
   const { service, admin } = setup();
   const tp = { partitions: [{ topic: 't', partition: 0 }] };
-  assert.deepEqual(await answer(service.committed('g', 'nope', tp)), [404, 40403]);
-  assert.deepEqual(await answer(service.seekToEdge('g', 'nope', tp, 'end')), [404, 40403]);
+  assert.deepEqual(await answer(service.committed('g', 'nope', tp, CALLER)), [404, 40403]);
+  assert.deepEqual(await answer(service.seekToEdge('g', 'nope', tp, 'end', CALLER)), [404, 40403]);
   assert.deepEqual(admin.queries, []);
 });
 
 test('a failed commit is counted and rethrown', async () => {
   const { service, instance, metrics } = setup();
   const i = instance();
-  assert.deepEqual(await service.commit('g', 'i', undefined), []);
+  assert.deepEqual(await service.commit('g', 'i', undefined, CALLER), []);
   i.commitError = Errors.noSubscription();
-  assert.deepEqual(await answer(service.commit('g', 'i', undefined)), [409, 40903]);
+  assert.deepEqual(await answer(service.commit('g', 'i', undefined, CALLER)), [409, 40903]);
   assert.equal(await metrics.sample('kafka_gateway_consumer_commit_errors_total'), 1);
 });

@@ -1,3 +1,4 @@
+import { type AuthzConfig, readAuthzConfig } from './authz.config';
 import { type EnvReader } from './env-reader';
 import type { Secret } from './secret';
 
@@ -141,6 +142,8 @@ export interface CommonConfig {
   readonly metrics: MetricsConfig;
   readonly kafka: KafkaConfig;
   readonly schemaRegistry: SchemaRegistryConfig;
+  /** Authorization (AUTHZ_POLICY_FILE; see authz.config.ts). */
+  readonly authz: AuthzConfig;
 }
 
 function readSchemaRegistry(r: EnvReader): SchemaRegistryConfig {
@@ -323,5 +326,6 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
       metadataMaxAgeMs: r.int('KAFKA_METADATA_MAX_AGE_MS', 30_000, { min: 0 }),
     },
     schemaRegistry: readSchemaRegistry(r),
+    authz: readAuthzConfig(r),
   };
 }
