@@ -88,3 +88,4 @@ export {
 export { CallerOf } from './authz/caller.decorator';
 export { AuthzModule } from './authz/authz.module';
 export { routesWithoutAuthorization } from './authz/route-authorizations';
+export { PolicyFile, POLICY_RECHECK_MS, type PolicyFs } from './authz/policy-file';

@@ -8,6 +8,7 @@ import {
   Errors,
   GatewayError,
   MetricsService,
+  PolicyFile,
   type Principal,
   toErrorResponse,
 } from '@kafka-gateway/server-kit';
@@ -55,6 +56,16 @@ class FakeInstance {
     this.polls.push([timeoutMs, maxBytes]);
     return [{ topic: 't', key: null, value: 'v', partition: 0, offset: 3 }];
   }
+  readonly subscriptions: unknown[] = [];
+  async subscribe(subscription: unknown): Promise<void> {
+    this.subscriptions.push(subscription);
+  }
+  subscribedTopics(): string[] {
+    return [];
+  }
+  async unsubscribe(): Promise<void> {
+    this.subscriptions.push('none');
+  }
   async commit(_offsets: readonly CommitOffset[] | undefined): Promise<void> {
     if (this.commitError !== undefined) throw this.commitError;
   }
@@ -75,6 +86,11 @@ class FakeRegistry {
   }
   find(group: string, name: string): FakeInstance | undefined {
     return this.instances.get(`${group}/${name}`);
+  }
+  readonly deleted: string[] = [];
+  async delete(group: string, name: string): Promise<void> {
+    this.deleted.push(`${group}/${name}`);
+    this.instances.delete(`${group}/${name}`);
   }
 }
 
@@ -120,8 +136,8 @@ function setup(env: Record<string, string> = {}, authorizer?: Authorizer) {
     authorizer ?? new Authorizer(null, pino({ enabled: false })),
   );
   /** An instance `g/i` of the given format. */
-  const instance = (format: EmbeddedFormat = 'binary'): FakeInstance => {
-    const i = new FakeInstance('i', { format, requestTimeoutMs: 1000 });
+  const instance = (format: EmbeddedFormat = 'binary', owner?: Principal): FakeInstance => {
+    const i = new FakeInstance('i', { format, requestTimeoutMs: 1000 }, owner);
     registry.instances.set('g/i', i);
     return i;
   };
@@ -337,4 +353,151 @@ test('a failed commit is counted and rethrown', async () => {
   i.commitError = Errors.noSubscription();
   assert.deepEqual(await answer(service.commit('g', 'i', undefined, CALLER)), [409, 40903]);
   assert.equal(await metrics.sample('kafka_gateway_consumer_commit_errors_total'), 1);
+});
+
+const alice: Principal = { name: 'alice', groups: ['team-a'], mechanism: 'basic' };
+const bob: Principal = { name: 'bob', groups: ['team-a'], mechanism: 'basic' };
+
+/** A policy giving team-a consume on group g and topics t, t2; and what the audit log got. */
+function policyAuthorizer(): { authorizer: Authorizer; audits: unknown[] } {
+  const audits: unknown[] = [];
+  const logger = pino(
+    { level: 'warn' },
+    { write: (line: string) => audits.push(JSON.parse(line)) },
+  );
+  const text =
+    'grants:\n  - principals: ["group:team-a"]\n    operations: [consume]\n    topics: [t, t2]\n    groups: [g]\n';
+  const file = new PolicyFile('p.yaml', logger, { stamp: () => '1', read: () => text });
+  return { authorizer: new Authorizer(file, logger), audits };
+}
+
+test("another principal's instance is 404/40403 on every endpoint, audited, and nothing happens", async () => {
+  const { authorizer, audits } = policyAuthorizer();
+  const { service, registry, admin, instance } = setup({}, authorizer);
+  const i = instance('binary', alice);
+  const asBob: Caller = { principal: bob, requestId: 'req-7' };
+  const tp = { partitions: [{ topic: 't', partition: 0 }] };
+  const accept = 'application/vnd.kafka.binary.v2+json';
+  const calls: [string, () => Promise<unknown>][] = [
+    ['subscribe', async () => service.subscribe('g', 'i', { topics: ['t'] }, asBob)],
+    ['subscription', async () => service.subscription('g', 'i', asBob)],
+    ['unsubscribe', async () => service.unsubscribe('g', 'i', asBob)],
+    ['assign', async () => service.assign('g', 'i', tp, asBob)],
+    ['assignments', async () => service.assignments('g', 'i', asBob)],
+    [
+      'seek',
+      async () =>
+        service.seek('g', 'i', { offsets: [{ topic: 't', partition: 0, offset: 1 }] }, asBob),
+    ],
+    ['seekToEdge', async () => service.seekToEdge('g', 'i', tp, 'end', asBob)],
+    ['records', async () => service.records('g', 'i', accept, undefined, undefined, asBob)],
+    ['commit', async () => service.commit('g', 'i', undefined, asBob)],
+    ['committed', async () => service.committed('g', 'i', tp, asBob)],
+    ['delete', async () => service.delete('g', 'i', asBob)],
+  ];
+  for (const [name, call] of calls) {
+    assert.deepEqual(await answer(call()), [404, 40403], name);
+  }
+  // exactly what a missing instance answers
+  assert.deepEqual(
+    await answer(Promise.resolve().then(() => service.delete('g', 'missing', asBob))),
+    [404, 40403],
+  );
+  assert.equal(i.touched, 0, "bob's requests do not keep alice's instance alive");
+  assert.deepEqual(
+    [i.subscriptions, i.seeks, i.polls, registry.deleted, admin.queries],
+    [[], [], [], [], []],
+  );
+  assert.equal(audits.length, calls.length, 'one audit line per refused request');
+  assert.deepEqual((audits[0] as { audit: unknown }).audit, {
+    principal: 'bob',
+    operation: 'consume',
+    resource: 'instance:g/i',
+    reason: 'not the instance owner',
+    requestId: 'req-7',
+  });
+  // the owner is served
+  await service.subscribe('g', 'i', { topics: ['t'] }, { principal: alice });
+  assert.equal(i.subscriptions.length, 1);
+});
+
+test('topics named in a body need consume each: 403/40301 and nothing changes', async () => {
+  const { authorizer, audits } = policyAuthorizer();
+  const { service, admin, instance } = setup({}, authorizer);
+  const i = instance('binary', alice);
+  const asAlice: Caller = { principal: alice };
+  const forbidden = [403, 40301];
+  assert.deepEqual(
+    await answer(service.subscribe('g', 'i', { topics: ['t', 'secret'] }, asAlice)),
+    forbidden,
+  );
+  assert.deepEqual(
+    await answer(
+      service.assign('g', 'i', { partitions: [{ topic: 'secret', partition: 0 }] }, asAlice),
+    ),
+    forbidden,
+  );
+  assert.deepEqual(
+    await answer(
+      service.seek(
+        'g',
+        'i',
+        {
+          offsets: [{ topic: 't', partition: 0, offset: 1 }],
+          timestamps: [{ topic: 'secret', partition: 0, timestamp: '2024-05-01T10:00:00Z' }],
+        },
+        asAlice,
+      ),
+    ),
+    forbidden,
+  );
+  assert.deepEqual(
+    await answer(
+      service.seekToEdge(
+        'g',
+        'i',
+        { partitions: [{ topic: 'secret', partition: 0 }] },
+        'beginning',
+        asAlice,
+      ),
+    ),
+    forbidden,
+  );
+  assert.deepEqual(
+    await answer(
+      service.commit(
+        'g',
+        'i',
+        { offsets: [{ topic: 'secret', partition: 0, offset: 3 }] },
+        asAlice,
+      ),
+    ),
+    forbidden,
+  );
+  assert.deepEqual(
+    await answer(
+      service.committed('g', 'i', { partitions: [{ topic: 'secret', partition: 0 }] }, asAlice),
+    ),
+    forbidden,
+  );
+  i.assignment = [{ topic: 'secret', partition: 0 }]; // a grant revoked after the assignment
+  assert.deepEqual(
+    await answer(
+      service.records(
+        'g',
+        'i',
+        'application/vnd.kafka.binary.v2+json',
+        undefined,
+        undefined,
+        asAlice,
+      ),
+    ),
+    forbidden,
+  );
+  assert.deepEqual([i.subscriptions, i.seeks, i.polls, admin.queries], [[], [], [], []]);
+  assert.equal(audits.length, 7);
+  // a pattern is accepted (it resolves among consumable topics only, see the registry)
+  await service.subscribe('g', 'i', { topic_pattern: '.*' }, asAlice);
+  await service.subscribe('g', 'i', { topics: ['t', 't2'] }, asAlice);
+  assert.equal(i.subscriptions.length, 2);
 });
