@@ -10,11 +10,15 @@ const LIBRARY_HOMES = {
   codec: 'avsc, protobufjs and ajv live in packages/codec only.',
   nest: 'packages/codec is framework-free: no @nestjs imports.',
   yaml: 'js-yaml lives in packages/server-kit/src/authz only (the policy file parser).',
+  auth: 'jose, @node-rs/bcrypt and @node-rs/argon2 live in packages/server-kit/src/auth only.',
 };
 const restrict = {
   kafkajs: { name: 'kafkajs', message: LIBRARY_HOMES.kafkajs },
   ioredis: { name: 'ioredis', message: LIBRARY_HOMES.ioredis },
   yaml: { name: 'js-yaml', message: LIBRARY_HOMES.yaml },
+  jose: { name: 'jose', message: LIBRARY_HOMES.auth },
+  bcrypt: { name: '@node-rs/bcrypt', message: LIBRARY_HOMES.auth },
+  argon2: { name: '@node-rs/argon2', message: LIBRARY_HOMES.auth },
 };
 const CODEC_LIBRARIES = {
   group: ['avsc', 'avsc/*', 'protobufjs', 'protobufjs/*', 'ajv', 'ajv/*', 'ajv-formats'],
@@ -65,6 +69,10 @@ export default tseslint.config(
   {
     files: ['packages/server-kit/src/authz/**/*.ts'],
     rules: { 'no-restricted-imports': boundaries('yaml') },
+  },
+  {
+    files: ['packages/server-kit/src/auth/**/*.ts'],
+    rules: { 'no-restricted-imports': boundaries('jose', 'bcrypt', 'argon2') },
   },
   {
     files: ['packages/codec/src/**/*.ts'],

@@ -77,13 +77,18 @@ stack_down
 rm -rf "$STACK_RUN_DIR"
 # --secure adds the TLS/SASL/OAuth listeners, ACLs and token endpoint the Kafka security suite
 # (test/e2e/src/security.e2e-spec.ts) needs; the gateways of the stack stay on PLAINTEXT.
-say "starting the test stack in $STACK_RUN_DIR (secure mode, ${TEST_REPLICAS:-2} replicas of each gateway behind round-robin)"
-if "$REPO_ROOT/infra/stack" up --secure --replicas "${TEST_REPLICAS:-2}"; then
+# --auth adds a second gateway set that requires client authentication behind its own entry
+# point (auth.env; test/e2e/src/auth-matrix.e2e-spec.ts).
+export AUTH_EDGE_PORT="${TEST_AUTH_EDGE_PORT:-auto}"
+say "starting the test stack in $STACK_RUN_DIR (secure mode, ${TEST_REPLICAS:-2} replicas of each gateway behind round-robin, and as many that require authentication)"
+if "$REPO_ROOT/infra/stack" up --secure --auth --replicas "${TEST_REPLICAS:-2}"; then
   record passed stack-up
   # shellcheck disable=SC1091
   source "$STACK_RUN_DIR/stack.env"
   # shellcheck disable=SC1091
   source "$STACK_RUN_DIR/security.env"
+  # shellcheck disable=SC1091
+  source "$STACK_RUN_DIR/auth.env"
   say "integration tests"
   npx --no-install turbo run test:integration --concurrency=1 --continue --output-logs=full || true
   expect_suites test:integration

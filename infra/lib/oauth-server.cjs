@@ -15,7 +15,10 @@
 //               HTTP Basic (RFC 6749 2.3.1, form-urlencoded id and secret) or the client_id and
 //               client_secret form fields. Test switches, as query or form parameters:
 //               ttl=<seconds> (-86400..86400; <= 0 gives an already expired token) and
-//               key=untrusted (signed by a key the JWKS does not publish).
+//               key=untrusted (signed by a key the JWKS does not publish); and, for the
+//               gateways' own client authentication (`infra/stack up --auth`): sub=<principal>
+//               (instead of the client id), groups=<g1,g2> (a `groups` array claim),
+//               aud=<audience> and iss=<issuer> (instead of OAUTH_AUDIENCE / OAUTH_ISSUER).
 //               -> 200 {access_token, token_type: "Bearer", expires_in[, scope]}
 //               -> 400 {error: invalid_request | unsupported_grant_type}, 401 {error: invalid_client}
 // GET /jwks, GET /.well-known/jwks.json    {keys: [the signing key]}
@@ -136,10 +139,13 @@ function token(req, res, url, body) {
   if (key === undefined) return refuse(400, 'invalid_request', 'key: trusted or untrusted');
   const now = Math.floor(Date.now() / 1000);
   const scope = form.get('scope');
+  const sub = param('sub') ?? client.id;
+  const groups = param('groups');
   const claims = {
-    iss: issuer,
-    aud: audience,
-    sub: client.id,
+    iss: param('iss') ?? issuer,
+    aud: param('aud') ?? audience,
+    sub,
+    ...(groups === null ? {} : { groups: groups.split(',').filter((g) => g !== '') }),
     client_id: client.id,
     iat: ttl > 0 ? now : now + ttl - 60,
     exp: now + ttl,
@@ -147,7 +153,7 @@ function token(req, res, url, body) {
     ...(scope ? { scope } : {}),
   };
   stats.tokens_issued++;
-  log(`POST /token 200 client=${client.id} key=${keyName} ttl=${ttl}`);
+  log(`POST /token 200 client=${client.id} sub=${sub} key=${keyName} ttl=${ttl}`);
   send(res, 200, {
     access_token: sign(key, claims),
     token_type: 'Bearer',

@@ -11,5 +11,7 @@ runGatewayMain(
   (config, logger) => AppModule.forRoot(config, logger),
   {
     beforeBody: (app) => [forwardingMiddleware(app.get(RoutingService))],
+    // a forwarded request keeps the principal the forwarding replica authenticated
+    internalToken: (config) => config.routing.internalToken,
   },
 );

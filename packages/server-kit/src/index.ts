@@ -89,3 +89,19 @@ export { CallerOf } from './authz/caller.decorator';
 export { AuthzModule } from './authz/authz.module';
 export { routesWithoutAuthorization } from './authz/route-authorizations';
 export { PolicyFile, POLICY_RECHECK_MS, type PolicyFs } from './authz/policy-file';
+export {
+  decodePrincipal,
+  encodePrincipal,
+  INTERNAL_TOKEN_HEADER,
+  matchesInternalToken,
+  PRINCIPAL_HEADER,
+} from './auth/internal-hop';
+export { Authentication, type Verdict } from './auth/authentication';
+export { authenticationMiddleware, createAuthentication } from './auth/authentication.middleware';
+export {
+  readAuthConfig,
+  type AuthConfig,
+  type AuthMethodName,
+  type BasicAuthConfig,
+  type JwtAuthConfig,
+} from './config/auth.config';

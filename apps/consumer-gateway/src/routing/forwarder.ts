@@ -1,7 +1,14 @@
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { checkServerIdentity } from 'node:tls';
-import { PemFiles, type PemMaterial } from '@kafka-gateway/server-kit';
+import {
+  encodePrincipal,
+  INTERNAL_TOKEN_HEADER,
+  PemFiles,
+  type PemMaterial,
+  PRINCIPAL_HEADER,
+  principalOf,
+} from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
 import type { InternalTlsConfig } from '../config/consumer.config';
 
@@ -28,7 +35,7 @@ const MAX_SOCKETS_PER_REPLICA = 512;
 const IDLE_SOCKET_TIMEOUT_MS = 30_000;
 
 export const FORWARDED_BY = 'x-kafka-gateway-forwarded-by';
-export const FORWARD_TOKEN = 'x-kafka-gateway-token';
+export const FORWARD_TOKEN = INTERNAL_TOKEN_HEADER;
 
 export type ForwardOutcome =
   /** The owner answered; its response was streamed to the client. */
@@ -50,7 +57,8 @@ function copyHeaders(headers: IncomingHttpHeaders): Record<string, string | stri
 }
 
 /**
- * Streams a request to the owning replica and its answer back unchanged (status, headers, body).
+ * Streams a request to the owning replica and its answer back unchanged (status, headers, body),
+ * with the internal token and the authenticated principal (PRINCIPAL_HEADER) added.
  * Keep-alive connections between replicas keep the added latency to one local round trip.
  */
 export class Forwarder {
@@ -118,6 +126,9 @@ export class Forwarder {
       const headers = copyHeaders(req.headers);
       headers[FORWARDED_BY] = this.replicaId;
       headers[FORWARD_TOKEN] = this.token;
+      // who the caller is, as this replica authenticated it (the owner does not authenticate
+      // again); the credential itself stays in the Authorization header, never in this one
+      headers[PRINCIPAL_HEADER] = encodePrincipal(principalOf(req));
       let settled = false;
       const settle = (o: ForwardOutcome): void => {
         if (!settled) {

@@ -1,6 +1,11 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ErrorResponder, Errors, LOGGER, MetricsService } from '@kafka-gateway/server-kit';
+import {
+  ErrorResponder,
+  Errors,
+  LOGGER,
+  matchesInternalToken,
+  MetricsService,
+} from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
@@ -161,12 +166,7 @@ export class RoutingService implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether a request was forwarded by a replica (authenticated by the shared token). */
   isForwarded(tokenHeader: string | string[] | undefined): boolean {
-    return (
-      this.token !== undefined &&
-      typeof tokenHeader === 'string' &&
-      tokenHeader.length === this.token.length &&
-      timingSafeEqual(Buffer.from(tokenHeader), Buffer.from(this.token))
-    );
+    return matchesInternalToken(tokenHeader, this.token);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -19,6 +19,9 @@ export function runGatewayMain<C extends CommonConfig>(
   options: {
     streamingBody?: (req: IncomingMessage) => boolean;
     beforeBody?: (app: NestExpressApplication) => RequestHandler[];
+    beforeAuth?: (app: NestExpressApplication) => RequestHandler[];
+    /** The replicas' shared secret on forwarded requests (see startGateway). */
+    internalToken?: (config: C) => string | undefined;
   } = {},
 ): void {
   let config: C;
@@ -33,10 +36,16 @@ export function runGatewayMain<C extends CommonConfig>(
   }
   const logger = createLogger(service, config.logLevel);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
-  startGateway({ rootModule: rootModule(config, logger), config, logger, ...options }).catch(
-    (err: unknown) => {
-      logger.fatal({ err }, 'failed to start');
-      process.exit(1);
-    },
-  );
+  const { internalToken, ...rest } = options;
+  const token = internalToken?.(config);
+  startGateway({
+    rootModule: rootModule(config, logger),
+    config,
+    logger,
+    ...rest,
+    ...(token === undefined ? {} : { internalToken: token }),
+  }).catch((err: unknown) => {
+    logger.fatal({ err }, 'failed to start');
+    process.exit(1);
+  });
 }

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { createAuthentication, authenticationMiddleware } from '../auth/authentication.middleware';
 import type { CommonConfig } from '../config/common.config';
 import { ErrorResponder } from '../errors/error-responder';
 import { ReadinessService } from '../health/readiness.service';
@@ -38,17 +39,28 @@ export async function startGateway(options: {
   beforeBody?: (app: NestExpressApplication) => RequestHandler[];
   /** Requests whose body the handler reads as a stream (never buffered by the JSON parser). */
   streamingBody?: (req: IncomingMessage) => boolean;
+  /** App-specific middleware that must see requests before authentication (CORS preflight). */
+  beforeAuth?: (app: NestExpressApplication) => RequestHandler[];
+  /**
+   * The replicas' shared secret on forwarded requests (consumer INTERNAL_TOKEN): with it, the
+   * principal a forwarding replica authenticated is believed. Unset: never (producer).
+   */
+  internalToken?: string;
 }): Promise<RunningGateway> {
   const { config, logger } = options;
   const tls = config.http.tls;
   const pem = tls === undefined ? undefined : httpsPemFiles(tls);
+  const authentication = createAuthentication(config.auth, logger, options.internalToken);
+  // With mtls beside other methods a client certificate is optional at the TLS layer (the
+  // authenticator refuses an unverified one); otherwise a client CA requires one there.
+  const optionalClientCert = config.auth.methods.includes('mtls') && config.auth.methods.length > 1;
   const app = await NestFactory.create<NestExpressApplication>(
     options.rootModule,
     new ExpressAdapter(),
     {
       ...(tls === undefined || pem === undefined
         ? {}
-        : { httpsOptions: httpsServerOptions(tls, pem) }),
+        : { httpsOptions: httpsServerOptions(tls, pem, optionalClientCert) }),
       bodyParser: false,
       logger: new PinoNestLogger(logger),
       abortOnError: false,
@@ -64,6 +76,9 @@ export async function startGateway(options: {
   express.set('etag', false);
   app.use(requestLogMiddleware(logger, config.accessLog));
   app.use(httpMetricsMiddleware(metrics));
+  for (const handler of options.beforeAuth?.(app) ?? []) app.use(handler);
+  // the management port (its own server) stays unauthenticated: probes and scrapes
+  app.use(authenticationMiddleware(authentication, app.get(ErrorResponder), metrics, logger));
   for (const handler of options.beforeBody?.(app) ?? []) app.use(handler);
   app.use(jsonBody(config.http, options.streamingBody));
   app.use(bodyErrorHandler(app.get(ErrorResponder)));
@@ -84,9 +99,16 @@ export async function startGateway(options: {
       managementPort,
       https: tls !== undefined,
       clientCertificates: tls?.clientCaFile !== undefined,
+      authentication: config.auth.methods,
     },
     'gateway listening',
   );
+  if (authentication.open && !isLoopback(config.http.host)) {
+    logger.warn(
+      { host: config.http.host },
+      'AUTH_METHODS=none on a listener beyond loopback: every client is anonymous; set AUTH_METHODS (basic, jwt, mtls) unless a proxy in front authenticates',
+    );
+  }
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -120,6 +142,10 @@ export async function startGateway(options: {
     }
   }
   return { app, port, managementPort, shutdown };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** How often idle keep-alive sockets are closed during a drain (they go idle one by one). */

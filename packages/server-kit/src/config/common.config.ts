@@ -1,4 +1,5 @@
 import { type AuthzConfig, readAuthzConfig } from './authz.config';
+import { type AuthConfig, readAuthConfig } from './auth.config';
 import { type EnvReader } from './env-reader';
 import type { Secret } from './secret';
 
@@ -144,6 +145,8 @@ export interface CommonConfig {
   readonly schemaRegistry: SchemaRegistryConfig;
   /** Authorization (AUTHZ_POLICY_FILE; see authz.config.ts). */
   readonly authz: AuthzConfig;
+  /** Client authentication (AUTH_*; see auth.config.ts). */
+  readonly auth: AuthConfig;
 }
 
 function readSchemaRegistry(r: EnvReader): SchemaRegistryConfig {
@@ -306,10 +309,11 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
     KAFKA_SECURITY_PROTOCOLS,
     'PLAINTEXT',
   );
+  const http = readHttp(r);
   return {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     accessLog: r.oneOf('LOG_ACCESS', ACCESS_LOG_LEVELS, 'info'),
-    http: readHttp(r),
+    http,
     metrics: {
       host: r.string('METRICS_HOST', '0.0.0.0'),
       port: r.port('METRICS_PORT', 9464),
@@ -327,5 +331,6 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
     },
     schemaRegistry: readSchemaRegistry(r),
     authz: readAuthzConfig(r),
+    auth: readAuthConfig(r, http.tls?.clientCaFile),
   };
 }

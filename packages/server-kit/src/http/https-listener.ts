@@ -26,15 +26,20 @@ function secureContext(pem: PemFiles): SecureContextOptions {
 
 /**
  * Options of the public HTTPS listener. With a client CA every client must present a
- * certificate it issued: one without is refused during the handshake, before any HTTP.
+ * certificate it issued: one without is refused during the handshake, before any HTTP. With
+ * `optionalClientCert` (AUTH_METHODS lists mtls beside other methods) a certificate is asked
+ * for but not required, and the mtls authenticator refuses one the CA does not vouch for.
  */
 export function httpsServerOptions(
   tls: HttpTlsConfig,
   pem: PemFiles,
+  optionalClientCert = false,
 ): SecureContextOptions & { requestCert?: boolean; rejectUnauthorized?: boolean } {
   return {
     ...secureContext(pem),
-    ...(tls.clientCaFile === undefined ? {} : { requestCert: true, rejectUnauthorized: true }),
+    ...(tls.clientCaFile === undefined
+      ? {}
+      : { requestCert: true, rejectUnauthorized: !optionalClientCert }),
   };
 }
 

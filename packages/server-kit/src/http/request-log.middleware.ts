@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { principalOf } from '../auth/principal';
 import type { AccessLogLevel } from '../config/common.config';
 import { methodLabel } from '../metrics/metrics.service';
 
@@ -18,8 +19,8 @@ export function requestId(req: Request): string | undefined {
 /**
  * Gives every request an id (the client's `X-Request-Id` when it is a plain token, else a new
  * UUID), returns it in `X-Request-Id` (a forwarded request keeps it, so the owner replica logs
- * the same id), and logs one access line when the response is done: id, method, route template,
- * topic, status and duration. Never headers, query values or payloads, so no secret and no
+ * the same id), and logs one access line when the response is done: id, principal name, method,
+ * route template, topic, status and duration. Never headers, query values or payloads, so no secret and no
  * record can reach the log. `LOG_ACCESS=off` leaves only the id.
  */
 export function requestLogMiddleware(logger: Logger, level: AccessLogLevel) {
@@ -37,6 +38,8 @@ export function requestLogMiddleware(logger: Logger, level: AccessLogLevel) {
         access[level](
           {
             reqId: id,
+            // a refused request has no principal (and must not read as `anonymous`)
+            principal: res.statusCode === 401 ? 'unauthenticated' : principalOf(req).name,
             method: methodLabel(req.method),
             route: typeof route === 'string' ? route : 'unmatched',
             ...(typeof topic === 'string' ? { topic } : {}),
