@@ -3,7 +3,7 @@
 #   helm lint; helm template for the default (scaled, Redis) values, a single replica without
 #   Redis, the ServiceMonitor option, and a secured variant (Kafka SASL_SSL with SCRAM, the
 #   registry over HTTPS with a bearer token, rediss:// with an ACL user, HTTPS listeners with
-#   client certificates, all from mounted Secrets); the chart must refuse several consumer
+#   client certificates, all from mounted Secrets, and an authorization policy from a ConfigMap); the chart must refuse several consumer
 #   replicas without Redis and HTTPS without a certificate Secret; every rendered core object is validated against the Kubernetes 1.31 OpenAPI schemas
 #   (kubernetes-validate from PyPI, strict: unknown fields fail).
 # Tools come from the package registries: helm built from its Go module (cached under
@@ -59,7 +59,8 @@ render secured --set kafka.brokers=kafka:9093 --set kafka.securityProtocol=SASL_
   --set redis.url=rediss://redis:6380 --set redis.username=gateway --set redis.secretName=redis-auth \
   --set redis.passwordKey=password --set redis.caKey=ca.crt \
   --set https.enabled=true --set https.secretName=gateway-tls --set https.clientCaKey=ca.crt \
-  --set https.internalClientSecretName=gateway-client-tls
+  --set https.internalClientSecretName=gateway-client-tls \
+  --set authorization.policy.configMap=gateway-policy --set authorization.consumerInstancesPerPrincipal=5
 
 if "$HELM" template kgw "$CHART" --set https.enabled=true >/dev/null 2>"$OUT/no-cert.err"; then
   fail "the chart rendered HTTPS without a certificate Secret"
@@ -97,10 +98,13 @@ for needle in ['KAFKA_SECURITY_PROTOCOL, value: "SASL_SSL"', 'KAFKA_SASL_MECHANI
                'REDIS_PASSWORD_FILE', 'REDIS_SSL_CA_LOCATION', 'REDIS_USERNAME',
                'HTTP_TLS_CERT_FILE, value: "/etc/kafka-gateway/https/tls.crt"', 'HTTP_TLS_CLIENT_CA_FILE',
                'INTERNAL_URL, value: "https://', 'INTERNAL_TLS_SERVER_NAME', 'INTERNAL_TLS_CERT_FILE',
-               'secretName: "gateway-tls"', 'mountPath: /etc/kafka-gateway/kafka-sasl']:
+               'secretName: "gateway-tls"', 'mountPath: /etc/kafka-gateway/kafka-sasl',
+               'AUTHZ_POLICY_FILE, value: "/etc/kafka-gateway/authz/policy.yaml"',
+               'QUOTA_CONSUMER_INSTANCES_PER_PRINCIPAL, value: "5"', 'configMap: { name: "gateway-policy"',
+               'mountPath: /etc/kafka-gateway/authz']:
     if needle not in secured:
         print(f"helm: FAILED (secured render lacks {needle})"); sys.exit(1)
-if "SASL_PASSWORD" in scaled or "HTTP_TLS" in scaled:
+if "SASL_PASSWORD" in scaled or "HTTP_TLS" in scaled or "AUTHZ_POLICY_FILE" in scaled:
     print("helm: FAILED (the default render carries security settings)"); sys.exit(1)
 single = (out / "single.yaml").read_text()
 if "REDIS_URL" in single or "kind: HorizontalPodAutoscaler" in single:
