@@ -3,7 +3,7 @@
 #   helm lint; helm template for the default (scaled, Redis) values, a single replica without
 #   Redis, the ServiceMonitor option, and a secured variant (Kafka SASL_SSL with SCRAM, the
 #   registry over HTTPS with a bearer token, rediss:// with an ACL user, HTTPS listeners with
-#   client certificates, all from mounted Secrets); the chart must refuse several consumer
+#   client certificates, all from mounted Secrets, and an authorization policy from a ConfigMap); the chart must refuse several consumer
 #   replicas without Redis and HTTPS without a certificate Secret; every rendered core object is validated against the Kubernetes 1.31 OpenAPI schemas
 #   (kubernetes-validate from PyPI, strict: unknown fields fail).
 # Tools come from the package registries: helm built from its Go module (cached under
@@ -62,7 +62,8 @@ render secured --set kafka.brokers=kafka:9093 --set kafka.securityProtocol=SASL_
   --set https.internalClientSecretName=gateway-client-tls \
   --set 'auth.methods=mtls\,basic\,jwt' --set auth.secretName=gateway-auth --set auth.basicFileKey=users \
   --set auth.jwt.jwksUrl=https://idp.example.com/jwks --set auth.jwt.issuer=https://idp.example.com \
-  --set auth.jwt.audience=kafka-gateway --set auth.jwt.jwksCaKey=idp-ca.crt
+  --set auth.jwt.audience=kafka-gateway --set auth.jwt.jwksCaKey=idp-ca.crt \
+  --set authorization.policy.configMap=gateway-policy --set authorization.consumerInstancesPerPrincipal=5
 
 if "$HELM" template kgw "$CHART" --set https.enabled=true >/dev/null 2>"$OUT/no-cert.err"; then
   fail "the chart rendered HTTPS without a certificate Secret"
@@ -108,10 +109,13 @@ for needle in ['KAFKA_SECURITY_PROTOCOL, value: "SASL_SSL"', 'KAFKA_SASL_MECHANI
                'secretName: "gateway-tls"', 'mountPath: /etc/kafka-gateway/kafka-sasl',
                'AUTH_METHODS, value: "mtls,basic,jwt"', 'AUTH_BASIC_FILE, value: "/etc/kafka-gateway/auth/users"',
                'AUTH_JWT_JWKS_CA_FILE, value: "/etc/kafka-gateway/auth/idp-ca.crt"', 'AUTH_MTLS_PRINCIPAL',
-               'mountPath: /etc/kafka-gateway/auth']:
+               'mountPath: /etc/kafka-gateway/auth',
+               'AUTHZ_POLICY_FILE, value: "/etc/kafka-gateway/authz/policy.yaml"',
+               'QUOTA_CONSUMER_INSTANCES_PER_PRINCIPAL, value: "5"', 'configMap: { name: "gateway-policy"',
+               'mountPath: /etc/kafka-gateway/authz']:
     if needle not in secured:
         print(f"helm: FAILED (secured render lacks {needle})"); sys.exit(1)
-if "SASL_PASSWORD" in scaled or "HTTP_TLS" in scaled:
+if "SASL_PASSWORD" in scaled or "HTTP_TLS" in scaled or "AUTHZ_POLICY_FILE" in scaled:
     print("helm: FAILED (the default render carries security settings)"); sys.exit(1)
 single = (out / "single.yaml").read_text()
 if "REDIS_URL" in single or "kind: HorizontalPodAutoscaler" in single:

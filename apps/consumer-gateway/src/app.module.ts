@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import {
+  AuthzModule,
   ConfigModule,
   KafkaClientModule,
   SchemaModule,
@@ -26,6 +27,7 @@ export class AppModule {
           topicLabelLimit: config.metrics.topicLabelLimit,
           tracing: config.tracing,
         }),
+        AuthzModule.forRoot(config.authz),
         ConfigModule.forRoot(CONSUMER_CONFIG, config),
         SchemaModule.forRoot(config.schemaRegistry),
         KafkaClientModule.forRoot(config),

@@ -4,6 +4,7 @@ import {
   createLogger,
   liveRoutes,
   loadOpenApiContract,
+  routesWithoutAuthorization,
   startGateway,
   undocumentedRoutes,
   unnamedRoutes,
@@ -55,4 +56,9 @@ test('every live consumer-gateway route has a Confluent endpoint name (API_ENDPO
   const routes = liveRoutes(gw.app);
   assert.ok(routes.length > 10);
   assert.deepEqual(unnamedRoutes(routes), []);
+});
+
+test('every live consumer-gateway route declares its authorization (@Authorize, @AuthorizedInService or @PublicRoute)', () => {
+  assert.ok(liveRoutes(gw.app).length > 0);
+  assert.deepEqual(routesWithoutAuthorization(gw.app), []);
 });

@@ -83,6 +83,30 @@ export {
   type Principal,
 } from './auth/principal';
 export { auditDenial, type Denial } from './auth/audit';
+export { type AuthzConfig, readAuthzConfig } from './config/authz.config';
+export {
+  CLUSTER,
+  OPERATIONS,
+  group,
+  resourceLabel,
+  topic,
+  type Operation,
+  type Resource,
+} from './authz/policy';
+export { Authorizer, callerOf, type Caller } from './authz/authorizer';
+export {
+  Authorize,
+  AuthorizedInService,
+  CLUSTER_RESOURCE,
+  PublicRoute,
+  groupParam,
+  topicParam,
+  type RouteAuthorization,
+} from './authz/authorize.decorator';
+export { CallerOf } from './authz/caller.decorator';
+export { AuthzModule } from './authz/authz.module';
+export { routesWithoutAuthorization } from './authz/route-authorizations';
+export { PolicyFile, POLICY_RECHECK_MS, type PolicyFs } from './authz/policy-file';
 export {
   type CorsConfig,
   type EdgeConfig,

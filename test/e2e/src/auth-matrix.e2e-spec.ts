@@ -247,6 +247,8 @@ const families: Family[] = [
 ];
 
 const refused = { kind: 'refused', status: 401, errorCode: 40101, challenge: CHALLENGE } as const;
+const forbidden = { kind: 'refused', status: 403, errorCode: 40301 } as const;
+const instanceMissing = { kind: 'refused', status: 404, errorCode: 40403 } as const;
 const rows = (): Row[] => [
   { name: 'no credentials', expect: refused, headers: () => ({}) },
   {
@@ -284,6 +286,23 @@ const rows = (): Row[] => [
     headers: () => basic(need('AUTH_TEAM_A_USER'), need('AUTH_TEAM_A_PASSWORD')),
   },
   { name: 'valid JWT', expect: { kind: 'allowed' }, headers: () => bearer(tk.valid) },
+  // authorization: team b, authenticated, against team a's topic, group and instance
+  {
+    name: 'other team (authz)',
+    expect: forbidden,
+    expectIn: {
+      // listings answer, filtered (auth-teams.e2e-spec.ts checks what they leave out)
+      'v2 topics': { kind: 'allowed' },
+      'v3 topics': { kind: 'allowed' },
+      // another principal's instance: exactly a missing one, also through forwarding
+      subscribe: instanceMissing,
+      records: instanceMissing,
+      offsets: instanceMissing,
+      forwarded: instanceMissing,
+      'consumer delete': instanceMissing,
+    },
+    headers: () => basic(need('AUTH_TEAM_B_USER'), need('AUTH_TEAM_B_PASSWORD')),
+  },
 ];
 
 async function ok(a: Promise<Answer>, status: number, what: string): Promise<Answer> {

@@ -15,6 +15,12 @@ export interface ConsumersConfig {
   readonly instanceTimeoutMs: number;
   /** Most consumer instances one replica holds. */
   readonly maxInstances: number;
+  /**
+   * QUOTA_CONSUMER_INSTANCES_PER_PRINCIPAL: most instances one principal holds on one replica
+   * (undefined: no limit beyond maxInstances). Counted per replica: instances live in the
+   * replica that created them.
+   */
+  readonly maxInstancesPerPrincipal: number | undefined;
   /** The URL clients reach the gateway on (the load balancer); base_uri is built from it. */
   readonly publicBaseUrl: string | undefined;
   /** Default longest wait of a records fetch (Confluent `consumer.request.timeout.ms`). */
@@ -79,6 +85,7 @@ export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
   const consumers: ConsumersConfig = {
     instanceTimeoutMs: r.int('CONSUMER_INSTANCE_TIMEOUT_MS', 300_000, { min: 1000 }),
     maxInstances: r.int('CONSUMER_MAX_INSTANCES', 1000, { min: 1 }),
+    maxInstancesPerPrincipal: optionalLimit(r, 'QUOTA_CONSUMER_INSTANCES_PER_PRINCIPAL'),
     publicBaseUrl: r.url('HTTP_PUBLIC_BASE_URL'),
     requestTimeoutMs: r.int('CONSUMER_REQUEST_TIMEOUT_MS', 1000, { min: 0, max: 300_000 }),
     maxBufferBytes: r.int('CONSUMER_MAX_BUFFER_BYTES', 8 * 1024 * 1024, { min: 1024 }),
@@ -91,6 +98,12 @@ export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
   const routing = readRouting(r, common.http);
   r.done();
   return deepFreeze({ ...common, consumers, routing });
+}
+
+/** A positive limit, or undefined when unset (unlimited). */
+function optionalLimit(r: EnvReader, name: string): number | undefined {
+  if (r.optionalString(name) === undefined) return undefined;
+  return r.int(name, 0, { min: 1 });
 }
 
 function readRouting(r: EnvReader, http: HttpConfig): RoutingConfig {

@@ -1,5 +1,12 @@
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
-import { Errors, type FetchTrace, GatewayError, type KafkaCaller } from '@kafka-gateway/server-kit';
+import {
+  ANONYMOUS,
+  Errors,
+  type FetchTrace,
+  GatewayError,
+  type KafkaCaller,
+  type Principal,
+} from '@kafka-gateway/server-kit';
 import type { RecordDecoder } from './record-decoder';
 import type {
   CommitOffset,
@@ -100,6 +107,8 @@ export class ConsumerInstance implements ConsumerEvents {
     readonly name: string,
     readonly settings: InstanceSettings,
     private readonly createPort: (events: ConsumerEvents) => ConsumerPort,
+    /** Who created it: the only principal that may use it (everyone else gets 404/40403). */
+    readonly owner: Principal = ANONYMOUS,
   ) {}
 
   touch(): void {

@@ -2,11 +2,12 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { type SchemaRegistry, SchemaSerde } from '@kafka-gateway/codec';
 import {
-  ANONYMOUS,
+  Authorizer,
   Errors,
   type KafkaCaller,
   type KafkaClientFactory,
   MetricsService,
+  PolicyFile,
   type Principal,
   Secret,
   toErrorResponse,
@@ -35,11 +36,13 @@ class FakePort implements ConsumerPort {
   running = false;
   stopped = false;
   readonly commits: CommitOffset[][] = [];
+  readonly starts: Subscription[] = [];
   constructor(
     readonly settings: ConsumerSettings,
     readonly events: ConsumerEvents,
   ) {}
-  async start(_s: Subscription): Promise<void> {
+  async start(s: Subscription): Promise<void> {
+    this.starts.push(s);
     this.running = true;
   }
   async stop(): Promise<void> {
@@ -87,7 +90,12 @@ class FakeRouting implements Pick<RoutingService, 'claim' | 'release' | 'attach'
   }
 }
 
-function setup(env: Record<string, string> = {}, registryConfigured = false) {
+function setup(
+  env: Record<string, string> = {},
+  registryConfigured = false,
+  authorizer = new Authorizer(null, pino({ enabled: false })),
+  topics: readonly string[] = ['t'],
+) {
   const factory = new FakeConsumerFactory();
   const routing = new FakeRouting();
   const metrics = new MetricsService('consumer-gateway');
@@ -100,14 +108,12 @@ function setup(env: Record<string, string> = {}, registryConfigured = false) {
     new ConsumerMetrics(metrics),
     schemas,
     routing as unknown as RoutingService,
-    { topicNames: async () => ['t'] } as unknown as KafkaAdminService,
+    { topicNames: async () => topics } as unknown as KafkaAdminService,
+    authorizer,
     { countCallerClients: () => undefined } as unknown as KafkaClientFactory,
   );
-  const create = (
-    group: string,
-    body: Record<string, unknown> = {},
-    principal: Principal = ANONYMOUS,
-  ) => registry.create(group, parseCreateConsumer(body), principal);
+  const create = (group: string, body: Record<string, unknown> = {}, owner?: Principal) =>
+    registry.create(group, parseCreateConsumer(body), owner);
   return { registry, factory, routing, metrics, create };
 }
 
@@ -358,4 +364,54 @@ test('principal propagation: a creator without a credential is refused 401 befor
   const fallback = setup({ ...PROPAGATING, KAFKA_PROPAGATION_FALLBACK: 'gateway' });
   const instance = await fallback.create('g', { name: 'c1' });
   assert.equal(instance.settings.kafkaCaller, undefined, 'runs as the gateway');
+});
+
+const alice: Principal = { name: 'alice', groups: ['team-a'], mechanism: 'basic' };
+const bob: Principal = { name: 'bob', groups: ['team-b'], mechanism: 'basic' };
+
+test('QUOTA_CONSUMER_INSTANCES_PER_PRINCIPAL: 429 with Retry-After past the cap, per principal', async () => {
+  const { registry, routing, create } = setup({
+    QUOTA_CONSUMER_INSTANCES_PER_PRINCIPAL: '1',
+    CONSUMER_INSTANCE_TIMEOUT_MS: '30000',
+  });
+  await create('g', { name: 'a1' }, alice);
+  const refused = await create('g', { name: 'a2' }, alice).then(
+    () => assert.fail('a second instance of alice was accepted'),
+    (err: unknown) => toErrorResponse(err),
+  );
+  assert.equal(refused.status, 429);
+  assert.equal(refused.body.error_code, 429);
+  assert.equal(refused.retryAfterSeconds, 30, 'one idle timeout');
+  assert.deepEqual(
+    routing.claims.map((c) => c.instance),
+    ['a1'],
+    'nothing claimed for the refused one',
+  );
+  await create('g', { name: 'b1' }, bob); // another principal has its own allowance
+  await registry.delete('g', 'a1');
+  await create('g', { name: 'a2' }, alice);
+  assert.equal(registry.find('g', 'a2')?.owner.name, 'alice', 'the owner is kept on the instance');
+  assert.equal(registry.find('g', 'a2')?.owner.credential, undefined, 'never its credential');
+  await registry.beforeApplicationShutdown();
+});
+
+test('a pattern subscription covers only the topics its owner may consume', async () => {
+  const text =
+    'grants:\n  - principals: ["group:team-a"]\n    operations: [consume]\n    topics: ["team-a.*"]\n    groups: ["*"]\n';
+  const logger = pino({ enabled: false });
+  const authorizer = new Authorizer(
+    new PolicyFile('policy.yaml', logger, { stamp: () => '1', read: () => text }),
+    logger,
+  );
+  const { registry, factory, create } = setup({}, false, authorizer, [
+    'team-a.orders',
+    'team-b.orders',
+    'team-a.audit',
+  ]);
+  const instance = await create('g', { name: 'p' }, alice);
+  await instance.subscribe({ kind: 'pattern', pattern: /.*orders|.*audit/ });
+  const started = factory.ports.flatMap((p) => p.starts);
+  assert.equal(started.length, 1);
+  assert.deepEqual(started[0], { kind: 'topics', topics: ['team-a.audit', 'team-a.orders'] });
+  await registry.beforeApplicationShutdown();
 });

@@ -7,6 +7,8 @@ import {
 } from '@nestjs/common';
 import { CodecError, type EmbeddedFormat, isSchemaFormat, SchemaSerde } from '@kafka-gateway/codec';
 import {
+  ANONYMOUS,
+  Authorizer,
   Errors,
   GatewayError,
   KafkaClientFactory,
@@ -56,6 +58,7 @@ export class ConsumerRegistryService
     private readonly schemas: SchemaSerde,
     private readonly routing: RoutingService,
     private readonly admin: KafkaAdminService,
+    private readonly authz: Authorizer,
     clients: KafkaClientFactory,
   ) {
     routing.attach(this);
@@ -140,13 +143,16 @@ export class ConsumerRegistryService
    * `principal`: the creator. Under principal propagation the instance's Kafka work runs as the
    * creator for its whole life (a creator without a usable credential is refused with 401 or
    * runs as the gateway, per KAFKA_PROPAGATION_FALLBACK).
+   * Creates an instance owned by `owner`. A name already taken in the group answers 409/40902
+   * whoever holds it (the caller has `consume` on the group, checked before): it reveals that
+   * the name is taken, never whose it is or anything about it.
    */
   async create(
     group: string,
     request: CreateConsumerRequest,
-    principal: Principal,
+    owner: Principal = ANONYMOUS,
   ): Promise<ConsumerInstance> {
-    const kafkaCaller = propagatedCaller(principal, this.config.kafka.propagation);
+    const kafkaCaller = propagatedCaller(owner, this.config.kafka.propagation);
     const name = request.name ?? `rest-consumer-${randomUUID()}`;
     const k = key(group, name);
     if (this.instances.has(k)) throw Errors.instanceExists();
@@ -156,6 +162,7 @@ export class ConsumerRegistryService
         `This gateway replica already holds ${this.config.consumers.maxInstances} consumer instances (CONSUMER_MAX_INSTANCES); delete unused instances`,
       );
     }
+    this.checkPrincipalQuota(owner);
     if (isSchemaFormat(request.format) && !this.schemas.configured) {
       throw new CodecError(
         'schema_registry_not_configured',
@@ -170,7 +177,8 @@ export class ConsumerRegistryService
       requestTimeoutMs: request.requestTimeoutMs ?? this.config.consumers.requestTimeoutMs,
       maxBufferBytes: this.config.consumers.maxBufferBytes,
       kafkaCaller,
-      listTopics: () => this.admin.topicNames(kafkaCaller),
+      // a subscription (pattern or names) only ever covers topics the owner may consume
+      listTopics: async () => this.consumable(owner, await this.admin.topicNames(kafkaCaller)),
       onRebalance: () => this.metrics.rebalances.inc(),
       onDelivered: (topic: string, records: number, bytes: number) => {
         const labels = { format: request.format, topic: this.metrics.metrics.topicLabel(topic) };
@@ -184,18 +192,29 @@ export class ConsumerRegistryService
       fromBeginning: request.autoOffsetReset === 'earliest',
       sessionTimeoutMs: this.config.consumers.sessionTimeoutMs,
     };
-    const instance = new ConsumerInstance(group, name, settings, (events) =>
-      this.consumers.create(consumerSettings, events, kafkaCaller),
+    const instance = new ConsumerInstance(
+      group,
+      name,
+      settings,
+      (events) => this.consumers.create(consumerSettings, events, kafkaCaller),
+      { name: owner.name, groups: owner.groups, mechanism: owner.mechanism }, // no credential kept
     );
     // Ownership first: a name another replica holds is refused before anything is created here.
     await this.routing.claim({ group, instance: name });
     if (this.instances.has(k)) throw Errors.instanceExists();
+    // the quota again: another request of the same principal may have got here meanwhile
+    this.checkPrincipalQuotaAfterClaim(group, name, owner);
     this.instances.set(k, instance);
     this.logger.info(
       { group, instance: name, format: request.format },
       'consumer instance created',
     );
     return instance;
+  }
+
+  /** The instance if it lives here, not touched (ownership is checked before it is used). */
+  find(group: string, name: string): ConsumerInstance | undefined {
+    return this.instances.get(key(group, name));
   }
 
   /** The instance, touched; 404/40403 when it does not live here. */
@@ -247,7 +266,7 @@ export class ConsumerRegistryService
           ? (shared ??= this.admin.topicNames())
           : this.admin.topicNames(caller));
         await instance
-          .refreshTopics(topics)
+          .refreshTopics(this.consumable(instance.owner, topics))
           .catch((err: unknown) =>
             this.logger.warn(
               { err, group: instance.group, instance: instance.name },
@@ -259,6 +278,42 @@ export class ConsumerRegistryService
       this.logger.warn({ err }, 'listing topics for subscriptions failed');
     } finally {
       this.refreshing = false;
+    }
+  }
+
+  /** The topics `owner` may consume (all of them without a policy). */
+  private consumable(owner: Principal, topics: readonly string[]): string[] {
+    return this.authz.filter(owner, 'consume', 'topic', topics, (t) => t);
+  }
+
+  /**
+   * QUOTA_CONSUMER_INSTANCES_PER_PRINCIPAL: 429/429 (Confluent's rate-limit answer) with
+   * Retry-After of one idle timeout, the longest until an abandoned instance of the principal
+   * expires and frees its place.
+   */
+  private checkPrincipalQuota(owner: Principal): void {
+    const limit = this.config.consumers.maxInstancesPerPrincipal;
+    if (limit === undefined) return;
+    let held = 0;
+    for (const i of this.instances.values()) if (i.owner.name === owner.name) held += 1;
+    if (held < limit) return;
+    throw new GatewayError(
+      'too_many_consumer_instances',
+      `Principal ${owner.name} already holds ${limit} consumer instances on this replica (QUOTA_CONSUMER_INSTANCES_PER_PRINCIPAL); delete unused instances`,
+      {
+        retriable: true,
+        retryAfterSeconds: Math.ceil(this.config.consumers.instanceTimeoutMs / 1000),
+      },
+    );
+  }
+
+  /** The quota after an awaited claim: a refusal gives the claim back before answering. */
+  private checkPrincipalQuotaAfterClaim(group: string, name: string, owner: Principal): void {
+    try {
+      this.checkPrincipalQuota(owner);
+    } catch (err) {
+      void this.routing.release({ group, instance: name });
+      throw err;
     }
   }
 

@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
 import {
   ANONYMOUS,
+  Authorizer,
+  type Caller,
   Errors,
-  type KafkaCaller,
-  Secret,
   GatewayError,
   MetricsService,
+  PolicyFile,
+  type Principal,
   toErrorResponse,
   TraceService,
 } from '@kafka-gateway/server-kit';
@@ -23,25 +25,30 @@ import { ConsumerMetrics } from './consumer-metrics';
 import type { ConsumerRegistryService } from './consumer-registry.service';
 import type { CreateConsumerRequest } from './consumer-requests.parser';
 import { ConsumersService } from './consumers.service';
+import pino from 'pino';
 
 type Target = { tp: TopicPartition; offset: string };
+
+/** Authentication off: every request is the anonymous principal, owner of every instance. */
+const CALLER: Caller = { principal: ANONYMOUS };
 
 /** The part of a consumer instance the service drives; records what it was asked. */
 class FakeInstance {
   readonly seeks: Target[][] = [];
   readonly polls: [timeoutMs: number, maxBytes: number][] = [];
-  readonly subscriptions: unknown[] = [];
   commitError: Error | undefined;
+  touched = 0;
+  assignment: TopicPartition[] = [];
   constructor(
     readonly name: string,
-    readonly settings: {
-      format: EmbeddedFormat;
-      requestTimeoutMs: number;
-      kafkaCaller?: KafkaCaller;
-    },
+    readonly settings: { format: EmbeddedFormat; requestTimeoutMs: number },
+    readonly owner: Principal = ANONYMOUS,
   ) {}
-  async subscribe(s: unknown): Promise<void> {
-    this.subscriptions.push(s);
+  touch(): void {
+    this.touched += 1;
+  }
+  currentAssignment(): TopicPartition[] {
+    return this.assignment;
   }
   seek(targets: readonly Target[]): void {
     this.seeks.push([...targets]);
@@ -49,6 +56,16 @@ class FakeInstance {
   async poll(timeoutMs: number, maxBytes: number): Promise<RecordView[]> {
     this.polls.push([timeoutMs, maxBytes]);
     return [{ topic: 't', key: null, value: 'v', partition: 0, offset: 3 }];
+  }
+  readonly subscriptions: unknown[] = [];
+  async subscribe(subscription: unknown): Promise<void> {
+    this.subscriptions.push(subscription);
+  }
+  subscribedTopics(): string[] {
+    return [];
+  }
+  async unsubscribe(): Promise<void> {
+    this.subscriptions.push('none');
   }
   async commit(_offsets: readonly CommitOffset[] | undefined): Promise<void> {
     if (this.commitError !== undefined) throw this.commitError;
@@ -68,29 +85,24 @@ class FakeRegistry {
     this.instances.set(`${group}/${instance.name}`, instance);
     return instance;
   }
-  get(group: string, name: string): FakeInstance {
-    const instance = this.instances.get(`${group}/${name}`);
-    if (instance === undefined) throw Errors.instanceNotFound();
-    return instance;
+  find(group: string, name: string): FakeInstance | undefined {
+    return this.instances.get(`${group}/${name}`);
+  }
+  readonly deleted: string[] = [];
+  async delete(group: string, name: string): Promise<void> {
+    this.deleted.push(`${group}/${name}`);
+    this.instances.delete(`${group}/${name}`);
   }
 }
 
 /** Offsets of topic `t` (partitions 0 and 1) and the group's commits; counts queries. */
 class FakeAdmin implements Pick<
   KafkaAdminService,
-  'topicOffsets' | 'offsetsForTimestamp' | 'committedOffsets' | 'requireAccess'
+  'topicOffsets' | 'offsetsForTimestamp' | 'committedOffsets'
 > {
   readonly queries: string[] = [];
-  /** Who the queries ran as (principal names; `gateway` for the gateway's identity). */
-  readonly ranAs: string[] = [];
-  deny = false;
-  async requireAccess(group: string, topics: readonly string[], as: KafkaCaller): Promise<void> {
-    this.queries.push(`access ${group} ${topics.join(',')} as ${as.principal.name}`);
-    if (this.deny) throw new GatewayError('kafka_authorization_failed', 'Not authorized');
-  }
   committed: CommittedOffset[] = [];
-  async topicOffsets(topic: string, as?: KafkaCaller): Promise<PartitionOffsets[]> {
-    this.ranAs.push(as?.principal.name ?? 'gateway');
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     this.queries.push(`offsets ${topic}`);
     return [
       { partition: 0, low: '10', high: '20' },
@@ -107,18 +119,13 @@ class FakeAdmin implements Pick<
       { partition: 1, offset: '4' },
     ];
   }
-  async committedOffsets(
-    group: string,
-    topics: readonly string[],
-    as?: KafkaCaller,
-  ): Promise<CommittedOffset[]> {
-    this.ranAs.push(as?.principal.name ?? 'gateway');
+  async committedOffsets(group: string, topics: readonly string[]): Promise<CommittedOffset[]> {
     this.queries.push(`committed ${group} ${topics.join(',')}`);
     return this.committed;
   }
 }
 
-function setup(env: Record<string, string> = {}) {
+function setup(env: Record<string, string> = {}, authorizer?: Authorizer) {
   const registry = new FakeRegistry();
   const admin = new FakeAdmin();
   const metrics = new MetricsService('consumer-gateway');
@@ -129,10 +136,11 @@ function setup(env: Record<string, string> = {}) {
     admin as unknown as KafkaAdminService,
     new ConsumerMetrics(metrics),
     new TraceService(config.tracing, 'consumer-gateway'),
+    authorizer ?? new Authorizer(null, pino({ enabled: false })),
   );
   /** An instance `g/i` of the given format. */
-  const instance = (format: EmbeddedFormat = 'binary'): FakeInstance => {
-    const i = new FakeInstance('i', { format, requestTimeoutMs: 1000 });
+  const instance = (format: EmbeddedFormat = 'binary', owner?: Principal): FakeInstance => {
+    const i = new FakeInstance('i', { format, requestTimeoutMs: 1000 }, owner);
     registry.instances.set('g/i', i);
     return i;
   };
@@ -156,7 +164,7 @@ test('create answers the instance id and a base_uri on the request base, path-en
     'my group',
     { name: 'c.1', format: 'json' },
     'http://10.1.2.3:8082',
-    ANONYMOUS,
+    CALLER,
   );
   assert.deepEqual(created, {
     instance_id: 'c.1',
@@ -168,17 +176,22 @@ test('create answers the instance id and a base_uri on the request base, path-en
 
 test('create builds base_uri on HTTP_PUBLIC_BASE_URL when one is configured', async () => {
   const { service } = setup({ HTTP_PUBLIC_BASE_URL: 'https://kafka.example.com/' });
-  const created = await service.create('g', { name: 'c1' }, 'http://10.1.2.3:8082', ANONYMOUS);
+  const created = await service.create('g', { name: 'c1' }, 'http://10.1.2.3:8082', CALLER);
   assert.equal(created.base_uri, 'https://kafka.example.com/consumers/g/instances/c1');
 });
 
 test('seek: offsets as given, timestamps resolved per partition through Kafka', async () => {
   const { service, admin, instance } = setup();
   const i = instance();
-  await service.seek('g', 'i', {
-    offsets: [{ topic: 't', partition: 0, offset: 5 }],
-    timestamps: [{ topic: 't', partition: 1, timestamp: '2024-05-01T10:00:00Z' }],
-  });
+  await service.seek(
+    'g',
+    'i',
+    {
+      offsets: [{ topic: 't', partition: 0, offset: 5 }],
+      timestamps: [{ topic: 't', partition: 1, timestamp: '2024-05-01T10:00:00Z' }],
+    },
+    CALLER,
+  );
   assert.deepEqual(i.seeks, [
     [
       { tp: { topic: 't', partition: 0 }, offset: '5' },
@@ -189,10 +202,15 @@ test('seek: offsets as given, timestamps resolved per partition through Kafka', 
   // a partition Kafka does not report: 404/40402 and no seek at all
   assert.deepEqual(
     await answer(
-      service.seek('g', 'i', {
-        offsets: [{ topic: 't', partition: 0, offset: 1 }],
-        timestamps: [{ topic: 't', partition: 9, timestamp: 0 }],
-      }),
+      service.seek(
+        'g',
+        'i',
+        {
+          offsets: [{ topic: 't', partition: 0, offset: 1 }],
+          timestamps: [{ topic: 't', partition: 9, timestamp: 0 }],
+        },
+        CALLER,
+      ),
     ),
     [404, 40402],
   );
@@ -209,8 +227,8 @@ test('seek to the beginning or end: the low or high offsets, one query per topic
       { topic: 't', partition: 1 },
     ],
   };
-  await service.seekToEdge('g', 'i', body, 'beginning');
-  await service.seekToEdge('g', 'i', body, 'end');
+  await service.seekToEdge('g', 'i', body, 'beginning', CALLER);
+  await service.seekToEdge('g', 'i', body, 'end', CALLER);
   assert.deepEqual(
     i.seeks.map((s) => s.map((t) => `${t.tp.topic}-${t.tp.partition}@${t.offset}`)),
     [
@@ -221,7 +239,7 @@ test('seek to the beginning or end: the low or high offsets, one query per topic
   assert.deepEqual(admin.queries, ['offsets t', 'offsets u', 'offsets t', 'offsets u']);
   assert.deepEqual(
     await answer(
-      service.seekToEdge('g', 'i', { partitions: [{ topic: 't', partition: 7 }] }, 'end'),
+      service.seekToEdge('g', 'i', { partitions: [{ topic: 't', partition: 7 }] }, 'end', CALLER),
     ),
     [409, 40903],
   );
@@ -232,7 +250,7 @@ test('records: an Accept for another format than the instance has is 406/40601; 
   const { service, instance } = setup();
   const i = instance('json');
   await assert.rejects(
-    service.records('g', 'i', 'application/vnd.kafka.binary.v2+json', undefined, undefined),
+    service.records('g', 'i', 'application/vnd.kafka.binary.v2+json', undefined, undefined, CALLER),
     (e: unknown) =>
       e instanceof GatewayError &&
       e.code === 'consumer_format_mismatch' &&
@@ -246,6 +264,7 @@ test('records: an Accept for another format than the instance has is 406/40601; 
     'application/vnd.kafka.json.v2+json',
     undefined,
     undefined,
+    CALLER,
   );
   assert.equal(ok.mediaType, 'application/vnd.kafka.json.v2+json');
   assert.equal(ok.records.length, 1);
@@ -255,9 +274,18 @@ test('records: a timeout or max_bytes that is not an integer is 400; nothing pol
   const { service, instance } = setup();
   const i = instance();
   const accept = 'application/vnd.kafka.binary.v2+json';
-  assert.deepEqual(await answer(service.records('g', 'i', accept, 'soon', undefined)), [400, 400]);
-  assert.deepEqual(await answer(service.records('g', 'i', accept, '1.5', undefined)), [400, 400]);
-  assert.deepEqual(await answer(service.records('g', 'i', accept, undefined, '1e6')), [400, 400]);
+  assert.deepEqual(
+    await answer(service.records('g', 'i', accept, 'soon', undefined, CALLER)),
+    [400, 400],
+  );
+  assert.deepEqual(
+    await answer(service.records('g', 'i', accept, '1.5', undefined, CALLER)),
+    [400, 400],
+  );
+  assert.deepEqual(
+    await answer(service.records('g', 'i', accept, undefined, '1e6', CALLER)),
+    [400, 400],
+  );
   assert.equal(i.polls.length, 0);
 });
 
@@ -266,10 +294,10 @@ test('records: timeout and max_bytes defaults and caps; the fetch is timed', asy
   const i = instance();
   const accept = 'application/vnd.kafka.binary.v2+json';
   const cap = 64 * 1024 * 1024;
-  await service.records('g', 'i', accept, undefined, undefined);
-  await service.records('g', 'i', accept, '0', '0');
-  await service.records('g', 'i', accept, '250', '1000');
-  await service.records('g', 'i', accept, '', String(cap * 2));
+  await service.records('g', 'i', accept, undefined, undefined, CALLER);
+  await service.records('g', 'i', accept, '0', '0', CALLER);
+  await service.records('g', 'i', accept, '250', '1000', CALLER);
+  await service.records('g', 'i', accept, '', String(cap * 2), CALLER);
   assert.deepEqual(i.polls, [
     [1000, cap],
     [1000, cap],
@@ -293,12 +321,17 @@ test('committed offsets: only the partitions asked for; metadata defaults to ""'
     { topic: 'u', partition: 0, offset: '9', metadata: null },
     { topic: 'u', partition: 1, offset: '3', metadata: null },
   ];
-  const result = await service.committed('g', 'i', {
-    partitions: [
-      { topic: 't', partition: 0 },
-      { topic: 'u', partition: 1 },
-    ],
-  });
+  const result = await service.committed(
+    'g',
+    'i',
+    {
+      partitions: [
+        { topic: 't', partition: 0 },
+        { topic: 'u', partition: 1 },
+      ],
+    },
+    CALLER,
+  );
   assert.deepEqual(result, {
     offsets: [
       { topic: 't', partition: 0, offset: 7, metadata: 'm' },
@@ -311,49 +344,163 @@ test('committed offsets: only the partitions asked for; metadata defaults to ""'
 test('an unknown instance is 404/40403 before Kafka is asked anything', async () => {
   const { service, admin } = setup();
   const tp = { partitions: [{ topic: 't', partition: 0 }] };
-  assert.deepEqual(await answer(service.committed('g', 'nope', tp)), [404, 40403]);
-  assert.deepEqual(await answer(service.seekToEdge('g', 'nope', tp, 'end')), [404, 40403]);
+  assert.deepEqual(await answer(service.committed('g', 'nope', tp, CALLER)), [404, 40403]);
+  assert.deepEqual(await answer(service.seekToEdge('g', 'nope', tp, 'end', CALLER)), [404, 40403]);
   assert.deepEqual(admin.queries, []);
 });
 
 test('a failed commit is counted and rethrown', async () => {
   const { service, instance, metrics } = setup();
   const i = instance();
-  assert.deepEqual(await service.commit('g', 'i', undefined), []);
+  assert.deepEqual(await service.commit('g', 'i', undefined, CALLER), []);
   i.commitError = Errors.noSubscription();
-  assert.deepEqual(await answer(service.commit('g', 'i', undefined)), [409, 40903]);
+  assert.deepEqual(await answer(service.commit('g', 'i', undefined, CALLER)), [409, 40903]);
   assert.equal(await metrics.sample('kafka_gateway_consumer_commit_errors_total'), 1);
 });
 
-test('an instance created by a propagating caller: access is checked as the caller before it subscribes; its offset queries run as the caller', async () => {
-  const { service, instance, admin } = setup();
-  const i = instance();
-  const caller: KafkaCaller = {
-    principal: { name: 'alice', groups: [], mechanism: 'basic' },
-    credential: { kind: 'password', username: 'alice', password: Secret.of('pw') },
-  };
-  (i.settings as { kafkaCaller?: KafkaCaller }).kafkaCaller = caller;
-  await service.subscribe('g', 'i', { topics: ['t'] });
-  assert.deepEqual(admin.queries, ['access g t as alice']);
-  assert.equal(i.subscriptions.length, 1);
-  await service.seekToEdge('g', 'i', { partitions: [{ topic: 't', partition: 0 }] }, 'end');
-  await service.committed('g', 'i', { partitions: [{ topic: 't', partition: 0 }] });
-  assert.deepEqual(admin.ranAs, ['alice', 'alice']);
-  admin.deny = true;
-  assert.deepEqual(await answer(service.subscribe('g', 'i', { topics: ['t'] })), [403, 40301]);
-  assert.deepEqual(
-    await answer(service.assign('g', 'i', { partitions: [{ topic: 't', partition: 0 }] })),
-    [403, 40301],
+const alice: Principal = { name: 'alice', groups: ['team-a'], mechanism: 'basic' };
+const bob: Principal = { name: 'bob', groups: ['team-a'], mechanism: 'basic' };
+
+/** A policy giving team-a consume on group g and topics t, t2; and what the audit log got. */
+function policyAuthorizer(): { authorizer: Authorizer; audits: unknown[] } {
+  const audits: unknown[] = [];
+  const logger = pino(
+    { level: 'warn' },
+    { write: (line: string) => audits.push(JSON.parse(line)) },
   );
-  assert.equal(i.subscriptions.length, 1, 'nothing subscribed after a refusal');
+  const text =
+    'grants:\n  - principals: ["group:team-a"]\n    operations: [consume]\n    topics: [t, t2]\n    groups: [g]\n';
+  const file = new PolicyFile('p.yaml', logger, { stamp: () => '1', read: () => text });
+  return { authorizer: new Authorizer(file, logger), audits };
+}
+
+test("another principal's instance is 404/40403 on every endpoint, audited, and nothing happens", async () => {
+  const { authorizer, audits } = policyAuthorizer();
+  const { service, registry, admin, instance } = setup({}, authorizer);
+  const i = instance('binary', alice);
+  const asBob: Caller = { principal: bob, requestId: 'req-7' };
+  const tp = { partitions: [{ topic: 't', partition: 0 }] };
+  const accept = 'application/vnd.kafka.binary.v2+json';
+  const calls: [string, () => Promise<unknown>][] = [
+    ['subscribe', async () => service.subscribe('g', 'i', { topics: ['t'] }, asBob)],
+    ['subscription', async () => service.subscription('g', 'i', asBob)],
+    ['unsubscribe', async () => service.unsubscribe('g', 'i', asBob)],
+    ['assign', async () => service.assign('g', 'i', tp, asBob)],
+    ['assignments', async () => service.assignments('g', 'i', asBob)],
+    [
+      'seek',
+      async () =>
+        service.seek('g', 'i', { offsets: [{ topic: 't', partition: 0, offset: 1 }] }, asBob),
+    ],
+    ['seekToEdge', async () => service.seekToEdge('g', 'i', tp, 'end', asBob)],
+    ['records', async () => service.records('g', 'i', accept, undefined, undefined, asBob)],
+    ['commit', async () => service.commit('g', 'i', undefined, asBob)],
+    ['committed', async () => service.committed('g', 'i', tp, asBob)],
+    ['delete', async () => service.delete('g', 'i', asBob)],
+  ];
+  for (const [name, call] of calls) {
+    assert.deepEqual(await answer(call()), [404, 40403], name);
+  }
+  // exactly what a missing instance answers
+  assert.deepEqual(
+    await answer(Promise.resolve().then(() => service.delete('g', 'missing', asBob))),
+    [404, 40403],
+  );
+  assert.equal(i.touched, 0, "bob's requests do not keep alice's instance alive");
+  assert.deepEqual(
+    [i.subscriptions, i.seeks, i.polls, registry.deleted, admin.queries],
+    [[], [], [], [], []],
+  );
+  assert.equal(audits.length, calls.length, 'one audit line per refused request');
+  assert.deepEqual((audits[0] as { audit: unknown }).audit, {
+    principal: 'bob',
+    operation: 'consume',
+    resource: 'instance:g/i',
+    reason: 'not the instance owner',
+    requestId: 'req-7',
+  });
+  // the owner is served
+  await service.subscribe('g', 'i', { topics: ['t'] }, { principal: alice });
+  assert.equal(i.subscriptions.length, 1);
 });
 
-test('an instance of the gateway identity: no access check, queries as the gateway', async () => {
-  const { service, instance, admin } = setup();
-  const i = instance();
-  await service.subscribe('g', 'i', { topics: ['t'] });
-  await service.committed('g', 'i', { partitions: [{ topic: 't', partition: 0 }] });
-  assert.equal(i.subscriptions.length, 1);
-  assert.deepEqual(admin.ranAs, ['gateway']);
-  assert.ok(!admin.queries.some((q) => q.startsWith('access')));
+test('topics named in a body need consume each: 403/40301 and nothing changes', async () => {
+  const { authorizer, audits } = policyAuthorizer();
+  const { service, admin, instance } = setup({}, authorizer);
+  const i = instance('binary', alice);
+  const asAlice: Caller = { principal: alice };
+  const forbidden = [403, 40301];
+  assert.deepEqual(
+    await answer(service.subscribe('g', 'i', { topics: ['t', 'secret'] }, asAlice)),
+    forbidden,
+  );
+  assert.deepEqual(
+    await answer(
+      service.assign('g', 'i', { partitions: [{ topic: 'secret', partition: 0 }] }, asAlice),
+    ),
+    forbidden,
+  );
+  assert.deepEqual(
+    await answer(
+      service.seek(
+        'g',
+        'i',
+        {
+          offsets: [{ topic: 't', partition: 0, offset: 1 }],
+          timestamps: [{ topic: 'secret', partition: 0, timestamp: '2024-05-01T10:00:00Z' }],
+        },
+        asAlice,
+      ),
+    ),
+    forbidden,
+  );
+  assert.deepEqual(
+    await answer(
+      service.seekToEdge(
+        'g',
+        'i',
+        { partitions: [{ topic: 'secret', partition: 0 }] },
+        'beginning',
+        asAlice,
+      ),
+    ),
+    forbidden,
+  );
+  assert.deepEqual(
+    await answer(
+      service.commit(
+        'g',
+        'i',
+        { offsets: [{ topic: 'secret', partition: 0, offset: 3 }] },
+        asAlice,
+      ),
+    ),
+    forbidden,
+  );
+  assert.deepEqual(
+    await answer(
+      service.committed('g', 'i', { partitions: [{ topic: 'secret', partition: 0 }] }, asAlice),
+    ),
+    forbidden,
+  );
+  i.assignment = [{ topic: 'secret', partition: 0 }]; // a grant revoked after the assignment
+  assert.deepEqual(
+    await answer(
+      service.records(
+        'g',
+        'i',
+        'application/vnd.kafka.binary.v2+json',
+        undefined,
+        undefined,
+        asAlice,
+      ),
+    ),
+    forbidden,
+  );
+  assert.deepEqual([i.subscriptions, i.seeks, i.polls, admin.queries], [[], [], [], []]);
+  assert.equal(audits.length, 7);
+  // a pattern is accepted (it resolves among consumable topics only, see the registry)
+  await service.subscribe('g', 'i', { topic_pattern: '.*' }, asAlice);
+  await service.subscribe('g', 'i', { topics: ['t', 't2'] }, asAlice);
+  assert.equal(i.subscriptions.length, 2);
 });

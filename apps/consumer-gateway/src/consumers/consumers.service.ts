@@ -1,10 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { negotiateRecordsType } from '@kafka-gateway/codec';
-import { Errors, GatewayError, type Principal, TraceService } from '@kafka-gateway/server-kit';
+import {
+  Authorizer,
+  type Caller,
+  Errors,
+  GatewayError,
+  group as groupResource,
+  topic as topicResource,
+  TraceService,
+} from '@kafka-gateway/server-kit';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
 import type { TopicPartition } from '../kafka/consumer-port';
 import { KafkaAdminService } from '../kafka/kafka-admin.service';
-import type { RecordView } from './consumer-instance';
+import type { ConsumerInstance, RecordView } from './consumer-instance';
 import { ConsumerMetrics } from './consumer-metrics';
 import { ConsumerRegistryService } from './consumer-registry.service';
 import {
@@ -19,7 +27,12 @@ import {
 /** The most a records fetch returns when the request names no `max_bytes` (and its cap). */
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
-/** The v2 consumer API over the instances of this replica. */
+/**
+ * The v2 consumer API over the instances of this replica. Authorization: creating needs
+ * `consume` on the group (the route guard); every instance request is answered 404/40403 unless
+ * the caller created the instance, then needs `consume` on the group and on every topic its
+ * body names, all checked before anything changes.
+ */
 @Injectable()
 export class ConsumersService {
   constructor(
@@ -28,20 +41,43 @@ export class ConsumersService {
     private readonly kafka: KafkaAdminService,
     private readonly metrics: ConsumerMetrics,
     private readonly tracing: TraceService,
+    private readonly authz: Authorizer,
   ) {}
 
   /**
+   * The caller's own instance, touched: another principal's instance answers exactly like a
+   * missing one (404/40403), with an audit line; then `consume` on the group is required.
+   */
+  private owned(caller: Caller, group: string, name: string): ConsumerInstance {
+    const instance = this.registry.find(group, name);
+    if (instance === undefined) throw Errors.instanceNotFound();
+    if (instance.owner.name !== caller.principal.name) {
+      this.authz.deny(caller, 'consume', `instance:${group}/${name}`, 'not the instance owner');
+      throw Errors.instanceNotFound();
+    }
+    this.authz.require(caller, 'consume', groupResource(group));
+    instance.touch();
+    return instance;
+  }
+
+  /** `consume` on every distinct topic named (nothing is done unless all are allowed). */
+  private requireTopics(caller: Caller, topics: Iterable<string>): void {
+    if (!this.authz.enabled) return;
+    for (const t of new Set(topics)) this.authz.require(caller, 'consume', topicResource(t));
+  }
+
+  /**
    * `requestBase` (scheme://host of the request) is used when no public URL is configured;
-   * `principal` is the creator (its Kafka identity under principal propagation).
+   * the caller's principal is the creator (its Kafka identity under principal propagation).
    */
   async create(
     group: string,
     body: unknown,
     requestBase: string,
-    principal: Principal,
+    caller: Caller,
   ): Promise<{ instance_id: string; base_uri: string }> {
     const request = parseCreateConsumer(body);
-    const instance = await this.registry.create(group, request, principal);
+    const instance = await this.registry.create(group, request, caller.principal);
     const base = this.config.consumers.publicBaseUrl ?? requestBase;
     return {
       instance_id: instance.name,
@@ -49,52 +85,67 @@ export class ConsumersService {
     };
   }
 
-  delete(group: string, name: string): Promise<void> {
+  delete(group: string, name: string, caller: Caller): Promise<void> {
+    this.owned(caller, group, name);
     return this.registry.delete(group, name);
   }
 
-  async subscribe(group: string, name: string, body: unknown): Promise<void> {
-    const instance = this.registry.get(group, name);
+  /**
+   * Named topics need `consume` each. A `topic_pattern` is accepted: it is matched only against
+   * the topics the owner may consume, now and at every refresh (see the registry), so records of
+   * other topics are never fetched.
+   */
+  async subscribe(group: string, name: string, body: unknown, caller: Caller): Promise<void> {
+    const instance = this.owned(caller, group, name);
     const subscription = parseSubscription(body);
     if (subscription === undefined) return;
-    const caller = instance.settings.kafkaCaller;
-    if (caller !== undefined) {
+    if (subscription.kind === 'topics') this.requireTopics(caller, subscription.topics);
+    const kafkaCaller = instance.settings.kafkaCaller;
+    if (kafkaCaller !== undefined) {
       const topics = subscription.kind === 'topics' ? subscription.topics : [];
-      await this.kafka.requireAccess(group, topics, caller);
+      await this.kafka.requireAccess(group, topics, kafkaCaller);
     }
     await instance.subscribe(subscription);
   }
 
-  subscription(group: string, name: string): { topics: string[] } {
-    return { topics: this.registry.get(group, name).subscribedTopics() };
+  subscription(group: string, name: string, caller: Caller): { topics: string[] } {
+    return { topics: this.owned(caller, group, name).subscribedTopics() };
   }
 
-  unsubscribe(group: string, name: string): Promise<void> {
-    return this.registry.get(group, name).unsubscribe();
+  unsubscribe(group: string, name: string, caller: Caller): Promise<void> {
+    return this.owned(caller, group, name).unsubscribe();
   }
 
-  async assign(group: string, name: string, body: unknown): Promise<void> {
-    const instance = this.registry.get(group, name);
+  async assign(group: string, name: string, body: unknown, caller: Caller): Promise<void> {
+    const instance = this.owned(caller, group, name);
     const partitions = parsePartitions(body);
-    const caller = instance.settings.kafkaCaller;
-    if (caller !== undefined) {
+    this.requireTopics(
+      caller,
+      partitions.map((p) => p.topic),
+    );
+    const kafkaCaller = instance.settings.kafkaCaller;
+    if (kafkaCaller !== undefined) {
       // the named group receives the commits of a manual assignment
       await this.kafka.requireAccess(
         group,
         partitions.map((p) => p.topic),
-        caller,
+        kafkaCaller,
       );
     }
     await instance.subscribe({ kind: 'assign', partitions });
   }
 
-  assignments(group: string, name: string): { partitions: TopicPartition[] } {
-    return { partitions: this.registry.get(group, name).currentAssignment() };
+  assignments(group: string, name: string, caller: Caller): { partitions: TopicPartition[] } {
+    return { partitions: this.owned(caller, group, name).currentAssignment() };
   }
 
-  async seek(group: string, name: string, body: unknown): Promise<void> {
-    const instance = this.registry.get(group, name);
+  async seek(group: string, name: string, body: unknown, caller: Caller): Promise<void> {
+    const instance = this.owned(caller, group, name);
     const request = parseSeek(body);
+    this.requireTopics(caller, [
+      ...request.offsets.map((o) => o.tp.topic),
+      ...request.timestamps.map((t) => t.tp.topic),
+    ]);
     const targets = request.offsets.map((o) => ({ tp: o.tp, offset: String(o.offset) }));
     for (const t of request.timestamps) {
       const offsets = await this.kafka.offsetsForTimestamp(
@@ -114,9 +165,14 @@ export class ConsumersService {
     name: string,
     body: unknown,
     edge: 'beginning' | 'end',
+    caller: Caller,
   ): Promise<void> {
-    const instance = this.registry.get(group, name);
+    const instance = this.owned(caller, group, name);
     const partitions = parsePartitions(body);
+    this.requireTopics(
+      caller,
+      partitions.map((p) => p.topic),
+    );
     const targets: { tp: TopicPartition; offset: string }[] = [];
     for (const topic of new Set(partitions.map((p) => p.topic))) {
       const offsets = await this.kafka.topicOffsets(topic, instance.settings.kafkaCaller);
@@ -135,8 +191,14 @@ export class ConsumersService {
     accept: string | undefined,
     timeout: string | undefined,
     maxBytes: string | undefined,
+    caller: Caller,
   ): Promise<{ mediaType: string; records: RecordView[] }> {
-    const instance = this.registry.get(group, name);
+    const instance = this.owned(caller, group, name);
+    // a grant revoked since the subscription stops the reads at once (not only at the refresh)
+    this.requireTopics(
+      caller,
+      instance.currentAssignment().map((p) => p.topic),
+    );
     const negotiated = negotiateRecordsType(accept);
     if (negotiated.format !== instance.settings.format) {
       throw new GatewayError(
@@ -167,10 +229,15 @@ export class ConsumersService {
     return { mediaType: negotiated.mediaType, records };
   }
 
-  async commit(group: string, name: string, body: unknown): Promise<[]> {
-    const instance = this.registry.get(group, name);
+  async commit(group: string, name: string, body: unknown, caller: Caller): Promise<[]> {
+    const instance = this.owned(caller, group, name);
+    const offsets = parseCommit(body);
+    this.requireTopics(
+      caller,
+      (offsets ?? []).map((o) => o.topic),
+    );
     try {
-      await instance.commit(parseCommit(body));
+      await instance.commit(offsets);
     } catch (err) {
       this.metrics.commitErrors.inc();
       throw err;
@@ -182,11 +249,16 @@ export class ConsumersService {
     group: string,
     name: string,
     body: unknown,
+    caller: Caller,
   ): Promise<{
     offsets: { topic: string; partition: number; offset: number; metadata: string }[];
   }> {
-    const instance = this.registry.get(group, name);
+    const instance = this.owned(caller, group, name);
     const partitions = parseCommittedQuery(body);
+    this.requireTopics(
+      caller,
+      partitions.map((p) => p.topic),
+    );
     const wanted = new Set(partitions.map((p) => `${p.topic}\u0000${p.partition}`));
     const committed = await this.kafka.committedOffsets(
       group,

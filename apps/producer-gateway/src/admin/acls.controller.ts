@@ -1,3 +1,4 @@
+import { Authorize, CLUSTER_RESOURCE } from '@kafka-gateway/server-kit';
 import {
   Body,
   Controller,
@@ -21,6 +22,7 @@ import type { V3Collection, V3Resource } from './v3-resources';
 export class AclsController {
   constructor(private readonly acls: AclsService) {}
 
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get()
   search(
     @RequestBase() base: string,
@@ -30,6 +32,7 @@ export class AclsController {
     return this.acls.search(base, cluster, query);
   }
 
+  @Authorize('create', CLUSTER_RESOURCE)
   @Post()
   @HttpCode(201)
   async create(
@@ -41,6 +44,7 @@ export class AclsController {
     res.setHeader('Location', (await this.acls.create(base, cluster, body)).location);
   }
 
+  @Authorize('delete', CLUSTER_RESOURCE)
   @Delete()
   delete(
     @RequestBase() base: string,

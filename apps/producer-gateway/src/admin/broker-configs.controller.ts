@@ -1,3 +1,4 @@
+import { Authorize, CLUSTER_RESOURCE } from '@kafka-gateway/server-kit';
 import {
   Body,
   Controller,
@@ -26,6 +27,7 @@ export class BrokerConfigsController {
   constructor(private readonly configs: BrokerConfigsService) {}
 
   // Declared before `brokers/:broker/configs` so `-` is not taken for a broker id.
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get('brokers/-/configs')
   listAll(
     @RequestBase() base: string,
@@ -34,6 +36,7 @@ export class BrokerConfigsController {
     return this.configs.listAllBrokersConfigs(base, cluster);
   }
 
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get('brokers/:broker/configs')
   list(
     @RequestBase() base: string,
@@ -43,6 +46,7 @@ export class BrokerConfigsController {
     return this.configs.listBrokerConfigs(base, cluster, brokerIdParam(broker));
   }
 
+  @Authorize('alter-configs', CLUSTER_RESOURCE)
   @Post('brokers/:broker/configs\\:alter')
   @HttpCode(204)
   alter(
@@ -54,6 +58,7 @@ export class BrokerConfigsController {
     return this.configs.alterBrokerConfigs(base, cluster, brokerIdParam(broker), body);
   }
 
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get('brokers/:broker/configs/:name')
   get(
     @RequestBase() base: string,
@@ -64,6 +69,7 @@ export class BrokerConfigsController {
     return this.configs.getBrokerConfig(base, cluster, brokerIdParam(broker), name);
   }
 
+  @Authorize('alter-configs', CLUSTER_RESOURCE)
   @Put('brokers/:broker/configs/:name')
   @HttpCode(204)
   update(
@@ -76,6 +82,7 @@ export class BrokerConfigsController {
     return this.configs.updateBrokerConfig(base, cluster, brokerIdParam(broker), name, body);
   }
 
+  @Authorize('alter-configs', CLUSTER_RESOURCE)
   @Delete('brokers/:broker/configs/:name')
   @HttpCode(204)
   reset(
@@ -87,6 +94,7 @@ export class BrokerConfigsController {
     return this.configs.resetBrokerConfig(base, cluster, brokerIdParam(broker), name);
   }
 
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get('broker-configs')
   listCluster(
     @RequestBase() base: string,
@@ -95,12 +103,14 @@ export class BrokerConfigsController {
     return this.configs.listClusterConfigs(base, cluster);
   }
 
+  @Authorize('alter-configs', CLUSTER_RESOURCE)
   @Post('broker-configs\\:alter')
   @HttpCode(204)
   alterCluster(@RequestBase() base: string, @Param('cluster') cluster: string): Promise<void> {
     return this.configs.updateClusterConfig(base, cluster);
   }
 
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get('broker-configs/:name')
   getCluster(
     @RequestBase() base: string,
@@ -110,12 +120,14 @@ export class BrokerConfigsController {
     return this.configs.getClusterConfig(base, cluster, name);
   }
 
+  @Authorize('alter-configs', CLUSTER_RESOURCE)
   @Put('broker-configs/:name')
   @HttpCode(204)
   updateCluster(@RequestBase() base: string, @Param('cluster') cluster: string): Promise<void> {
     return this.configs.updateClusterConfig(base, cluster);
   }
 
+  @Authorize('alter-configs', CLUSTER_RESOURCE)
   @Delete('broker-configs/:name')
   @HttpCode(204)
   resetCluster(@RequestBase() base: string, @Param('cluster') cluster: string): Promise<void> {

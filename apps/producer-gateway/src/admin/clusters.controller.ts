@@ -1,3 +1,4 @@
+import { Authorize, CLUSTER_RESOURCE, PublicRoute } from '@kafka-gateway/server-kit';
 import { Controller, Get, Param, UseInterceptors } from '@nestjs/common';
 import { brokerIdParam } from '../common/path-params';
 import { RequestBase } from '../common/request-base';
@@ -10,11 +11,13 @@ import { type BrokerData, type ClusterData, ClustersService } from './clusters.s
 export class ClustersController {
   constructor(private readonly clusters: ClustersService) {}
 
+  @PublicRoute('the cluster id, which every v3 client looks up first')
   @Get()
   list(@RequestBase() base: string): Promise<V3Collection<V3Resource<ClusterData>>> {
     return this.clusters.listClusters(base);
   }
 
+  @PublicRoute('the cluster id, which every v3 client looks up first')
   @Get(':cluster')
   get(
     @RequestBase() base: string,
@@ -23,6 +26,7 @@ export class ClustersController {
     return this.clusters.getCluster(base, cluster);
   }
 
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get(':cluster/brokers')
   listBrokers(
     @RequestBase() base: string,
@@ -31,6 +35,7 @@ export class ClustersController {
     return this.clusters.listBrokers(base, cluster);
   }
 
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get(':cluster/brokers/:broker')
   getBroker(
     @RequestBase() base: string,

@@ -1,3 +1,11 @@
+import {
+  Authorize,
+  AuthorizedInService,
+  type Caller,
+  CallerOf,
+  groupParam,
+  topicParam,
+} from '@kafka-gateway/server-kit';
 import { Controller, Get, Param, UseInterceptors } from '@nestjs/common';
 import { partitionParam } from '../common/path-params';
 import { RequestBase } from '../common/request-base';
@@ -17,14 +25,17 @@ import {
 export class ConsumerGroupsController {
   constructor(private readonly groups: ConsumerGroupsService) {}
 
+  @AuthorizedInService('lists only the groups the caller may describe')
   @Get()
   list(
     @RequestBase() base: string,
     @Param('cluster') cluster: string,
+    @CallerOf() caller: Caller,
   ): Promise<V3Collection<V3Resource<ConsumerGroupData>>> {
-    return this.groups.listGroups(base, cluster);
+    return this.groups.listGroups(base, cluster, caller);
   }
 
+  @Authorize('describe', groupParam())
   @Get(':group')
   get(
     @RequestBase() base: string,
@@ -34,6 +45,7 @@ export class ConsumerGroupsController {
     return this.groups.getGroup(base, cluster, group);
   }
 
+  @Authorize('describe', groupParam())
   @Get(':group/consumers')
   listConsumers(
     @RequestBase() base: string,
@@ -43,6 +55,7 @@ export class ConsumerGroupsController {
     return this.groups.listConsumers(base, cluster, group);
   }
 
+  @Authorize('describe', groupParam())
   @Get(':group/consumers/:consumer')
   getConsumer(
     @RequestBase() base: string,
@@ -53,6 +66,7 @@ export class ConsumerGroupsController {
     return this.groups.getConsumer(base, cluster, group, consumer);
   }
 
+  @Authorize('describe', groupParam())
   @Get(':group/consumers/:consumer/assignments')
   listAssignments(
     @RequestBase() base: string,
@@ -63,15 +77,18 @@ export class ConsumerGroupsController {
     return this.groups.listAssignments(base, cluster, group, consumer);
   }
 
+  @Authorize('describe', groupParam())
   @Get(':group/lags')
   listLags(
     @RequestBase() base: string,
     @Param('cluster') cluster: string,
     @Param('group') group: string,
+    @CallerOf() caller: Caller,
   ): Promise<V3Collection<V3Resource<ConsumerLagData>>> {
-    return this.groups.listLags(base, cluster, group);
+    return this.groups.listLags(base, cluster, group, caller);
   }
 
+  @Authorize('describe', groupParam(), topicParam())
   @Get(':group/lags/:topic/partitions/:partition')
   getLag(
     @RequestBase() base: string,
@@ -83,6 +100,7 @@ export class ConsumerGroupsController {
     return this.groups.getLag(base, cluster, group, topic, partitionParam(partition));
   }
 
+  @Authorize('describe', groupParam())
   @Get(':group/lag-summary')
   lagSummary(
     @RequestBase() base: string,

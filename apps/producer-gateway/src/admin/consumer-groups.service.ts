@@ -1,3 +1,4 @@
+import { Authorizer, type Caller } from '@kafka-gateway/server-kit';
 import { Injectable } from '@nestjs/common';
 import { GatewayError } from '@kafka-gateway/server-kit';
 import { type GroupInfo, type GroupMember, KafkaAdminService } from '../kafka/kafka-admin.service';
@@ -84,14 +85,23 @@ export class ConsumerGroupsService {
   constructor(
     private readonly clusters: ClustersService,
     private readonly admin: KafkaAdminService,
+    private readonly authz: Authorizer,
   ) {}
 
   async listGroups(
     base: string,
     clusterId: string,
+    caller: Caller,
   ): Promise<V3Collection<V3Resource<ConsumerGroupData>>> {
     const links = await this.clusters.links(base, clusterId);
-    const ids = await this.admin.listGroupIds();
+    // only the groups the caller may describe are described at all
+    const ids = this.authz.filter(
+      caller.principal,
+      'describe',
+      'group',
+      await this.admin.listGroupIds(),
+      (g) => g,
+    );
     const groups = await this.admin.describeGroups(ids);
     return collection(
       'KafkaConsumerGroupList',
@@ -191,9 +201,17 @@ export class ConsumerGroupsService {
     base: string,
     clusterId: string,
     groupId: string,
+    caller: Caller,
   ): Promise<V3Collection<V3Resource<ConsumerLagData>>> {
     const links = await this.clusters.links(base, clusterId);
-    const lags = await this.lags(groupId);
+    // the guard checked the group; lags of topics the caller may not describe are left out
+    const lags = this.authz.filter(
+      caller.principal,
+      'describe',
+      'topic',
+      await this.lags(groupId),
+      (l) => l.topic,
+    );
     return collection(
       'KafkaConsumerLagList',
       links.url('consumer-groups', groupId, 'lags'),

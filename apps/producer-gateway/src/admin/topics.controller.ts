@@ -1,4 +1,12 @@
 import {
+  Authorize,
+  AuthorizedInService,
+  type Caller,
+  CallerOf,
+  CLUSTER_RESOURCE,
+  topicParam,
+} from '@kafka-gateway/server-kit';
+import {
   Body,
   Controller,
   Delete,
@@ -30,22 +38,26 @@ import {
 export class TopicsController {
   constructor(private readonly topics: TopicsService) {}
 
+  @AuthorizedInService('lists only the topics the caller may describe')
   @Get()
   list(
     @RequestBase() base: string,
     @Param('cluster') cluster: string,
+    @CallerOf() caller: Caller,
   ): Promise<V3Collection<V3Resource<TopicData>>> {
-    return this.topics.listTopics(base, cluster);
+    return this.topics.listTopics(base, cluster, caller);
   }
 
+  @AuthorizedInService('create on the topic the body names, before anything is created')
   @Post()
   async create(
     @RequestBase() base: string,
     @Param('cluster') cluster: string,
     @Body() body: unknown,
+    @CallerOf() caller: Caller,
     @Res({ passthrough: true }) res: Response,
   ): Promise<V3Resource<TopicData>> {
-    const created = await this.topics.createTopic(base, cluster, body);
+    const created = await this.topics.createTopic(base, cluster, body, caller);
     res.status(created.status);
     if (created.status === 201) res.setHeader('Location', created.location);
     return created.body;
@@ -53,6 +65,7 @@ export class TopicsController {
 
   // The `-` (all) reassignment routes come before `:topic/partitions/:partition/...`, which would
   // otherwise take `-` for a topic or partition.
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get('-/partitions/-/reassignment')
   listAllReassignments(
     @RequestBase() base: string,
@@ -61,6 +74,7 @@ export class TopicsController {
     return this.topics.listReassignments(base, cluster, undefined);
   }
 
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get(':topic/partitions/-/reassignment')
   listReassignments(
     @RequestBase() base: string,
@@ -70,6 +84,7 @@ export class TopicsController {
     return this.topics.listReassignments(base, cluster, topic);
   }
 
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get(':topic/partitions/:partition/reassignment')
   getReassignment(
     @RequestBase() base: string,
@@ -80,6 +95,7 @@ export class TopicsController {
     return this.topics.getReassignment(base, cluster, topic, partitionParam(partition));
   }
 
+  @Authorize('describe', topicParam())
   @Get(':topic')
   get(
     @RequestBase() base: string,
@@ -89,6 +105,7 @@ export class TopicsController {
     return this.topics.getTopic(base, cluster, topic);
   }
 
+  @Authorize('alter-configs', topicParam())
   @Patch(':topic')
   patch(
     @RequestBase() base: string,
@@ -99,6 +116,7 @@ export class TopicsController {
     return this.topics.patchTopic(base, cluster, topic, body);
   }
 
+  @Authorize('delete', topicParam())
   @Delete(':topic')
   @HttpCode(204)
   delete(
@@ -109,6 +127,7 @@ export class TopicsController {
     return this.topics.deleteTopic(base, cluster, topic);
   }
 
+  @Authorize('describe', topicParam())
   @Get(':topic/partitions')
   listPartitions(
     @RequestBase() base: string,
@@ -118,6 +137,7 @@ export class TopicsController {
     return this.topics.listPartitions(base, cluster, topic);
   }
 
+  @Authorize('describe', topicParam())
   @Get(':topic/partitions/:partition')
   getPartition(
     @RequestBase() base: string,
@@ -128,6 +148,7 @@ export class TopicsController {
     return this.topics.getPartition(base, cluster, topic, partitionParam(partition));
   }
 
+  @Authorize('describe', topicParam())
   @Get(':topic/partitions/:partition/replicas')
   listReplicas(
     @RequestBase() base: string,
@@ -138,6 +159,7 @@ export class TopicsController {
     return this.topics.listReplicas(base, cluster, topic, partitionParam(partition));
   }
 
+  @Authorize('describe', topicParam())
   @Get(':topic/partitions/:partition/replicas/:broker')
   getReplica(
     @RequestBase() base: string,
@@ -155,6 +177,7 @@ export class TopicsController {
     );
   }
 
+  @Authorize('describe', topicParam())
   @Get(':topic/configs')
   listConfigs(
     @RequestBase() base: string,
@@ -165,6 +188,7 @@ export class TopicsController {
   }
 
   // `configs:alter` is a literal path segment (Google-style custom method), hence the escape.
+  @Authorize('alter-configs', topicParam())
   @Post(':topic/configs\\:alter')
   @HttpCode(204)
   alterConfigs(
@@ -176,6 +200,7 @@ export class TopicsController {
     return this.topics.alterConfigs(base, cluster, topic, body);
   }
 
+  @Authorize('describe', topicParam())
   @Get(':topic/configs/:name')
   getConfig(
     @RequestBase() base: string,
@@ -186,6 +211,7 @@ export class TopicsController {
     return this.topics.getConfig(base, cluster, topic, name);
   }
 
+  @Authorize('alter-configs', topicParam())
   @Put(':topic/configs/:name')
   @HttpCode(204)
   updateConfig(
@@ -198,6 +224,7 @@ export class TopicsController {
     return this.topics.updateConfig(base, cluster, topic, name, body);
   }
 
+  @Authorize('alter-configs', topicParam())
   @Delete(':topic/configs/:name')
   @HttpCode(204)
   resetConfig(

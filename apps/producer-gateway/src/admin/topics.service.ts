@@ -1,3 +1,4 @@
+import { Authorizer, type Caller, topic } from '@kafka-gateway/server-kit';
 import { Injectable } from '@nestjs/common';
 import { Errors, GatewayError } from '@kafka-gateway/server-kit';
 import {
@@ -95,11 +96,23 @@ export class TopicsService {
     private readonly clusters: ClustersService,
     private readonly metadata: TopicMetadataService,
     private readonly admin: KafkaAdminService,
+    private readonly authz: Authorizer,
   ) {}
 
-  async listTopics(base: string, clusterId: string): Promise<V3Collection<V3Resource<TopicData>>> {
+  /** The topics the caller may describe (all of them without a policy). */
+  async listTopics(
+    base: string,
+    clusterId: string,
+    caller: Caller,
+  ): Promise<V3Collection<V3Resource<TopicData>>> {
     const links = await this.clusters.links(base, clusterId);
-    const names = await this.metadata.listTopics();
+    const names = this.authz.filter(
+      caller.principal,
+      'describe',
+      'topic',
+      await this.metadata.listTopics(),
+      (n) => n,
+    );
     const topics = await Promise.all(names.map((n) => this.metadata.cachedPartitions(n)));
     const data: V3Resource<TopicData>[] = [];
     names.forEach((name, i) => {
@@ -114,9 +127,16 @@ export class TopicsService {
     return topicData(links, await this.metadata.requireTopic(topic));
   }
 
-  async createTopic(base: string, clusterId: string, body: unknown): Promise<CreatedTopic> {
+  /** Needs `create` on the topic the body names (checked before anything reaches Kafka). */
+  async createTopic(
+    base: string,
+    clusterId: string,
+    body: unknown,
+    caller: Caller,
+  ): Promise<CreatedTopic> {
     const links = await this.clusters.links(base, clusterId);
     const request = parseCreateTopic(body);
+    this.authz.require(caller, 'create', topic(request.name));
     await this.admin.createTopic(request);
     const location = links.url('topics', request.name);
     if (request.validateOnly) {

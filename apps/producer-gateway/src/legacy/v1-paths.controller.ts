@@ -1,3 +1,4 @@
+import { PublicRoute } from '@kafka-gateway/server-kit';
 import { Controller, Get } from '@nestjs/common';
 import { GatewayError } from '@kafka-gateway/server-kit';
 
@@ -9,6 +10,7 @@ import { GatewayError } from '@kafka-gateway/server-kit';
 @Controller()
 export class V1PathsController {
   // v1's simple consumer: read a partition from an offset without a consumer instance
+  @PublicRoute('always 404: names the v2 way, touches nothing')
   @Get('topics/:topic/partitions/:partition/messages')
   simpleConsumer(): never {
     throw new GatewayError(

@@ -1,3 +1,11 @@
+import {
+  Authorize,
+  AuthorizedInService,
+  type Caller,
+  CallerOf,
+  CLUSTER_RESOURCE,
+  topicParam,
+} from '@kafka-gateway/server-kit';
 import { Controller, Get, Param, UseInterceptors } from '@nestjs/common';
 import { V2JsonInterceptor } from '@kafka-gateway/server-kit';
 import { partitionParam } from '../common/path-params';
@@ -13,21 +21,25 @@ import {
 export class MetadataController {
   constructor(private readonly metadata: MetadataService) {}
 
+  @AuthorizedInService('lists only the topics the caller may describe')
   @Get('topics')
-  listTopics(): Promise<string[]> {
-    return this.metadata.listTopics();
+  listTopics(@CallerOf() caller: Caller): Promise<string[]> {
+    return this.metadata.listTopics(caller);
   }
 
+  @Authorize('describe', topicParam())
   @Get('topics/:topic')
   getTopic(@Param('topic') topic: string): Promise<TopicView> {
     return this.metadata.getTopic(topic);
   }
 
+  @Authorize('describe', topicParam())
   @Get('topics/:topic/partitions')
   listPartitions(@Param('topic') topic: string): Promise<PartitionView[]> {
     return this.metadata.listPartitions(topic);
   }
 
+  @Authorize('describe', topicParam())
   @Get('topics/:topic/partitions/:partition')
   getPartition(
     @Param('topic') topic: string,
@@ -36,6 +48,7 @@ export class MetadataController {
     return this.metadata.getPartition(topic, partitionParam(partition));
   }
 
+  @Authorize('describe', topicParam())
   @Get('topics/:topic/partitions/:partition/offsets')
   getPartitionOffsets(
     @Param('topic') topic: string,
@@ -44,6 +57,7 @@ export class MetadataController {
     return this.metadata.getPartitionOffsets(topic, partitionParam(partition));
   }
 
+  @Authorize('describe', CLUSTER_RESOURCE)
   @Get('brokers')
   listBrokers(): Promise<{ brokers: number[] }> {
     return this.metadata.listBrokers();

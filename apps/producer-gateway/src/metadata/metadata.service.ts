@@ -1,3 +1,4 @@
+import { Authorizer, type Caller } from '@kafka-gateway/server-kit';
 import { Injectable } from '@nestjs/common';
 import { Errors } from '@kafka-gateway/server-kit';
 import { KafkaAdminService } from '../kafka/kafka-admin.service';
@@ -37,10 +38,13 @@ export class MetadataService {
   constructor(
     private readonly metadata: TopicMetadataService,
     private readonly admin: KafkaAdminService,
+    private readonly authz: Authorizer,
   ) {}
 
-  listTopics(): Promise<string[]> {
-    return this.metadata.listTopics();
+  /** The topics the caller may describe (all of them without a policy). */
+  async listTopics(caller: Caller): Promise<string[]> {
+    const names = await this.metadata.listTopics();
+    return this.authz.filter(caller.principal, 'describe', 'topic', names, (n) => n);
   }
 
   async getTopic(topic: string): Promise<TopicView> {

@@ -1,3 +1,4 @@
+import { PublicRoute } from '@kafka-gateway/server-kit';
 import { Controller, Get, HttpCode, Post, UseInterceptors } from '@nestjs/common';
 import { V2JsonInterceptor } from '@kafka-gateway/server-kit';
 
@@ -5,11 +6,13 @@ import { V2JsonInterceptor } from '@kafka-gateway/server-kit';
 @Controller()
 @UseInterceptors(V2JsonInterceptor)
 export class RootController {
+  @PublicRoute('the ping resource: answers {}')
   @Get()
   get(): Record<string, never> {
     return {};
   }
 
+  @PublicRoute('the ping resource: answers {}')
   @Post()
   @HttpCode(200)
   post(): Record<string, never> {

@@ -1,4 +1,5 @@
 import { type EdgeConfig, readEdgeConfig } from './edge.config';
+import { type AuthzConfig, readAuthzConfig } from './authz.config';
 import { type AuthConfig, readAuthConfig } from './auth.config';
 import { type EnvReader } from './env-reader';
 import { type PropagationConfig, readPropagation } from './propagation.config';
@@ -149,6 +150,8 @@ export interface CommonConfig {
   readonly schemaRegistry: SchemaRegistryConfig;
   /** CORS, endpoint allow/block lists and quotas (config/edge.config.ts). */
   readonly edge: EdgeConfig;
+  /** Authorization (AUTHZ_POLICY_FILE; see authz.config.ts). */
+  readonly authz: AuthzConfig;
   /** Client authentication (AUTH_*; see auth.config.ts). */
   readonly auth: AuthConfig;
   /** OpenTelemetry tracing (off by default). */
@@ -339,6 +342,7 @@ export function readCommonConfig(r: EnvReader, defaults: { clientId: string }): 
     },
     schemaRegistry: readSchemaRegistry(r),
     edge: readEdgeConfig(r),
+    authz: readAuthzConfig(r),
     auth: readAuthConfig(r, http.tls?.clientCaFile),
     tracing: readTracingConfig(r),
   };

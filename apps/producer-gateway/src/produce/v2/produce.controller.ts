@@ -1,3 +1,4 @@
+import { Authorize, topicParam } from '@kafka-gateway/server-kit';
 import {
   type CanActivate,
   Controller,
@@ -41,6 +42,7 @@ const Format = createParamDecorator((_: unknown, ctx: ExecutionContext): Embedde
 export class ProduceController {
   constructor(private readonly produce: ProduceService) {}
 
+  @Authorize('produce', topicParam())
   @Post(':topic')
   @HttpCode(200)
   async toTopic(
@@ -54,6 +56,7 @@ export class ProduceController {
     return result.body;
   }
 
+  @Authorize('produce', topicParam())
   @Post(':topic/partitions/:partition')
   @HttpCode(200)
   async toPartition(

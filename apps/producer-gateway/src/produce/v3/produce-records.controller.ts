@@ -1,3 +1,4 @@
+import { Authorize, topicParam } from '@kafka-gateway/server-kit';
 import { Body, Controller, HttpCode, Param, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { V3JsonInterceptor } from '../../common/v3-json.interceptor';
@@ -8,6 +9,7 @@ export class ProduceRecordsController {
   constructor(private readonly records: ProduceRecordsService) {}
 
   /** Streams results itself (hence @Res): one JSON line per record, in order. */
+  @Authorize('produce', topicParam())
   @Post('records')
   produce(
     @Param('cluster') cluster: string,
@@ -19,6 +21,7 @@ export class ProduceRecordsController {
   }
 
   // `records:batch` is a literal segment (custom method), hence the escape; 207 Multi-Status.
+  @Authorize('produce', topicParam())
   @Post('records\\:batch')
   @HttpCode(207)
   @UseInterceptors(V3JsonInterceptor)
