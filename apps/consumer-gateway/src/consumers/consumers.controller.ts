@@ -19,8 +19,8 @@ import { parseRequestContentType } from '@kafka-gateway/codec';
 import { V2JsonInterceptor } from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
 import type { TopicPartition } from '../kafka/consumer-port';
-import type { RecordView } from './consumer-instance';
 import { ConsumersService } from './consumers.service';
+import { renderRecords } from './records.renderer';
 
 /** Request bodies must be a Kafka REST or JSON type (415 otherwise), checked before Accept. */
 @Injectable()
@@ -145,7 +145,7 @@ export class ConsumersController {
     @Query('timeout') timeout: string | undefined,
     @Query('max_bytes') maxBytes: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<RecordView[]> {
+  ): Promise<string> {
     const { mediaType, records } = await this.consumers.records(
       group,
       instance,
@@ -154,7 +154,7 @@ export class ConsumersController {
       maxBytes,
     );
     res.setHeader('Content-Type', [mediaType]); // an array keeps Express from adding a charset
-    return records;
+    return renderRecords(records);
   }
 
   @Post(`${INSTANCE}/offsets`)
