@@ -23,6 +23,9 @@ const CT = (format: string): Record<string, string> => ({
   accept: V2,
 });
 
+/** Retries of a produce answered 408/40801 (the registry did not answer in time). */
+const REGISTRY_RETRIES = 3;
+
 interface ProduceAnswer {
   offsets: { partition: number; offset: number; error_code: number | null }[];
   value_schema_id: number | null;
@@ -30,7 +33,12 @@ interface ProduceAnswer {
 
 /** v2 produce of a raw body; the answer has no long integers, so JSON.parse reads it fine. */
 async function produceV2(topic: string, format: string, body: string): Promise<ProduceAnswer> {
-  const res = await http('POST', `/topics/${topic}`, { headers: CT(format), raw: body });
+  let res = await http('POST', `/topics/${topic}`, { headers: CT(format), raw: body });
+  // 408/40801 (registry slow to answer on a loaded machine) is retriable: a client retries it
+  for (let retry = 0; retry < REGISTRY_RETRIES && res.status === 408; retry++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    res = await http('POST', `/topics/${topic}`, { headers: CT(format), raw: body });
+  }
   assert.equal(res.status, 200, res.text);
   const answer = res.body as ProduceAnswer;
   for (const o of answer.offsets) assert.equal(o.error_code, null, res.text);
@@ -69,6 +77,7 @@ async function consumeText(topic: string, format: string, count: number): Promis
       const res = await http('GET', `${consumer.path}/records?timeout=1000`, {
         headers: { accept: `application/vnd.kafka.${format}.v2+json` },
       });
+      if (res.status === 408) continue; // the registry did not answer in time: retriable
       assert.equal(res.status, 200, res.text);
       seen += (res.body as unknown[]).length;
       texts.push(res.text);
