@@ -9,6 +9,7 @@ import {
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from './config/consumer.config';
 import { ConsumersModule } from './consumers/consumers.module';
+import { V1ConsumerPathsController } from './legacy/v1-paths.controller';
 import { RoutingModule } from './routing/routing.module';
 
 /**
@@ -34,6 +35,7 @@ export class AppModule {
         RoutingModule,
         ConsumersModule,
       ],
+      controllers: [V1ConsumerPathsController],
     };
   }
 }

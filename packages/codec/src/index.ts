@@ -11,7 +11,19 @@ export {
   v1NotSupportedMessage,
 } from './media-type';
 export { decodeBinaryField, encodeBinaryField } from './serializers/binary.serializer';
-export { encodeJsonField, decodeJsonField } from './serializers/json.serializer';
+export { encodeJsonField, decodeJsonField, jsonFieldText } from './serializers/json.serializer';
+export {
+  JsonText,
+  JSON_LONG_INTEGER,
+  JSON_TOO_DEEP,
+  LONG_INTEGER_DIGITS,
+  mayHoldLongIntegers,
+  parseExactJson,
+  parseJsonExactly,
+  renderJsonField,
+  scanJsonText,
+  stringifyExactJson,
+} from './exact-json';
 export { encodeWire } from './wire-format';
 export {
   HttpSchemaRegistry,

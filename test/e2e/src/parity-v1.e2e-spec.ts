@@ -61,3 +61,34 @@ test('v1-only path (simple consumer): 404 that says v1 is not supported and name
   assert.match(err.message, /The v1 API is not supported/);
   assert.match(err.message, /POST \/consumers\/\{group\}/);
 });
+
+test('v1-only path (consumer read): 404 that says v1 is not supported and names the v2 way', async () => {
+  const topic = await createTopic();
+  const group = `parity-v1-read-${Date.now()}`;
+  const created = await http('POST', `/consumers/${group}`, {
+    headers: { 'content-type': 'application/vnd.kafka.v2+json' },
+    body: { name: 'i1', format: 'binary' },
+  });
+  assert.equal(created.status, 200, created.text);
+  try {
+    // an existing instance and one that does not exist get the same answer
+    for (const instance of ['i1', 'no-such-instance']) {
+      const res = await http('GET', `/consumers/${group}/instances/${instance}/topics/${topic}`, {
+        headers: { accept: 'application/vnd.kafka.binary.v1+json' },
+      });
+      assert.equal(res.status, 404, res.text);
+      const err = res.body as ErrorBody;
+      assert.equal(err.error_code, 404);
+      assert.match(err.message, /The v1 API is not supported/);
+      assert.match(
+        err.message,
+        /POST \/consumers\/\{group\}\/instances\/\{instance\}\/subscription/,
+      );
+      assert.match(err.message, /GET \/consumers\/\{group\}\/instances\/\{instance\}\/records/);
+    }
+  } finally {
+    await http('DELETE', `/consumers/${group}/instances/i1`, {
+      headers: { 'content-type': 'application/vnd.kafka.v2+json' },
+    });
+  }
+});

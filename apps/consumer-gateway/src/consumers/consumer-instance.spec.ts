@@ -10,7 +10,7 @@ import type {
   TopicPartition,
 } from '../kafka/consumer-port';
 import { ConsumerInstance, type InstanceSettings } from './consumer-instance';
-import { SchemaSerde } from '@kafka-gateway/codec';
+import { JsonText, SchemaSerde } from '@kafka-gateway/codec';
 import { createDecoders } from './record-decoder';
 
 class FakePort implements ConsumerPort {
@@ -194,7 +194,7 @@ test('json: records before a poison record are returned; then the poison record 
   const bad = { ...good, offset: '1', value: Buffer.from('{nope') };
   instance.onBatch([good, bad], '2', () => false);
   assert.deepEqual(await instance.poll(100, 1_000_000), [
-    { topic: 't', key: null, value: { a: 1 }, partition: 0, offset: 0 },
+    { topic: 't', key: null, value: new JsonText('{"a":1}'), partition: 0, offset: 0 },
   ]);
   await assert.rejects(
     instance.poll(100, 1_000_000),

@@ -26,8 +26,8 @@ import {
 } from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
 import type { TopicPartition } from '../kafka/consumer-port';
-import type { RecordView } from './consumer-instance';
 import { ConsumersService } from './consumers.service';
+import { renderRecords } from './records.renderer';
 
 /** Request bodies must be a Kafka REST or JSON type (415 otherwise), checked before Accept. */
 @Injectable()
@@ -183,7 +183,7 @@ export class ConsumersController {
     @Query('timeout') timeout: string | undefined,
     @Query('max_bytes') maxBytes: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<RecordView[]> {
+  ): Promise<string> {
     const { mediaType, records } = await this.consumers.records(
       group,
       instance,
@@ -193,7 +193,7 @@ export class ConsumersController {
       caller,
     );
     res.setHeader('Content-Type', [mediaType]); // an array keeps Express from adding a charset
-    return records;
+    return renderRecords(records);
   }
 
   @AuthorizedInService(OWNER_ONLY)

@@ -1,16 +1,16 @@
 import * as avro from 'avsc';
 import { CodecError } from '../errors';
+import { parseExactJson, stringifyExactJson } from '../exact-json';
 import type { ParsedSchema } from './parsed-schema';
 
-/**
- * Avro with Confluent's JSON rules: request values are the Avro JSON encoding of the datum
- * (unions tagged `{"string": "x"}`, bytes and fixed as strings of ISO-8859-1 code points,
- * logical types as their underlying type), exactly what Confluent's REST Proxy expects, and
- * records read back are rendered the same way.
- */
+const MIN_LONG = -(2n ** 63n);
+const MAX_LONG = 2n ** 63n - 1n;
+const DECIMAL = /^-?\d+$/;
+
 // avsc's own long accepts only |n| <= 2^52; Kafka data carries ids and timestamps above that.
-// This long keeps the full 64 bits as a BigInt inside avsc and exchanges JSON numbers (exact up
-// to 2^53, the limit of a JSON number parsed by JavaScript).
+// This long keeps the full 64 bits as a BigInt inside avsc. In JSON it takes a number, a BigInt
+// (an integer beyond 2^53 from the exact parse) or a decimal string, and gives a number while
+// that is exact, else the BigInt, which the exact JSON writer prints with every digit.
 const longType = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
   toBuffer: (n: bigint) => {
@@ -18,18 +18,83 @@ const longType = avro.types.LongType.__with({
     buf.writeBigInt64LE(n);
     return buf;
   },
-  fromJSON: (n: number | string) => BigInt(n),
-  toJSON: (n: bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint' && n >= -(2n ** 63n) && n < 2n ** 63n,
+  fromJSON: (n: unknown) => {
+    if (typeof n === 'bigint') return n;
+    if (typeof n === 'number' || (typeof n === 'string' && DECIMAL.test(n))) return BigInt(n);
+    throw new Error(`not a long: ${JSON.stringify(n) ?? String(n)}`);
+  },
+  toJSON: (n: bigint) => {
+    const x = Number(n);
+    return Number.isSafeInteger(x) ? x : n;
+  },
+  isValid: (n: unknown) => typeof n === 'bigint' && n >= MIN_LONG && n <= MAX_LONG,
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
+/**
+ * avsc's `_copy` with Avro's JSON rules: `fromString(text)` is `_copy(JSON.parse(text), {coerce:
+ * 2})` and `toString(v)` is `JSON.stringify(_copy(v, {coerce: 3}))` (avsc 5). The JSON.parse and
+ * JSON.stringify there are what cannot carry a BigInt, so a value holding one goes to `_copy`
+ * itself.
+ */
+interface CopyingType {
+  _copy(value: unknown, opts: { coerce: 2 | 3 }): unknown;
+}
+
+/** A primitive type class of avsc, typed with its `_copy`. */
+type CopyingClass = new () => avro.Type & CopyingType;
+const DoubleBase = avro.types.DoubleType as unknown as CopyingClass;
+const FloatBase = avro.types.FloatType as unknown as CopyingClass;
+
+/**
+ * Avro's `double` and `float` as Confluent reads them from JSON, where any number fits (Jackson's
+ * asDouble): an integer beyond 2^53 (a BigInt from the exact parse) becomes the nearest double.
+ */
+class WideningDouble extends DoubleBase {
+  override _copy(value: unknown, opts: { coerce: 2 | 3 }): unknown {
+    return super._copy(typeof value === 'bigint' ? Number(value) : value, opts);
+  }
+}
+class WideningFloat extends FloatBase {
+  override _copy(value: unknown, opts: { coerce: 2 | 3 }): unknown {
+    return super._copy(typeof value === 'bigint' ? Number(value) : value, opts);
+  }
+}
+const EXACT_TYPES: Readonly<Record<string, avro.Type>> = {
+  long: longType,
+  double: new WideningDouble(),
+  float: new WideningFloat(),
+};
+
+/**
+ * Every `long`, `double` and `float` of a schema (by name, as `{"type": ...}`, or with a logical
+ * type, which is read as its underlying type) is one of the types above; the registry option
+ * alone would only cover the name form.
+ */
+function exactNumberTypes(schema: avro.Schema): avro.Type | undefined {
+  const name =
+    typeof schema === 'string'
+      ? schema
+      : typeof schema === 'object' && schema !== null && !Array.isArray(schema)
+        ? (schema as { type?: unknown }).type
+        : undefined;
+  return typeof name === 'string' && Object.hasOwn(EXACT_TYPES, name)
+    ? EXACT_TYPES[name]
+    : undefined;
+}
+
+/**
+ * Avro with Confluent's JSON rules: request values are the Avro JSON encoding of the datum
+ * (unions tagged `{"string": "x"}`, bytes and fixed as strings of ISO-8859-1 code points,
+ * logical types as their underlying type), exactly what Confluent's REST Proxy expects, and
+ * records read back are rendered the same way. Longs keep all 64 bits both ways.
+ */
 export function parseAvro(text: string): ParsedSchema {
   let type: avro.Type;
   try {
     type = avro.Type.forSchema(JSON.parse(text) as avro.Schema, {
       wrapUnions: true,
-      registry: { long: longType },
+      typeHook: exactNumberTypes,
     });
   } catch (err) {
     throw new CodecError('schema_invalid', `Invalid Avro schema: ${message(err)}`);
@@ -39,7 +104,15 @@ export function parseAvro(text: string): ParsedSchema {
     recordName: type.name,
     encode(value: unknown): { payload: Buffer } {
       let datum: unknown;
-      const text = JSON.stringify(value);
+      let text: string;
+      let exact = false;
+      try {
+        text = JSON.stringify(value);
+      } catch (err) {
+        if (!(err instanceof TypeError)) throw err;
+        text = stringifyExactJson(value); // a BigInt: an integer beyond 2^53
+        exact = true;
+      }
       // A "__proto__" map key or field cannot survive avsc's decoding into plain objects:
       // refuse it instead of losing it silently.
       if (text.includes('"__proto__":')) {
@@ -47,12 +120,16 @@ export function parseAvro(text: string): ParsedSchema {
       }
       try {
         // fromString applies the Avro JSON decoding rules (tagged unions, byte strings).
-        datum = type.fromString(text);
+        datum = exact
+          ? (type as unknown as CopyingType)._copy(value, { coerce: 2 })
+          : type.fromString(text);
       } catch (err) {
-        throw new CodecError(
-          'schema_mismatch',
-          `Value does not match the Avro schema: ${message(err)}`,
-        );
+        // avsc names the offending value with JSON.stringify, which refuses a BigInt
+        const why =
+          err instanceof TypeError && err.message.includes('BigInt')
+            ? 'an integer beyond 2^53 where the schema has no long, float or double'
+            : message(err);
+        throw new CodecError('schema_mismatch', `Value does not match the Avro schema: ${why}`);
       }
       const errors: string[] = [];
       if (!type.isValid(datum, { errorHook: (path) => errors.push(path.join('.') || '<root>') })) {
@@ -65,7 +142,17 @@ export function parseAvro(text: string): ParsedSchema {
     },
     decode(payload: Buffer): unknown {
       try {
-        return JSON.parse(type.toString(type.fromBuffer(payload))) as unknown;
+        const datum: unknown = type.fromBuffer(payload);
+        let text: string;
+        try {
+          text = type.toString(datum);
+        } catch (err) {
+          if (!(err instanceof TypeError)) throw err;
+          // a long beyond 2^53: the same JSON form with BigInts, as plain objects
+          const json = (type as unknown as CopyingType)._copy(datum, { coerce: 3 });
+          return parseExactJson(stringifyExactJson(json));
+        }
+        return JSON.parse(text) as unknown;
       } catch (err) {
         throw new CodecError(
           'deserialization_failed',

@@ -3,6 +3,7 @@ import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { CodecError } from '../errors';
+import { parseJsonExactly, stringifyExactJson } from '../exact-json';
 import type { ParsedSchema } from './parsed-schema';
 
 // One validator factory per draft, created lazily; each compiles a schema once per schema id.
@@ -63,7 +64,19 @@ export function parseJsonSchema(text: string): ParsedSchema {
     schemaType: 'JSON',
     recordName: title,
     encode(value: unknown): { payload: Buffer } {
-      if (!validate(value)) {
+      let text: string;
+      let checked = value;
+      try {
+        text = JSON.stringify(value);
+      } catch (err) {
+        if (!(err instanceof TypeError)) throw err;
+        // Integers beyond 2^53 arrive as BigInt, which ajv does not count as numbers: they are
+        // validated as the nearest doubles (still integers, so `integer` holds; a bound within
+        // the rounding of such a number is approximate) and written with every digit.
+        text = stringifyExactJson(value);
+        checked = JSON.parse(text) as unknown;
+      }
+      if (!validate(checked)) {
         const e = validate.errors?.[0];
         const where =
           e?.instancePath === undefined || e.instancePath === '' ? '<root>' : e.instancePath;
@@ -72,11 +85,11 @@ export function parseJsonSchema(text: string): ParsedSchema {
           `Value does not match the JSON Schema at ${where}: ${e?.message ?? 'invalid'}`,
         );
       }
-      return { payload: Buffer.from(JSON.stringify(value), 'utf8') };
+      return { payload: Buffer.from(text, 'utf8') };
     },
     decode(payload: Buffer): unknown {
       try {
-        return JSON.parse(payload.toString('utf8')) as unknown;
+        return parseJsonExactly(payload);
       } catch (err) {
         throw new CodecError(
           'deserialization_failed',

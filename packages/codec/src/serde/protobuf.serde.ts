@@ -6,6 +6,11 @@ import type { ParsedSchema } from './parsed-schema';
 export type ImportedFiles = ReadonlyMap<string, string>;
 
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const UNSIGNED_LONG_TYPES = new Set(['uint64', 'fixed64']);
+const MIN_INT64 = -(2n ** 63n);
+const MAX_INT64 = 2n ** 63n - 1n;
+const MAX_UINT64 = 2n ** 64n - 1n;
+const DECIMAL = /^-?\d+$/;
 const INT_TYPES = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
 const FLOAT_TYPES = new Set(['double', 'float']);
 
@@ -182,14 +187,7 @@ function fromJsonValue(field: protobuf.Field, v: unknown, path: string): unknown
     throw mismatch(path, `one of ${Object.keys(resolved.values).join(', ')}`);
   }
   const t = field.type;
-  if (LONG_TYPES.has(t)) {
-    if (
-      (typeof v === 'number' && Number.isInteger(v)) ||
-      (typeof v === 'string' && /^-?\d+$/.test(v))
-    )
-      return v;
-    throw mismatch(path, `a 64-bit integer (${t})`);
-  }
+  if (LONG_TYPES.has(t)) return exactLong(t, v, path);
   if (INT_TYPES.has(t)) {
     const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
     if (typeof n === 'number' && Number.isInteger(n)) return n;
@@ -197,6 +195,7 @@ function fromJsonValue(field: protobuf.Field, v: unknown, path: string): unknown
   }
   if (FLOAT_TYPES.has(t)) {
     if (typeof v === 'number') return v;
+    if (typeof v === 'bigint') return Number(v); // an integer beyond 2^53: its nearest double
     if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return Number(v);
     throw mismatch(path, `a number (${t})`);
   }
@@ -213,6 +212,22 @@ function fromJsonValue(field: protobuf.Field, v: unknown, path: string): unknown
     throw mismatch(path, 'base64 bytes');
   }
   return v;
+}
+
+/**
+ * A 64-bit integer from JSON (a number, a BigInt from the exact parse of an integer beyond 2^53,
+ * or a decimal string, as JsonFormat takes them), range-checked for its type and handed to
+ * protobufjs as its decimal string, which protobufjs reads into a Long without rounding.
+ */
+function exactLong(t: string, v: unknown, path: string): string {
+  let n: bigint | undefined;
+  if (typeof v === 'bigint') n = v;
+  else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
+  else if (typeof v === 'string' && DECIMAL.test(v)) n = BigInt(v);
+  const unsigned = UNSIGNED_LONG_TYPES.has(t);
+  if (n === undefined || n < (unsigned ? 0n : MIN_INT64) || n > (unsigned ? MAX_UINT64 : MAX_INT64))
+    throw mismatch(path, `a 64-bit integer (${t})`);
+  return n.toString();
 }
 
 /** protobufjs' toObject output (original names) → proto3 JSON names (lowerCamelCase). */

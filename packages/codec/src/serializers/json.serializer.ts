@@ -1,20 +1,44 @@
+import { JsonText, parseJsonExactly, stringifyExactJson } from '../exact-json';
+
 /**
  * The `json` embedded format: any JSON value, stored as its UTF-8 JSON text. null/undefined stay
- * null (null key, tombstone). The value was parsed from the request body, so it is valid JSON.
+ * null (null key, tombstone). The value was parsed from the request body, so it is valid JSON;
+ * integers beyond 2^53 arrive as BigInt (exact parse) and are written with every digit.
  */
 export function encodeJsonField(value: unknown): Buffer | null {
   if (value === null || value === undefined) return null;
-  return Buffer.from(JSON.stringify(value), 'utf8');
+  return Buffer.from(stringifyExactJson(value), 'utf8');
 }
 
-/** Parses a `json` record field for a consumer; undefined means the bytes are not JSON. */
+/**
+ * Parses a `json` record field; `ok: false` means the bytes are not JSON. Integers beyond 2^53
+ * come back as BigInt.
+ */
 export function decodeJsonField(
   bytes: Buffer | null,
 ): { ok: true; value: unknown } | { ok: false } {
   if (bytes === null) return { ok: true, value: null };
   try {
-    return { ok: true, value: JSON.parse(bytes.toString('utf8')) as unknown };
+    return { ok: true, value: parseJsonExactly(bytes) };
   } catch {
     return { ok: false };
   }
+}
+
+/**
+ * A `json` record field for a consumer's answer: the record's own JSON text, checked to be JSON
+ * and embedded verbatim (every digit kept, and cheaper than parsing it into doubles and writing
+ * it again); `ok: false` means the bytes are not JSON.
+ */
+export function jsonFieldText(
+  bytes: Buffer | null,
+): { ok: true; value: JsonText | null } | { ok: false } {
+  if (bytes === null) return { ok: true, value: null };
+  const text = bytes.toString('utf8');
+  try {
+    JSON.parse(text);
+  } catch {
+    return { ok: false };
+  }
+  return { ok: true, value: new JsonText(text) };
 }

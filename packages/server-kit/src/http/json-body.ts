@@ -1,10 +1,15 @@
 import type { IncomingMessage } from 'node:http';
+import {
+  JSON_LONG_INTEGER,
+  JSON_TOO_DEEP,
+  parseExactJson,
+  scanJsonText,
+} from '@kafka-gateway/codec';
 import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { HttpConfig } from '../config/common.config';
 import { GatewayError } from '../errors/error-catalogue';
 import type { ErrorResponder } from '../errors/error-responder';
 import { byteMeter } from '../quota/byte-meter';
-import { exceedsJsonDepth } from './json-depth';
 import { closeAfterResponse, declaredLength, hasBody } from './server-limits';
 
 /**
@@ -17,6 +22,13 @@ import { closeAfterResponse, declaredLength, hasBody } from './server-limits';
  * connection is then closed (body-parser on its own would read the whole body before answering,
  * all 2 GiB of it if that is what the client sends). Bodies nested deeper than `maxJsonDepth`
  * are refused with 400 before JSON.parse.
+ *
+ * Integers beyond 2^53 keep every digit (as BigInt), as Confluent's Jackson keeps them: the depth
+ * scan, one pass over the bytes before JSON.parse, also notes an integer literal of 16 or more
+ * digits outside strings. Only such a body, once JSON.parse has accepted it (so malformed JSON
+ * is reported as always), is parsed again by the codec's exact parser; every other body is
+ * JSON.parse's result alone. Fields that must be small numbers (partitions, offsets) then see
+ * a BigInt and refuse it with their usual 4xx instead of taking a rounded value.
  */
 export function jsonBody(
   limits: Pick<HttpConfig, 'maxBodyBytes' | 'maxJsonDepth'>,
@@ -31,7 +43,9 @@ export function jsonBody(
     type: parsed,
     // With `verify` body-parser keeps the body as bytes until it is checked, then decodes it.
     verify: (req, _res, body, encoding) => {
-      if (exceedsJsonDepth(utf8(body, encoding), maxJsonDepth)) {
+      const text = utf8(body, encoding);
+      const scan = scanJsonText(text, maxJsonDepth);
+      if ((scan & JSON_TOO_DEEP) !== 0) {
         throw new GatewayError(
           'malformed_json',
           `JSON nesting depth exceeds the maximum allowed (${maxJsonDepth})`,
@@ -40,6 +54,7 @@ export function jsonBody(
       // a produce body without Content-Length is charged to its quota here, before it runs
       const refusal = byteMeter(req)?.(body.length);
       if (refusal !== undefined) throw refusal;
+      if ((scan & JSON_LONG_INTEGER) !== 0) longIntegerBodies.set(req, text);
     },
   });
   return (req, res, next) => {
@@ -52,6 +67,11 @@ export function jsonBody(
     const done = (err?: unknown): void => {
       if (settled) return;
       settled = true;
+      const text = longIntegerBodies.get(req);
+      if (text !== undefined) {
+        longIntegerBodies.delete(req);
+        if (err === undefined) exactBody(req, text);
+      }
       next(err);
     };
     const tooLarge = (): void => {
@@ -78,6 +98,25 @@ export function jsonBody(
     }
   };
 }
+
+/** Bodies whose scan found a long integer literal, with their UTF-8 text, until parsed again. */
+const longIntegerBodies = new WeakMap<IncomingMessage, Uint8Array>();
+
+/**
+ * Replaces JSON.parse's body with the exact parse of the same text. JSON.parse accepted it, so
+ * the exact parser does too; should it not, the body stays as JSON.parse gave it.
+ */
+function exactBody(req: IncomingMessage, text: Uint8Array): void {
+  let decoded = Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
+  if (decoded.charCodeAt(0) === BYTE_ORDER_MARK) decoded = decoded.slice(1); // as body-parser
+  try {
+    (req as { body?: unknown }).body = parseExactJson(decoded);
+  } catch {
+    // keep the body as JSON.parse gave it
+  }
+}
+
+const BYTE_ORDER_MARK = 0xfeff;
 
 /** The depth scan reads UTF-8; the rare UTF-16 body is re-encoded for it. */
 function utf8(body: Buffer, encoding: string | null): Uint8Array {

@@ -1,9 +1,4 @@
-const OPEN_OBJECT = 0x7b; // {
-const OPEN_ARRAY = 0x5b; // [
-const CLOSE_OBJECT = 0x7d; // }
-const CLOSE_ARRAY = 0x5d; // ]
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+import { JSON_TOO_DEEP, scanJsonText } from '@kafka-gateway/codec';
 
 /**
  * Whether a JSON text nests objects and arrays more than `maxDepth` levels deep (`{}` and `[]`
@@ -11,25 +6,10 @@ const BACKSLASH = 0x5c;
  * strings, stopping at the first level too deep, so it runs before anything recursive sees the
  * document: JSON.parse copes with any depth, but the serializers that walk the parsed value
  * (JSON.stringify among them) overflow the stack a few thousand levels down, which would be a
- * 500. Works on UTF-8 bytes because `{ } [ ] " \` never occur inside a multi-byte sequence. It
- * does not validate: malformed text is left to JSON.parse, which reports it properly.
+ * 500. The pass is the codec's `scanJsonText`, which also notes integers JSON.parse would round
+ * (request bodies use both answers, see json-body.ts). It does not validate: malformed text is
+ * left to JSON.parse, which reports it properly.
  */
 export function exceedsJsonDepth(text: Uint8Array, maxDepth: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const b = text[i];
-    if (inString) {
-      if (b === BACKSLASH)
-        i++; // the escaped byte cannot end the string
-      else if (b === QUOTE) inString = false;
-    } else if (b === QUOTE) {
-      inString = true;
-    } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
-      if (++depth > maxDepth) return true;
-    } else if ((b === CLOSE_OBJECT || b === CLOSE_ARRAY) && depth > 0) {
-      depth--; // never below 0, so stray closers cannot buy extra depth for what follows
-    }
-  }
-  return false;
+  return (scanJsonText(text, maxDepth) & JSON_TOO_DEEP) !== 0;
 }

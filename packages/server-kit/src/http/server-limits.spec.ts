@@ -30,6 +30,12 @@ before(async () => {
   app.use(jsonBody(config.http));
   app.use(bodyErrorHandler(new ErrorResponder(createLogger('test', 'silent'), metrics)));
   app.post('/echo', (req, res) => void res.json({ body: req.body as unknown }));
+  // what the handler sees of numbers: their type and digits
+  app.post('/numbers', (req, res) => {
+    const b = req.body as { a: unknown; n: { list: unknown[] }; f: unknown; s: unknown };
+    const show = (v: unknown): string => `${typeof v}:${String(v)}`;
+    res.json([show(b.a), show(b.n.list[1]), show(b.f), show(b.s)]);
+  });
   app.post('/slow', (_req, res) => void setTimeout(() => res.json({ done: true }), 1800));
   app.post('/ignore-body', (_req, res) => void res.status(415).json({ error_code: 415 }));
   server = createServer(app);
@@ -118,6 +124,39 @@ test('JSON nested deeper than HTTP_MAX_JSON_DEPTH → 400; at the limit it parse
   const over = await call(deep(100_000).slice(0, 4000)); // under the size cap, far too deep
   assert.equal(over.status, 400);
   assert.match(((await over.json()) as { message: string }).message, /nesting depth/);
+});
+
+test('integers beyond 2^53 reach the handler exact (BigInt); other numbers as JSON.parse gives them', async () => {
+  const call = (body: string): Promise<Response> =>
+    fetch(`http://127.0.0.1:${port}/numbers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.kafka.json.v2+json' },
+      body,
+    });
+  const exact = await call(
+    '{"a":9007199254740993,"n":{"list":[1,-9223372036854775808]},"f":1.5e300,"s":"9007199254740993"}',
+  );
+  assert.equal(exact.status, 200);
+  assert.deepEqual(await exact.json(), [
+    'bigint:9007199254740993',
+    'bigint:-9223372036854775808',
+    'number:1.5e+300',
+    'string:9007199254740993',
+  ]);
+  const plain = await call('{"a":9007199254740991,"n":{"list":[1,2]},"f":1,"s":"x"}');
+  assert.deepEqual(await plain.json(), [
+    'number:9007199254740991',
+    'number:2',
+    'number:1',
+    'string:x',
+  ]);
+  // both guarantees hold for such bodies: the depth limit first, then JSON.parse's verdict
+  const deep = await call(`${'['.repeat(20)}9007199254740993${']'.repeat(20)}`);
+  assert.equal(deep.status, 400);
+  assert.match(((await deep.json()) as { message: string }).message, /nesting depth/);
+  const malformed = await call('{"a":9007199254740993,}');
+  assert.equal(malformed.status, 400);
+  assert.equal(((await malformed.json()) as { error_code: number }).error_code, 400);
 });
 
 /** Streams a body that would never end; resolves with the answer the client got. */

@@ -3,6 +3,7 @@ import {
   CodecError,
   decodeBinaryField,
   encodeJsonField,
+  stringifyExactJson,
   formatOfV3Name,
   parseMediaType,
   type ResolvedWriter,
@@ -236,7 +237,7 @@ function encodePlain(type: 'BINARY' | 'JSON' | 'STRING', data: unknown): Buffer 
       return decodeBinaryField(data, 'value');
     } catch {
       const shown =
-        typeof data === 'string' ? data.slice(0, 40) : JSON.stringify(data)?.slice(0, 40);
+        typeof data === 'string' ? data.slice(0, 40) : stringifyExactJson(data).slice(0, 40);
       throw new CodecError('invalid_base64', `Bad Request: data=${shown} is not a base64 string.`);
     }
   }

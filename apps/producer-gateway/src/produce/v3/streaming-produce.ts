@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ByteMeter, exceedsJsonDepth, GatewayError } from '@kafka-gateway/server-kit';
+import {
+  JSON_LONG_INTEGER,
+  JSON_TOO_DEEP,
+  parseExactJson,
+  scanJsonText,
+} from '@kafka-gateway/codec';
+import { type ByteMeter, GatewayError } from '@kafka-gateway/server-kit';
 import { JsonObjectSplitter } from './json-stream-splitter';
 
 /** One line of the response: `{"error_code":200,...}` or `{"error_code":...,"message":...}`. */
@@ -131,13 +137,18 @@ export class StreamingProduce<P> {
       return;
     }
     let parsed: unknown;
-    if (exceedsJsonDepth(text, this.limits.maxJsonDepth)) {
+    // one pass: too deep, and whether an integer JSON.parse would round may be in the record
+    const scan = scanJsonText(text, this.limits.maxJsonDepth);
+    if ((scan & JSON_TOO_DEEP) !== 0) {
       // refused before JSON.parse and every recursive step after it (HTTP_MAX_JSON_DEPTH)
       this.fail(`Error processing message: JSON nested deeper than ${this.limits.maxJsonDepth}`);
       return;
     }
     try {
-      parsed = JSON.parse(text.toString(this.limits.encoding));
+      const json = text.toString(this.limits.encoding);
+      parsed = JSON.parse(json);
+      // JSON.parse accepted it (its errors are the ones reported); integers beyond 2^53 exact
+      if ((scan & JSON_LONG_INTEGER) !== 0) parsed = parseExactJson(json);
     } catch (err) {
       // Malformed JSON: nothing after it can be trusted, so the stream ends here (Confluent).
       this.fail(`Error processing message: ${err instanceof Error ? err.message : String(err)}`);
