@@ -1,7 +1,9 @@
-// Exits 0 when the broker answers metadata (describeCluster + listTopics), 1 otherwise.
-// usage: node kafka-ready.cjs <host:port> <repo root>
+// Exits 0 when the broker answers metadata (describeCluster + listTopics) and, given a broker
+// count, describeCluster lists at least that many brokers; 1 otherwise.
+// usage: node kafka-ready.cjs <host:port> <repo root> [brokers]
 'use strict';
-const [broker, repo] = process.argv.slice(2);
+const [broker, repo, brokers] = process.argv.slice(2);
+const expected = Number(brokers ?? 1);
 let kafkajs;
 try {
   kafkajs = require(require.resolve('kafkajs', { paths: [repo] }));
@@ -19,7 +21,10 @@ const timer = setTimeout(() => process.exit(1), 5000);
 admin
   .connect()
   .then(() => admin.describeCluster())
-  .then(() => admin.listTopics())
+  .then((cluster) => {
+    if (cluster.brokers.length < expected) throw new Error(`${cluster.brokers.length} brokers`);
+    return admin.listTopics();
+  })
   .then(() => admin.disconnect())
   .then(() => {
     clearTimeout(timer);

@@ -17,9 +17,10 @@ import {
   ReadinessService,
   toCallerError,
 } from '@kafka-gateway/server-kit';
-import type { Producer } from 'kafkajs';
+import type { Producer, RecordMetadata } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../config/producer.config';
+import { FencedSender } from './fenced-sender';
 import { createPartitioner } from './partitioner';
 import {
   type OutgoingRecord,
@@ -76,6 +77,11 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
   /** Topics the current producer has sent to (kafkajs refreshes metadata for all of them). */
   private producedTopics = new Set<string>();
   private readonly renewal: ClientRenewal<Producer>;
+  private readonly sender: FencedSender<
+    Parameters<Producer['sendBatch']>[0],
+    RecordMetadata[],
+    Producer
+  >;
   private readonly partitioner = createPartitioner();
   private readonly batcher: ProduceBatcher;
   /** Accepted, unacknowledged bytes of every batcher (shared and per caller): one 429 bound. */
@@ -102,9 +108,22 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
       (fresh) => {
         const old = this.producer;
         this.producer = fresh;
+        this.sender.adopt(fresh);
         this.producedTopics = new Set();
         this.connected = true;
         return old;
+      },
+      logger,
+    );
+    // a failed send retires the producer before the next batch (see FencedSender: kafkajs'
+    // sequence numbers after a failover would otherwise acknowledge records never written)
+    this.sender = new FencedSender(
+      this.producer,
+      () => this.create(),
+      (fresh) => {
+        this.producer = fresh;
+        this.producedTopics = new Set();
+        this.connected = true;
       },
       logger,
     );
@@ -151,7 +170,7 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
     this.batcher = new ProduceBatcher(
       (topicMessages) => {
         for (const t of topicMessages) this.producedTopics.add(t.topic);
-        return this.producer.sendBatch({ topicMessages, acks: -1 }).catch((err: unknown) => {
+        return this.sender.send({ topicMessages, acks: -1 }).catch((err: unknown) => {
           if (isUnknownTopic(err)) void this.renewal.renew();
           throw err;
         });
