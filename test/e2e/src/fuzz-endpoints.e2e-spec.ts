@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { BINARY, createTopic, http, type HttpResult, kafka, stack, uid, V2 } from './support';
+import {
+  BINARY,
+  createTopic,
+  getWithRawBody,
+  http,
+  type HttpResult,
+  kafka,
+  stack,
+  uid,
+  V2,
+} from './support';
 
 // Structure-aware fuzzing of every endpoint family through the entry point (nginx → both
 // gateways): request shapes close to valid ones (right field names, wrong types, out-of-range
@@ -510,46 +519,11 @@ const request: fc.Arbitrary<Req> = fc.oneof(
     })),
 );
 
-/** GET with a raw (possibly malformed) body, which fetch() cannot send. */
-function rawGetWithBody(path: string, payload: string, contentType: string): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      new URL(stack.gatewayUrl + path),
-      {
-        method: 'GET',
-        headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown;
-          try {
-            body = text === '' ? undefined : JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: res.headers['content-type'] ?? null,
-            headers: new Headers(),
-            body,
-            text,
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
 async function send(r: Req): Promise<HttpResult> {
   const headers: Record<string, string> = {};
   if (r.contentType !== undefined && r.contentType !== '') headers['content-type'] = r.contentType;
   if (r.accept !== undefined && r.accept !== '') headers['accept'] = r.accept;
-  if (r.getWithBody === true) return rawGetWithBody(r.path, r.body ?? '', r.contentType || V2);
+  if (r.getWithBody === true) return getWithRawBody(r.path, r.body ?? '', r.contentType || V2);
   // fetch() cannot send a body with GET or HEAD
   const body = r.method === 'GET' || r.method === 'HEAD' ? undefined : r.body;
   return http(r.method, r.path, { headers, ...(body === undefined ? {} : { raw: body }) });

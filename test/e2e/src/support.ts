@@ -141,8 +141,16 @@ export async function consumeAll(
 
 /** GET with a JSON body (Confluent's committed-offsets query), which fetch() cannot send. */
 export function getWithBody(path: string, body: unknown, contentType = V2): Promise<HttpResult> {
+  return getWithRawBody(path, JSON.stringify(body), contentType);
+}
+
+/** GET with a body sent as given (possibly not JSON at all). */
+export function getWithRawBody(
+  path: string,
+  payload: string,
+  contentType = V2,
+): Promise<HttpResult> {
   const url = new URL(stack.gatewayUrl + path);
-  const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
       url,
