@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run test:faults`: the fault suite on its own stack (3 KRaft brokers, 2 replicas of each
 # gateway behind nginx, private run directory and free ports), then the results table.
-#   FAULTS=<name,...> runs only those scenarios (file names without .fault-spec.js)
+#   FAULTS=<name,...> runs only those scenarios (file names without .fault-spec.js; `fuzz` is the
+#   10,000-input fuzz run, FUZZ_RUNS to change it)
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO" || exit 1
@@ -27,10 +28,14 @@ npx --no-install turbo run build --output-logs=errors-only || exit 1
 source "$STACK_RUN_DIR/stack.env"
 export FAULTS_RESULTS="$RESULTS"
 ORDER=(failover rolling-restart outage registry-outage)
-if [[ -n "${FAULTS:-}" ]]; then IFS=, read -r -a ORDER <<< "$FAULTS"; fi
+if [[ -n "${FAULTS:-}" ]]; then IFS=, read -r -a ORDER <<< "${FAULTS//fuzz/}"; fi
 rc=0
 for name in "${ORDER[@]}"; do
   (cd test/faults && node --test "dist/$name.fault-spec.js") || rc=1
 done
+# the full structure-aware fuzz run (npm test runs 1,000 inputs): 0 5xx, every replica ready after
+if [[ -z "${FAULTS:-}" || ",${FAULTS}," == *",fuzz,"* ]]; then
+  (cd test/e2e && FUZZ_RUNS="${FUZZ_RUNS:-10000}" node --test dist/fuzz-endpoints.e2e-spec.js) || rc=1
+fi
 node test/faults/report.mjs "$RESULTS" || rc=1
 exit "$rc"
