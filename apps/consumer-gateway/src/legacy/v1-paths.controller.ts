@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { GatewayError } from '@kafka-gateway/server-kit';
+import { GatewayError, PublicRoute } from '@kafka-gateway/server-kit';
 
 /**
  * The consumer paths only the v1 API had, answered with a 404 that says so and names the v2 way,
@@ -11,6 +11,7 @@ import { GatewayError } from '@kafka-gateway/server-kit';
 @Controller('consumers')
 export class V1ConsumerPathsController {
   // v1's read: the topic was named in the path and the instance subscribed to it implicitly
+  @PublicRoute('always 404: names the v2 way, touches no instance')
   @Get(':group/instances/:instance/topics/:topic')
   v1Read(): never {
     throw new GatewayError(

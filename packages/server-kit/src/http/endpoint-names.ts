@@ -38,6 +38,8 @@ const ROUTES: readonly (readonly [string, string, string])[] = [
   ['GET', '/topics/{}/partitions/{}/messages', 'api.v1.partitions.consume'],
   // v2 consumers (consumer gateway)
   ['POST', '/consumers/{}', 'api.v2.consumers.create'],
+  // the v1 consumer read, answered with a 404 that explains the v2 way (gateway-only name)
+  ['GET', '/consumers/{}/instances/{}/topics/{}', 'api.v1.consumers.consume'],
   ['DELETE', '/consumers/{}/instances/{}', 'api.v2.consumers.delete'],
   ['POST', '/consumers/{}/instances/{}/subscription', 'api.v2.consumers.subscribe'],
   ['GET', '/consumers/{}/instances/{}/subscription', 'api.v2.consumers.get-subscription'],
