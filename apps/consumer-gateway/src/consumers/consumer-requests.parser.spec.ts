@@ -64,6 +64,13 @@ test('create: defaults, aliases, and every rule', () => {
     code(() => parseCreateConsumer({ 'auto.offset.reset': 'none' })),
     'invalid_consumer_config',
   );
+  // a long integer arrives as a BigInt (exact JSON parsing): still a 4xx, never a 500
+  for (const field of ['auto.offset.reset', 'auto.commit.enable', 'fetch.min.bytes', 'format'])
+    assert.equal(
+      typeof code(() => parseCreateConsumer({ [field]: 9007199254740993n })),
+      'string',
+      `${field}: refused with a Confluent error`,
+    );
   assert.equal(
     code(() => parseCreateConsumer({ 'fetch.min.bytes': 10_000_001 })),
     'consumer_config_constraint',

@@ -1,4 +1,4 @@
-import { type EmbeddedFormat, isEmbeddedFormat } from '@kafka-gateway/codec';
+import { type EmbeddedFormat, isEmbeddedFormat, stringifyExactJson } from '@kafka-gateway/codec';
 import { Errors, GatewayError } from '@kafka-gateway/server-kit';
 import type { CommitOffset, Subscription, TopicPartition } from '../kafka/consumer-port';
 
@@ -75,7 +75,7 @@ export function parseCreateConsumer(raw: unknown): CreateConsumerRequest {
   if (reset !== 'earliest' && reset !== 'latest' && reset !== 'smallest' && reset !== 'largest') {
     throw new GatewayError(
       'invalid_consumer_config',
-      `Invalid consumer configuration: auto.offset.reset=${JSON.stringify(reset).slice(0, 50)} (earliest or latest)`,
+      `Invalid consumer configuration: auto.offset.reset=${stringifyExactJson(reset).slice(0, 50)} (earliest or latest)`,
     );
   }
   const commit = body['auto.commit.enable'] ?? 'true';
