@@ -5,6 +5,7 @@ import { Errors } from '../errors/gateway-errors';
 import { ReadinessService } from '../health/readiness.service';
 import { LOGGER } from '../logging/logger';
 import { ClientRenewal } from './client-renewal';
+import { ClusterProbe } from './cluster-probe';
 import { KafkaClientFactory, keepConnecting } from './kafka-client.factory';
 import { toGatewayError } from './kafka-errors';
 
@@ -20,6 +21,8 @@ export class ManagedAdmin implements OnModuleInit, OnApplicationShutdown {
   private connected = false;
   private stopped = false;
   private readonly renewal: ClientRenewal<Admin>;
+  /** Whether the cluster still answers (kafkajs misses a full outage under a connected client). */
+  private readonly probe: ClusterProbe;
 
   constructor(
     private readonly factory: KafkaClientFactory,
@@ -27,6 +30,11 @@ export class ManagedAdmin implements OnModuleInit, OnApplicationShutdown {
     private readonly readiness: ReadinessService,
   ) {
     this.admin = this.create();
+    // only a connected client is asked (until then `connected` already says not ready)
+    this.probe = new ClusterProbe(
+      () => (this.connected ? this.admin.describeCluster() : Promise.resolve()),
+      logger,
+    );
     // kafkajs keeps every topic a client used in all its later metadata requests; once one is
     // deleted, every request of that client fails (kafkajs#1146, #1622): renew the client.
     this.renewal = new ClientRenewal(
@@ -54,8 +62,9 @@ export class ManagedAdmin implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    this.readiness.register('kafka', () => this.connected);
+    this.readiness.register('kafka', () => this.connected && this.probe.isReachable());
     this.factory.connectedWhen(() => this.connected);
+    this.probe.start();
     void keepConnecting(
       () => (this.connected ? Promise.resolve() : this.admin.connect()),
       this.logger,
@@ -87,6 +96,7 @@ export class ManagedAdmin implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.probe.stop();
     this.renewal.stop();
     await this.admin.disconnect().catch(() => undefined);
   }
