@@ -9,7 +9,7 @@ const LIBRARY_HOMES = {
   ioredis: 'ioredis lives in apps/consumer-gateway/src/routing only.',
   codec: 'avsc, protobufjs and ajv live in packages/codec only.',
   nest: 'packages/codec is framework-free: no @nestjs imports.',
-  yaml: 'js-yaml lives in the file parsers of packages/server-kit/src/quota (quota-file.ts) and src/authz (the policy file) only.',
+  yaml: 'js-yaml lives in packages/server-kit/src/config/yaml.ts only (parseYaml).',
   auth: 'jose, @node-rs/bcrypt and @node-rs/argon2 live in packages/server-kit/src/auth only.',
   otel: '@opentelemetry/* lives in packages/server-kit/src/tracing only (TraceService).',
 };
@@ -70,7 +70,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': boundaries('ioredis') },
   },
   {
-    files: ['packages/server-kit/src/quota/quota-file.ts', 'packages/server-kit/src/authz/**/*.ts'],
+    files: ['packages/server-kit/src/config/yaml.ts'],
     rules: { 'no-restricted-imports': boundaries('yaml') },
   },
   {

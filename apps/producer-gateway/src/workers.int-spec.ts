@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
+import { freePort } from '@kafka-gateway/server-kit/testing';
 
 // HTTP_WORKERS=2: one pod, a primary and two workers sharing the public port, against the real
 // Kafka of the stack. The process is the built gateway itself (dist/main.js), as a pod runs it.
@@ -13,17 +13,6 @@ const skip = brokers === undefined ? 'needs the stack (KAFKA_BROKERS)' : false;
 const V2 = 'application/vnd.kafka.v2+json';
 const BINARY = 'application/vnd.kafka.binary.v2+json';
 const REQUEST_TIMEOUT_MS = 15_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
 
 interface LogLine {
   msg?: string;

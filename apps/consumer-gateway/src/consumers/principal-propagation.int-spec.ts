@@ -1,9 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import {
   createLogger,
   type RunningGateway,
@@ -15,6 +13,7 @@ import type { RequestHandler } from 'express';
 import { independentKafka } from '../kafka/independent-client.test-support';
 import { AppModule } from '../app.module';
 import { loadConsumerConfig } from '../config/consumer.config';
+import { readStackEnvFile } from '@kafka-gateway/server-kit/testing';
 
 // Principal propagation for consumer instances against the ACL broker of `infra/stack up
 // --secure`: an in-process consumer gateway on the SCRAM (SASL_SSL) listener, logged in as
@@ -25,21 +24,8 @@ import { loadConsumerConfig } from '../config/consumer.config';
 const runDir = process.env['STACK_RUN_DIR'];
 const plaintext = process.env['KAFKA_BROKERS'];
 
-function readSecurityEnv(): Record<string, string> | undefined {
-  if (runDir === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(join(runDir, 'security.env'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m !== null) env[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1');
-  }
-  return env;
-}
+const readSecurityEnv = (): Record<string, string> | undefined =>
+  readStackEnvFile(runDir, 'security.env');
 
 const sec = readSecurityEnv();
 const skip =

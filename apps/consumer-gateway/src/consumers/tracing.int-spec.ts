@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createLogger, startGateway, type RunningGateway } from '@kafka-gateway/server-kit';
@@ -12,6 +11,7 @@ import { AppModule } from '../app.module';
 import { loadConsumerConfig } from '../config/consumer.config';
 import { forwardingMiddleware } from '../routing/forwarding.middleware';
 import { RoutingService } from '../routing/routing.service';
+import { freePort } from '@kafka-gateway/server-kit/testing';
 
 // One trace from HTTP produce through the Kafka record into an HTTP fetch, as a tracing backend
 // sees it: an OTLP/HTTP receiver in this process collects what a producer gateway (a child
@@ -118,14 +118,6 @@ function receiver(): Server {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {

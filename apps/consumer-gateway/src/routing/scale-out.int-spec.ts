@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { independentKafka } from '../kafka/independent-client.test-support';
+import { freePort } from '@kafka-gateway/server-kit/testing';
 
 // Scaled mode for real: two consumer-gateway processes sharing a Redis of their own, behind a
 // plain round-robin proxy with no stickiness. Replicas are killed and Redis is restarted here,
@@ -15,14 +15,6 @@ if (brokers === undefined) throw new Error('KAFKA_BROKERS is not set (run throug
 const kafka = independentKafka(brokers);
 const V2 = 'application/vnd.kafka.v2+json';
 const TOKEN = randomUUID() + randomUUID();
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -4,7 +4,6 @@ import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_pro
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -14,6 +13,7 @@ import { AppModule } from '../app.module';
 import { loadConsumerConfig } from '../config/consumer.config';
 import { forwardingMiddleware } from './forwarding.middleware';
 import { RoutingService } from './routing.service';
+import { freePort, readStackEnvFile } from '@kafka-gateway/server-kit/testing';
 
 // Every secured connection of the gateways against the secure stack (`infra/stack up --secure`):
 // the registry over HTTPS with the stack CA (and refused with an unrelated CA), Redis over TLS
@@ -23,21 +23,8 @@ import { RoutingService } from './routing.service';
 const runDir = process.env['STACK_RUN_DIR'];
 const brokers = process.env['KAFKA_BROKERS'];
 
-function readSecurityEnv(): Record<string, string> | undefined {
-  if (runDir === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(join(runDir, 'security.env'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m !== null) env[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1');
-  }
-  return env;
-}
+const readSecurityEnv = (): Record<string, string> | undefined =>
+  readStackEnvFile(runDir, 'security.env');
 
 const sec = readSecurityEnv();
 const skip =
@@ -61,14 +48,6 @@ const SCHEMA = JSON.stringify({
     { name: 'qty', type: 'int' },
   ],
 });
-
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -1,8 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   createLogger,
   type Principal,
@@ -16,6 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { AppModule } from '../app.module';
 import { loadProducerConfig } from '../config/producer.config';
 import { isStreamingProduce } from './v3/streaming-route';
+import { readStackEnvFile } from '@kafka-gateway/server-kit/testing';
 
 // Principal propagation against the ACL broker of `infra/stack up --secure`: in-process producer
 // gateways on the SCRAM (SASL_SSL) and OAUTHBEARER listeners, logged in as `gateway`, with
@@ -26,21 +25,8 @@ import { isStreamingProduce } from './v3/streaming-route';
 const runDir = process.env['STACK_RUN_DIR'];
 const plaintext = process.env['KAFKA_BROKERS'];
 
-function readSecurityEnv(): Record<string, string> | undefined {
-  if (runDir === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(join(runDir, 'security.env'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m !== null) env[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1');
-  }
-  return env;
-}
+const readSecurityEnv = (): Record<string, string> | undefined =>
+  readStackEnvFile(runDir, 'security.env');
 
 const sec = readSecurityEnv();
 const skip =

@@ -1,6 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { PEM_RECHECK_MS } from '../config/pem-files';
+import { WatchedFile } from '../config/watched-file';
 import { hashKind } from './password-hash';
 
 export interface UserRecord {
@@ -57,65 +57,37 @@ export function parseCredentials(text: string): {
 }
 
 /**
- * The Basic credentials file, re-read when its modification time or size changes (looked at no
- * more often than every `recheckMs`, like the PEM files). An unreadable file after a good read
- * keeps the previous users and is logged once per distinct problem.
+ * The Basic credentials file, re-read when it changes (see WatchedFile, looked at no more often
+ * than every `recheckMs`, like the PEM files). An unreadable file after a good read keeps the
+ * previous users and is logged once per version.
  */
 export class CredentialsFile {
-  private credentials: Credentials;
-  private stamp: string;
-  private checkedAt: number;
-  private lastProblem = '';
+  private readonly file: WatchedFile<Credentials>;
+  private generation = 0;
 
   constructor(
     readonly path: string,
-    private readonly logger: Logger,
-    private readonly recheckMs = PEM_RECHECK_MS,
-    private readonly now: () => number = Date.now,
+    logger: Logger,
+    recheckMs = PEM_RECHECK_MS,
+    now: () => number = Date.now,
   ) {
-    this.stamp = this.stampOf();
-    this.credentials = this.read(0);
-    this.checkedAt = this.now();
+    const parse = (text: string): Credentials => {
+      const { users, problems } = parseCredentials(text);
+      for (const problem of problems)
+        logger.warn({ file: path }, `Basic credentials file: ${problem}`);
+      const first = users.values().next().value;
+      return { users, generation: this.generation++, typicalHash: first?.hash };
+    };
+    this.file = new WatchedFile(path, parse, {
+      name: 'Basic credentials file',
+      logger,
+      recheckMs,
+      now,
+      describe: (c) => ({ users: c.users.size }),
+    });
   }
 
   current(): Credentials {
-    const now = this.now();
-    if (now - this.checkedAt < this.recheckMs) return this.credentials;
-    this.checkedAt = now;
-    try {
-      const stamp = this.stampOf();
-      if (stamp !== this.stamp) {
-        this.credentials = this.read(this.credentials.generation + 1);
-        this.stamp = stamp;
-        this.lastProblem = '';
-        this.logger.info(
-          { file: this.path, users: this.credentials.users.size },
-          'Basic credentials file reloaded',
-        );
-      }
-    } catch (err) {
-      const problem = err instanceof Error ? err.message : String(err);
-      if (problem !== this.lastProblem) {
-        this.logger.warn(
-          { file: this.path, err: problem },
-          'Basic credentials file not reloaded: keeping the previous users',
-        );
-      }
-      this.lastProblem = problem;
-    }
-    return this.credentials;
-  }
-
-  private read(generation: number): Credentials {
-    const { users, problems } = parseCredentials(readFileSync(this.path, 'utf8'));
-    for (const problem of problems)
-      this.logger.warn({ file: this.path }, `Basic credentials file: ${problem}`);
-    const first = users.values().next().value;
-    return { users, generation, typicalHash: first?.hash };
-  }
-
-  private stampOf(): string {
-    const s = statSync(this.path);
-    return `${String(s.mtimeMs)}:${String(s.size)}`;
+    return this.file.current();
   }
 }

@@ -14,6 +14,7 @@ import { deepFreeze, EnvReader } from '../config/env-reader';
 import { ServerKitModule } from '../server-kit.module';
 import { hashPassword } from './password-hash';
 import { principalOf } from './principal';
+import { readStackEnvFile } from '../testing';
 
 // mTLS client authentication on a real HTTPS listener: an in-process gateway (a root module
 // whose one route answers the request's principal) with the secure stack's certificates
@@ -21,21 +22,8 @@ import { principalOf } from './principal';
 // at the handshake; beside `basic` it is optional and an untrusted or expired one is a 401.
 const runDir = process.env['STACK_RUN_DIR'];
 
-function readSecurityEnv(): Record<string, string> | undefined {
-  if (runDir === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(join(runDir, 'security.env'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m !== null) env[m[1]!] = m[2]!;
-  }
-  return env;
-}
+const readSecurityEnv = (): Record<string, string> | undefined =>
+  readStackEnvFile(runDir, 'security.env');
 
 const sec = readSecurityEnv();
 const skip =

@@ -1,4 +1,4 @@
-import { load } from 'js-yaml';
+import { parseYaml } from '../config/yaml';
 import { OPERATIONS, type GrantSpec, type Operation, type PolicySpec } from './policy';
 
 /** A policy file that cannot be used; `problems` names every mistake found. */
@@ -63,7 +63,7 @@ function grant(raw: unknown, i: number, problems: string[]): GrantSpec | undefin
 export function parsePolicy(text: string): PolicySpec {
   let doc: unknown;
   try {
-    doc = load(text);
+    doc = parseYaml(text);
   } catch (err) {
     throw new PolicyError([`not YAML or JSON: ${(err as Error).message.split('\n')[0] ?? ''}`]);
   }

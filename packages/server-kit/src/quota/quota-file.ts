@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
-import { load } from 'js-yaml';
+import { parseYaml } from '../config/yaml';
 import type { Logger } from 'pino';
 import type { PrincipalLimits, RateLimit } from '../config/edge.config';
+import { FILE_RECHECK_MS, WatchedFile } from '../config/watched-file';
 
 /**
  * The per-principal overrides of QUOTA_FILE (JSON or YAML; JSON is YAML):
@@ -14,7 +14,7 @@ import type { PrincipalLimits, RateLimit } from '../config/edge.config';
  *       produce_requests_per_second: 0   # no produce request quota for this principal
  *
  * A quota the entry names replaces the default (0: none for this principal); others keep the
- * default. A burst defaults to one second's worth. The js-yaml home.
+ * default. A burst defaults to one second's worth.
  */
 export type QuotaOverride = { readonly [K in keyof PrincipalLimits]?: RateLimit | null };
 export type QuotaOverrides = ReadonlyMap<string, QuotaOverride>;
@@ -30,7 +30,7 @@ const KNOWN_KEYS = new Set(QUOTAS.flatMap(([, k]) => [`${k}_per_second`, `${k}_b
 export function parseQuotaFile(text: string): QuotaOverrides {
   let doc: unknown;
   try {
-    doc = load(text);
+    doc = parseYaml(text);
   } catch (err) {
     throw new Error(`not JSON or YAML: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -88,27 +88,32 @@ function isCount(v: unknown): v is number {
 }
 
 /** How often the file's modification time and size are looked at (as the PEM files). */
-export const QUOTA_FILE_RECHECK_MS = 2000;
+export const QUOTA_FILE_RECHECK_MS = FILE_RECHECK_MS;
 
 /**
- * QUOTA_FILE, read at start (a bad file stops the start) and re-read when its modification
- * time or size changes; a bad edit is logged and the previous overrides stay in force.
+ * QUOTA_FILE, read at start (a bad file stops the start) and re-read when it changes (see
+ * WatchedFile); a bad edit is logged and the previous overrides stay in force. The overrides are
+ * pushed to `onChange` (the quota service holds them), by a timer once `watch` is called.
  */
 export class QuotaFile {
-  private stamp: string;
+  private readonly file: WatchedFile<QuotaOverrides>;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly path: string,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly onChange: (overrides: QuotaOverrides) => void,
   ) {
-    this.stamp = this.stampOf();
     try {
-      onChange(parseQuotaFile(readFileSync(path, 'utf8')));
+      this.file = new WatchedFile(path, parseQuotaFile, {
+        name: 'quota file',
+        logger,
+        describe: (o) => ({ principals: o.size }),
+      });
     } catch (err) {
       throw new Error(`QUOTA_FILE=${path}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    onChange(this.file.current());
   }
 
   watch(recheckMs = QUOTA_FILE_RECHECK_MS): void {
@@ -122,29 +127,8 @@ export class QuotaFile {
 
   /** Re-reads the file if it changed; true when new overrides took effect. */
   recheck(): boolean {
-    const stamp = this.stampOf();
-    if (stamp === this.stamp) return false;
-    this.stamp = stamp;
-    try {
-      const overrides = parseQuotaFile(readFileSync(this.path, 'utf8'));
-      this.onChange(overrides);
-      this.logger.info({ file: this.path, principals: overrides.size }, 'quota file reloaded');
-      return true;
-    } catch (err) {
-      this.logger.error(
-        { file: this.path, problem: err instanceof Error ? err.message : String(err) },
-        'quota file not reloaded; the previous quotas stay in force',
-      );
-      return false;
-    }
-  }
-
-  private stampOf(): string {
-    try {
-      const s = statSync(this.path);
-      return `${s.mtimeMs}:${s.size}:${s.ino}`;
-    } catch {
-      return 'missing';
-    }
+    if (!this.file.recheck()) return false;
+    this.onChange(this.file.current());
+    return true;
   }
 }
