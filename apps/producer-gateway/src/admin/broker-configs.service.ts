@@ -1,13 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError } from '@kafka-gateway/server-kit';
-import {
-  type ConfigChange,
-  type ConfigEntry,
-  type ConfigSynonym,
-  KafkaAdminService,
-} from '../kafka/kafka-admin.service';
-import { parseAlterConfigs, parseUpdateConfig } from './admin-requests.parser';
+import { type ConfigEntry, KafkaAdminService } from '../kafka/kafka-admin.service';
 import { ClustersService } from './clusters.service';
+import { type ConfigFields, configFields, OwnedConfigs } from './config-resources';
 import {
   collection,
   resource,
@@ -16,19 +11,8 @@ import {
   type V3Resource,
 } from './v3-resources';
 
-interface ConfigFields {
-  cluster_id: string;
-  name: string;
-  value: string | null;
-  is_default: boolean;
-  is_read_only: boolean;
-  is_sensitive: boolean;
-  source: string;
-  synonyms: ConfigSynonym[];
-}
-
-export type BrokerConfigData = ConfigFields & { broker_id: number };
-export type ClusterConfigData = ConfigFields & { config_type: 'BROKER' };
+export type BrokerConfigData = { cluster_id: string; broker_id: number } & ConfigFields;
+export type ClusterConfigData = { cluster_id: string; config_type: 'BROKER' } & ConfigFields;
 
 /**
  * v3 broker configs (`/brokers/{b}/configs`, `/brokers/-/configs`) and cluster configs
@@ -48,8 +32,7 @@ export class BrokerConfigsService {
     brokerId: number,
   ): Promise<V3Collection<V3Resource<BrokerConfigData>>> {
     const links = await this.clusters.links(base, clusterId);
-    await this.requireBroker(brokerId);
-    const entries = await this.admin.brokerConfigs(brokerId);
+    const entries = await this.brokerConfigs(brokerId).list();
     return collection(
       'KafkaBrokerConfigList',
       links.url('brokers', brokerId, 'configs'),
@@ -79,8 +62,7 @@ export class BrokerConfigsService {
     name: string,
   ): Promise<V3Resource<BrokerConfigData>> {
     const links = await this.clusters.links(base, clusterId);
-    await this.requireBroker(brokerId);
-    return brokerConfigData(links, brokerId, await this.requireConfig(brokerId, name));
+    return brokerConfigData(links, brokerId, await this.brokerConfigs(brokerId).get(name));
   }
 
   async updateBrokerConfig(
@@ -90,8 +72,8 @@ export class BrokerConfigsService {
     name: string,
     body: unknown,
   ): Promise<void> {
-    const change = parseUpdateConfig(name, body);
-    await this.alter(base, clusterId, brokerId, [change], false, true);
+    await this.clusters.links(base, clusterId);
+    await this.brokerConfigs(brokerId).update(name, body);
   }
 
   async resetBrokerConfig(
@@ -100,7 +82,8 @@ export class BrokerConfigsService {
     brokerId: number,
     name: string,
   ): Promise<void> {
-    await this.alter(base, clusterId, brokerId, [reset(name)], false, true);
+    await this.clusters.links(base, clusterId);
+    await this.brokerConfigs(brokerId).reset(name);
   }
 
   async alterBrokerConfigs(
@@ -109,8 +92,8 @@ export class BrokerConfigsService {
     brokerId: number,
     body: unknown,
   ): Promise<void> {
-    const { changes, validateOnly } = parseAlterConfigs(body);
-    await this.alter(base, clusterId, brokerId, changes, validateOnly, false);
+    await this.clusters.links(base, clusterId);
+    await this.brokerConfigs(brokerId).alterMany(body);
   }
 
   async listClusterConfigs(
@@ -118,7 +101,7 @@ export class BrokerConfigsService {
     clusterId: string,
   ): Promise<V3Collection<V3Resource<ClusterConfigData>>> {
     const links = await this.clusters.links(base, clusterId);
-    const entries = await this.admin.clusterConfigs();
+    const entries = await this.clusterDefaults.list();
     return collection(
       'KafkaClusterConfigList',
       links.url('broker-configs'),
@@ -132,7 +115,7 @@ export class BrokerConfigsService {
     name: string,
   ): Promise<V3Resource<ClusterConfigData>> {
     const links = await this.clusters.links(base, clusterId);
-    return clusterConfigData(links, await this.requireConfig(undefined, name));
+    return clusterConfigData(links, await this.clusterDefaults.get(name));
   }
 
   /**
@@ -144,42 +127,31 @@ export class BrokerConfigsService {
     throw clusterDefaultsReadOnly();
   }
 
-  private async alter(
-    base: string,
-    clusterId: string,
-    brokerId: number,
-    changes: readonly ConfigChange[],
-    validateOnly: boolean,
-    mustExist: boolean,
-  ): Promise<void> {
-    await this.clusters.links(base, clusterId);
-    await this.requireBroker(brokerId);
-    if (mustExist) for (const c of changes) await this.requireConfig(brokerId, c.name);
-    await this.admin.alterBrokerConfigs(brokerId, changes, validateOnly);
+  private brokerConfigs(brokerId: number): OwnedConfigs {
+    return new OwnedConfigs({
+      requireExists: async () => {
+        if (!(await this.admin.brokerIds()).includes(brokerId))
+          throw new GatewayError('broker_not_found', `Broker ${brokerId} cannot be found.`);
+      },
+      entries: () => this.admin.brokerConfigs(brokerId),
+      alter: (changes, validateOnly) =>
+        this.admin.alterBrokerConfigs(brokerId, changes, validateOnly),
+      notFound: (name) =>
+        new GatewayError(
+          'config_not_found',
+          `Config ${name} cannot be found for broker ${brokerId}.`,
+        ),
+    });
   }
 
-  private async requireBroker(brokerId: number): Promise<void> {
-    if (!(await this.admin.brokerIds()).includes(brokerId))
-      throw new GatewayError('broker_not_found', `Broker ${brokerId} cannot be found.`);
-  }
-
-  /** A config by name; undefined broker = the cluster-wide defaults (only those set exist). */
-  private async requireConfig(brokerId: number | undefined, name: string): Promise<ConfigEntry> {
-    const entries =
-      brokerId === undefined
-        ? await this.admin.clusterConfigs()
-        : await this.admin.brokerConfigs(brokerId);
-    const entry = entries.find((e) => e.name === name);
-    if (entry === undefined) {
-      throw new GatewayError(
-        'config_not_found',
-        brokerId === undefined
-          ? `Config ${name} cannot be found for cluster.`
-          : `Config ${name} cannot be found for broker ${brokerId}.`,
-      );
-    }
-    return entry;
-  }
+  /** The cluster-wide broker defaults: only those set exist. */
+  private readonly clusterDefaults = new OwnedConfigs({
+    requireExists: () => Promise.resolve(),
+    entries: () => this.admin.clusterConfigs(),
+    alter: () => Promise.reject(clusterDefaultsReadOnly()),
+    notFound: (name) =>
+      new GatewayError('config_not_found', `Config ${name} cannot be found for cluster.`),
+  });
 }
 
 function clusterDefaultsReadOnly(): GatewayError {
@@ -189,43 +161,24 @@ function clusterDefaultsReadOnly(): GatewayError {
   );
 }
 
-function reset(name: string): ConfigChange {
-  return { name, operation: 'DELETE', value: null };
-}
-
-function fields(links: V3Links, e: ConfigEntry): ConfigFields {
-  return {
-    cluster_id: links.clusterId,
-    name: e.name,
-    value: e.value,
-    is_default: e.isDefault,
-    is_read_only: e.isReadOnly,
-    is_sensitive: e.isSensitive,
-    source: e.source,
-    synonyms: [...e.synonyms],
-  };
-}
-
 function brokerConfigData(
   links: V3Links,
   brokerId: number,
   e: ConfigEntry,
 ): V3Resource<BrokerConfigData> {
-  const { cluster_id, ...rest } = fields(links, e);
   return resource(
     'KafkaBrokerConfig',
     links.url('brokers', brokerId, 'configs', e.name),
     links.crn(['broker', brokerId], ['config', e.name]),
-    { cluster_id, broker_id: brokerId, ...rest },
+    { cluster_id: links.clusterId, broker_id: brokerId, ...configFields(e) },
   );
 }
 
 function clusterConfigData(links: V3Links, e: ConfigEntry): V3Resource<ClusterConfigData> {
-  const { cluster_id, ...rest } = fields(links, e);
   return resource(
     'KafkaClusterConfig',
     links.url('broker-configs', e.name),
     links.crn(['broker-config', e.name]),
-    { cluster_id, config_type: 'BROKER' as const, ...rest },
+    { cluster_id: links.clusterId, config_type: 'BROKER' as const, ...configFields(e) },
   );
 }

@@ -2,8 +2,6 @@ import { Authorizer, type Caller, topic } from '@kafka-gateway/server-kit';
 import { Injectable } from '@nestjs/common';
 import { Errors, GatewayError } from '@kafka-gateway/server-kit';
 import {
-  type ConfigChange,
-  type ConfigSynonym,
   KafkaAdminService,
   type PartitionReassignmentInfo,
   type TopicConfigEntry,
@@ -15,13 +13,9 @@ import {
   TopicMetadataService,
   type TopicPartitions,
 } from '../kafka/topic-metadata.service';
-import {
-  parseAlterConfigs,
-  parseCreateTopic,
-  parsePatchTopic,
-  parseUpdateConfig,
-} from './admin-requests.parser';
+import { parseCreateTopic, parsePatchTopic } from './admin-requests.parser';
 import { ClustersService } from './clusters.service';
+import { type ConfigFields, configFields, OwnedConfigs } from './config-resources';
 import {
   collection,
   type Relationship,
@@ -61,17 +55,7 @@ export interface ReplicaData {
   broker: Relationship;
 }
 
-export interface TopicConfigData {
-  cluster_id: string;
-  topic_name: string;
-  name: string;
-  value: string | null;
-  is_default: boolean;
-  is_read_only: boolean;
-  is_sensitive: boolean;
-  source: string;
-  synonyms: ConfigSynonym[];
-}
+export type TopicConfigData = { cluster_id: string; topic_name: string } & ConfigFields;
 
 export interface ReassignmentData {
   cluster_id: string;
@@ -283,8 +267,7 @@ export class TopicsService {
     topic: string,
   ): Promise<V3Collection<V3Resource<TopicConfigData>>> {
     const links = await this.clusters.links(base, clusterId);
-    await this.metadata.requireTopic(topic);
-    const entries = await this.admin.topicConfigs(topic);
+    const entries = await this.topicConfigs(topic).list();
     return collection(
       'KafkaTopicConfigList',
       links.url('topics', topic, 'configs'),
@@ -299,11 +282,9 @@ export class TopicsService {
     name: string,
   ): Promise<V3Resource<TopicConfigData>> {
     const links = await this.clusters.links(base, clusterId);
-    await this.metadata.requireTopic(topic);
-    return configData(links, topic, await this.requireConfig(topic, name));
+    return configData(links, topic, await this.topicConfigs(topic).get(name));
   }
 
-  /** `PUT .../configs/{name}`: sets one config (a null value resets it). */
   async updateConfig(
     base: string,
     clusterId: string,
@@ -311,52 +292,33 @@ export class TopicsService {
     name: string,
     body: unknown,
   ): Promise<void> {
-    const change = parseUpdateConfig(name, body);
-    await this.alter(base, clusterId, topic, [change], false, true);
-  }
-
-  /** `DELETE .../configs/{name}`: resets one config to its default. */
-  async resetConfig(base: string, clusterId: string, topic: string, name: string): Promise<void> {
-    await this.alter(
-      base,
-      clusterId,
-      topic,
-      [{ name, operation: 'DELETE', value: null }],
-      false,
-      true,
-    );
-  }
-
-  /** `POST .../configs:alter`: several SET/DELETE changes in one Kafka call. */
-  async alterConfigs(base: string, clusterId: string, topic: string, body: unknown): Promise<void> {
-    const { changes, validateOnly } = parseAlterConfigs(body);
-    await this.alter(base, clusterId, topic, changes, validateOnly, false);
-  }
-
-  private async alter(
-    base: string,
-    clusterId: string,
-    topic: string,
-    changes: readonly ConfigChange[],
-    validateOnly: boolean,
-    mustExist: boolean,
-  ): Promise<void> {
     await this.clusters.links(base, clusterId);
-    await this.metadata.requireTopic(topic);
-    // The single-config resources name a config that must exist (404), like Confluent's GET.
-    if (mustExist) for (const c of changes) await this.requireConfig(topic, c.name);
-    await this.admin.alterTopicConfigs(topic, changes, validateOnly);
+    await this.topicConfigs(topic).update(name, body);
   }
 
-  private async requireConfig(topic: string, name: string): Promise<TopicConfigEntry> {
-    const entry = (await this.admin.topicConfigs(topic)).find((e) => e.name === name);
-    if (entry === undefined) {
-      throw new GatewayError(
-        'topic_config_not_found',
-        `Config ${name} cannot be found for topic ${topic}.`,
-      );
-    }
-    return entry;
+  async resetConfig(base: string, clusterId: string, topic: string, name: string): Promise<void> {
+    await this.clusters.links(base, clusterId);
+    await this.topicConfigs(topic).reset(name);
+  }
+
+  async alterConfigs(base: string, clusterId: string, topic: string, body: unknown): Promise<void> {
+    await this.clusters.links(base, clusterId);
+    await this.topicConfigs(topic).alterMany(body);
+  }
+
+  private topicConfigs(topic: string): OwnedConfigs {
+    return new OwnedConfigs({
+      requireExists: async () => {
+        await this.metadata.requireTopic(topic);
+      },
+      entries: () => this.admin.topicConfigs(topic),
+      alter: (changes, validateOnly) => this.admin.alterTopicConfigs(topic, changes, validateOnly),
+      notFound: (name) =>
+        new GatewayError(
+          'topic_config_not_found',
+          `Config ${name} cannot be found for topic ${topic}.`,
+        ),
+    });
   }
 }
 
@@ -465,16 +427,6 @@ function configData(
     'KafkaTopicConfig',
     links.url('topics', topic, 'configs', e.name),
     links.crn(['topic', topic], ['config', e.name]),
-    {
-      cluster_id: links.clusterId,
-      topic_name: topic,
-      name: e.name,
-      value: e.value,
-      is_default: e.isDefault,
-      is_read_only: e.isReadOnly,
-      is_sensitive: e.isSensitive,
-      source: e.source,
-      synonyms: [...e.synonyms],
-    },
+    { cluster_id: links.clusterId, topic_name: topic, ...configFields(e) },
   );
 }
