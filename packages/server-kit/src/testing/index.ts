@@ -40,3 +40,4 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return typeof address === 'object' && address !== null ? address.port : 0;
 }
+export { OFFLINE_GATEWAY_ENV, routeContractTests } from './route-contract';
