@@ -2,18 +2,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import {
-  createLogger,
-  type RunningGateway,
-  Secret,
-  setPrincipal,
-  startGateway,
-} from '@kafka-gateway/server-kit';
-import type { RequestHandler } from 'express';
+import { createLogger, type RunningGateway, startGateway } from '@kafka-gateway/server-kit';
 import { independentKafka } from '../kafka/independent-client.test-support';
 import { AppModule } from '../app.module';
 import { loadConsumerConfig } from '../config/consumer.config';
-import { readStackEnvFile } from '@kafka-gateway/server-kit/testing';
+import { secureStackSettings, testPrincipalMiddleware } from '@kafka-gateway/server-kit/testing';
 
 // Principal propagation for consumer instances against the ACL broker of `infra/stack up
 // --secure`: an in-process consumer gateway on the SCRAM (SASL_SSL) listener, logged in as
@@ -21,42 +14,18 @@ import { readStackEnvFile } from '@kafka-gateway/server-kit/testing';
 // life: `alice` has the gateway's ACLs (topics and groups `allowed-*`), `mallory` has none. The
 // principal is set by a test-only middleware from `x-test-user` (name:password), standing in for
 // the gateway's authentication.
-const runDir = process.env['STACK_RUN_DIR'];
 const plaintext = process.env['KAFKA_BROKERS'];
 
-const readSecurityEnv = (): Record<string, string> | undefined =>
-  readStackEnvFile(runDir, 'security.env');
-
-const sec = readSecurityEnv();
-const skip =
-  plaintext === undefined || sec?.['KAFKA_SCRAM_DENIED_USER'] === undefined
-    ? 'needs a secure stack with the propagation users (infra/stack up --secure; STACK_RUN_DIR, KAFKA_BROKERS)'
-    : false;
-const s = (name: string): string => {
-  const v = sec?.[name];
-  if (v === undefined) throw new Error(`security.env lacks ${name}`);
-  return v;
-};
+const secure = secureStackSettings(process.env, {
+  brokers: true,
+  key: 'KAFKA_SCRAM_DENIED_USER',
+  what: 'the propagation users',
+});
+const skip = secure.skip;
+const s = (name: string): string => secure.get(name);
 
 const V2 = 'application/vnd.kafka.v2+json';
 const BINARY = 'application/vnd.kafka.binary.v2+json';
-
-/** Test-only: the request's principal from `x-test-user` (the gateway's authentication's job). */
-function testPrincipals(): RequestHandler {
-  return (req, _res, next) => {
-    const user = req.headers['x-test-user'];
-    if (typeof user === 'string') {
-      const [name, password] = user.split(':') as [string, string];
-      setPrincipal(req, {
-        name,
-        groups: [],
-        mechanism: 'basic',
-        credential: { kind: 'password', username: name, password: Secret.of(password) },
-      });
-    }
-    next();
-  };
-}
 
 let gw: RunningGateway | undefined;
 let base = '';
@@ -83,7 +52,7 @@ before(async () => {
     config,
     logger,
     handleSignals: false,
-    beforeBody: () => [testPrincipals()],
+    beforeBody: () => [testPrincipalMiddleware()],
   });
   base = `http://127.0.0.1:${gw.port}`;
   const deadline = Date.now() + 60_000;

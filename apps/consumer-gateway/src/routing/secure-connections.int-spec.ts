@@ -13,29 +13,18 @@ import { AppModule } from '../app.module';
 import { loadConsumerConfig } from '../config/consumer.config';
 import { forwardingMiddleware } from './forwarding.middleware';
 import { RoutingService } from './routing.service';
-import { freePort, readStackEnvFile } from '@kafka-gateway/server-kit/testing';
+import { freePort, secureStackSettings } from '@kafka-gateway/server-kit/testing';
 
 // Every secured connection of the gateways against the secure stack (`infra/stack up --secure`):
 // the registry over HTTPS with the stack CA (and refused with an unrelated CA), Redis over TLS
 // as the ACL user, consumer gateways listening on HTTPS with client certificates required,
 // forwarding between them over HTTPS, and a certificate rotated under a running listener. Only
 // what security.env lists is used; without a secure stack the suite is skipped.
-const runDir = process.env['STACK_RUN_DIR'];
 const brokers = process.env['KAFKA_BROKERS'];
 
-const readSecurityEnv = (): Record<string, string> | undefined =>
-  readStackEnvFile(runDir, 'security.env');
-
-const sec = readSecurityEnv();
-const skip =
-  brokers === undefined || sec === undefined
-    ? 'needs a secure stack (infra/stack up --secure; STACK_RUN_DIR and KAFKA_BROKERS)'
-    : false;
-const s = (name: string): string => {
-  const v = sec?.[name];
-  if (v === undefined) throw new Error(`security.env lacks ${name}`);
-  return v;
-};
+const secure = secureStackSettings(process.env, { brokers: true });
+const skip = secure.skip;
+const s = (name: string): string => secure.get(name);
 
 const V2 = 'application/vnd.kafka.v2+json';
 const AVRO = 'application/vnd.kafka.avro.v2+json';

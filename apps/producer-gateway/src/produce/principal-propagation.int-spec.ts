@@ -1,20 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import {
-  createLogger,
-  type Principal,
-  type RunningGateway,
-  Secret,
-  setPrincipal,
-  startGateway,
-} from '@kafka-gateway/server-kit';
-import type { RequestHandler } from 'express';
+import { createLogger, type RunningGateway, startGateway } from '@kafka-gateway/server-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import { AppModule } from '../app.module';
 import { loadProducerConfig } from '../config/producer.config';
 import { isStreamingProduce } from './v3/streaming-route';
-import { readStackEnvFile } from '@kafka-gateway/server-kit/testing';
+import { secureStackSettings, testPrincipalMiddleware } from '@kafka-gateway/server-kit/testing';
 
 // Principal propagation against the ACL broker of `infra/stack up --secure`: in-process producer
 // gateways on the SCRAM (SASL_SSL) and OAUTHBEARER listeners, logged in as `gateway`, with
@@ -22,51 +14,18 @@ import { readStackEnvFile } from '@kafka-gateway/server-kit/testing';
 // ACLs (topics and groups `allowed-*`), `mallory` has none, and the gateway itself could write
 // every topic used here. The principal is set by a test-only middleware from `x-test-user`
 // (name:password) or `x-test-bearer` (a token), standing in for the gateway's authentication.
-const runDir = process.env['STACK_RUN_DIR'];
 const plaintext = process.env['KAFKA_BROKERS'];
 
-const readSecurityEnv = (): Record<string, string> | undefined =>
-  readStackEnvFile(runDir, 'security.env');
-
-const sec = readSecurityEnv();
-const skip =
-  plaintext === undefined || sec?.['KAFKA_SCRAM_DENIED_USER'] === undefined
-    ? 'needs a secure stack with the propagation users (infra/stack up --secure; STACK_RUN_DIR, KAFKA_BROKERS)'
-    : false;
-const s = (name: string): string => {
-  const v = sec?.[name];
-  if (v === undefined) throw new Error(`security.env lacks ${name}`);
-  return v;
-};
+const secure = secureStackSettings(process.env, {
+  brokers: true,
+  key: 'KAFKA_SCRAM_DENIED_USER',
+  what: 'the propagation users',
+});
+const skip = secure.skip;
+const s = (name: string): string => secure.get(name);
 
 const V2 = 'application/vnd.kafka.v2+json';
 const BINARY = 'application/vnd.kafka.binary.v2+json';
-
-/** Test-only: the request's principal from test headers (the gateway's authentication's job). */
-function testPrincipals(): RequestHandler {
-  return (req, _res, next) => {
-    const user = req.headers['x-test-user'];
-    const bearer = req.headers['x-test-bearer'];
-    if (typeof user === 'string') {
-      const [name, password] = user.split(':') as [string, string];
-      const p: Principal = {
-        name,
-        groups: [],
-        mechanism: 'basic',
-        credential: { kind: 'password', username: name, password: Secret.of(password) },
-      };
-      setPrincipal(req, p);
-    } else if (typeof bearer === 'string') {
-      setPrincipal(req, {
-        name: 'bearer-caller',
-        groups: [],
-        mechanism: 'jwt',
-        credential: { kind: 'bearer', token: Secret.of(bearer), expiresAtMs: Date.now() + 600_000 },
-      });
-    }
-    next();
-  };
-}
 
 const gateways: RunningGateway[] = [];
 let scram = '';
@@ -91,7 +50,7 @@ async function start(env: Record<string, string>): Promise<RunningGateway> {
     config,
     logger,
     handleSignals: false,
-    beforeBody: () => [testPrincipals()],
+    beforeBody: () => [testPrincipalMiddleware()],
     streamingBody: isStreamingProduce,
   });
   gateways.push(gw);

@@ -14,25 +14,16 @@ import { deepFreeze, EnvReader } from '../config/env-reader';
 import { ServerKitModule } from '../server-kit.module';
 import { hashPassword } from './password-hash';
 import { principalOf } from './principal';
-import { readStackEnvFile } from '../testing';
+import { secureStackSettings } from '../testing';
 
 // mTLS client authentication on a real HTTPS listener: an in-process gateway (a root module
 // whose one route answers the request's principal) with the secure stack's certificates
 // (`infra/stack up --secure`: security.env). With `mtls` alone a client certificate is required
 // at the handshake; beside `basic` it is optional and an untrusted or expired one is a 401.
-const runDir = process.env['STACK_RUN_DIR'];
 
-const readSecurityEnv = (): Record<string, string> | undefined =>
-  readStackEnvFile(runDir, 'security.env');
-
-const sec = readSecurityEnv();
-const skip =
-  sec === undefined ? 'needs a secure stack (infra/stack up --secure; STACK_RUN_DIR)' : false;
-const s = (name: string): string => {
-  const v = sec?.[name];
-  if (v === undefined) throw new Error(`security.env lacks ${name}`);
-  return v;
-};
+const secure = secureStackSettings(process.env);
+const skip = secure.skip;
+const s = (name: string): string => secure.get(name);
 
 @Controller()
 class WhoAmIController {
