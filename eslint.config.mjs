@@ -90,6 +90,8 @@ export default tseslint.config(
       '**/*.spec.ts',
       '**/*-spec.ts',
       '**/test/**/*.ts',
+      '**/src/testing/**/*.ts',
+      '**/*.test-support.ts',
       '**/config/*.ts',
       '**/src/main.ts',
       'bench/**/*.ts',

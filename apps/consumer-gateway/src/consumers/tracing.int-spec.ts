@@ -1,17 +1,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { createLogger, startGateway, type RunningGateway } from '@kafka-gateway/server-kit';
+import type { RunningGateway } from '@kafka-gateway/server-kit';
+import {
+  freePort,
+  gatewayMain,
+  type GatewayProcess,
+  spawnGateway,
+  waitFor,
+} from '@kafka-gateway/server-kit/testing';
 import { independentKafka } from '../kafka/independent-client.test-support';
-import { AppModule } from '../app.module';
-import { loadConsumerConfig } from '../config/consumer.config';
-import { forwardingMiddleware } from '../routing/forwarding.middleware';
-import { RoutingService } from '../routing/routing.service';
-import { freePort } from '@kafka-gateway/server-kit/testing';
+import { startInProcessReplica } from '../routing/replica.test-support';
 
 // One trace from HTTP produce through the Kafka record into an HTTP fetch, as a tracing backend
 // sees it: an OTLP/HTTP receiver in this process collects what a producer gateway (a child
@@ -120,15 +121,6 @@ function receiver(): Server {
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** Tracing pointed at the receiver (spans arrive within the batch processor's 5 s delay). */
 const tracingEnv = (otlp: string): Record<string, string> => ({
   TRACING_ENABLED: 'true',
@@ -136,73 +128,39 @@ const tracingEnv = (otlp: string): Record<string, string> => ({
 });
 
 let otlpServer: Server | undefined;
-let producer: ChildProcess | undefined;
+let producer: GatewayProcess | undefined;
 let producerUrl = '';
 const gateways: RunningGateway[] = [];
 const replicaUrls: string[] = [];
 
 async function startProducer(otlp: string): Promise<void> {
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  producer = spawn(
-    process.execPath,
-    [join(__dirname, '..', '..', '..', 'producer-gateway', 'dist', 'main.js')],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        PATH: process.env['PATH'],
-        KAFKA_BROKERS: brokers,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(port),
-        METRICS_HOST: '127.0.0.1',
-        METRICS_PORT: String(metricsPort),
-        LOG_LEVEL: 'error',
-        ...tracingEnv(otlp),
-        OTEL_SERVICE_NAME: 'producer-under-test',
-      },
-    },
-  );
-  producerUrl = `http://127.0.0.1:${port}`;
-  await waitFor(
-    'producer gateway',
-    async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status === 200,
-    60_000,
-  );
+  producer = await spawnGateway(gatewayMain('producer-gateway'), {
+    KAFKA_BROKERS: brokers,
+    LOG_LEVEL: 'error',
+    ...tracingEnv(otlp),
+    OTEL_SERVICE_NAME: 'producer-under-test',
+  });
+  producerUrl = producer.url;
 }
 
 async function startReplica(index: number, otlp: string): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const config = loadConsumerConfig({
-    KAFKA_BROKERS: brokers,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: String(port),
-    METRICS_HOST: '127.0.0.1',
-    METRICS_PORT: '0',
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: `tracing-int-${TOKEN.slice(0, 8)}:`,
-    INTERNAL_TOKEN: TOKEN,
-    INTERNAL_URL: url,
-    REPLICA_ID: `tracing-${index}-${TOKEN.slice(0, 6)}`,
-    HTTP_PUBLIC_BASE_URL: url,
-    LOG_LEVEL: 'error',
-    ...tracingEnv(otlp),
-    OTEL_SERVICE_NAME: `consumer-replica-${index}`,
-  });
-  const logger = createLogger(`consumer-gateway-${index}`, 'error');
-  const gw = await startGateway({
-    rootModule: AppModule.forRoot(config, logger),
-    config,
-    logger,
-    handleSignals: false,
-    beforeBody: (app) => [forwardingMiddleware(app.get(RoutingService))],
-  });
-  gateways.push(gw);
-  replicaUrls[index] = url;
-  await waitFor(
-    `consumer replica ${index}`,
-    async () => (await fetch(`http://127.0.0.1:${gw.managementPort}/readyz`)).status === 200,
-    60_000,
+  gateways.push(
+    await startInProcessReplica(`consumer-gateway-${index}`, {
+      KAFKA_BROKERS: brokers,
+      HTTP_PORT: String(port),
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: `tracing-int-${TOKEN.slice(0, 8)}:`,
+      INTERNAL_TOKEN: TOKEN,
+      INTERNAL_URL: url,
+      REPLICA_ID: `tracing-${index}-${TOKEN.slice(0, 6)}`,
+      HTTP_PUBLIC_BASE_URL: url,
+      ...tracingEnv(otlp),
+      OTEL_SERVICE_NAME: `consumer-replica-${index}`,
+    }),
   );
+  replicaUrls[index] = url;
 }
 
 before(async () => {
@@ -215,7 +173,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(gateways.map((g) => g.shutdown('test end')));
-  producer?.kill('SIGTERM');
+  await producer?.stop();
   otlpServer?.close();
 });
 

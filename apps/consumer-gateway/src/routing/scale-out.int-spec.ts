@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { independentKafka } from '../kafka/independent-client.test-support';
-import { freePort } from '@kafka-gateway/server-kit/testing';
+import { freePort, waitFor } from '@kafka-gateway/server-kit/testing';
 
 // Scaled mode for real: two consumer-gateway processes sharing a Redis of their own, behind a
 // plain round-robin proxy with no stickiness. Replicas are killed and Redis is restarted here,
@@ -15,15 +15,6 @@ if (brokers === undefined) throw new Error('KAFKA_BROKERS is not set (run throug
 const kafka = independentKafka(brokers);
 const V2 = 'application/vnd.kafka.v2+json';
 const TOKEN = randomUUID() + randomUUID();
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 let redisPort: number;
 let redis: ChildProcess | undefined;

@@ -1,19 +1,23 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { createLogger, startGateway, type RunningGateway } from '@kafka-gateway/server-kit';
+import type { RunningGateway } from '@kafka-gateway/server-kit';
+import {
+  freePort,
+  gatewayMain,
+  type GatewayProcess,
+  secureStackSettings,
+  spawnGateway,
+  waitFor,
+} from '@kafka-gateway/server-kit/testing';
 import { independentKafka } from '../kafka/independent-client.test-support';
-import { AppModule } from '../app.module';
-import { loadConsumerConfig } from '../config/consumer.config';
-import { forwardingMiddleware } from './forwarding.middleware';
-import { RoutingService } from './routing.service';
-import { freePort, secureStackSettings } from '@kafka-gateway/server-kit/testing';
+import { startInProcessReplica } from './replica.test-support';
 
 // Every secured connection of the gateways against the secure stack (`infra/stack up --secure`):
 // the registry over HTTPS with the stack CA (and refused with an unrelated CA), Redis over TLS
@@ -37,15 +41,6 @@ const SCHEMA = JSON.stringify({
     { name: 'qty', type: 'int' },
   ],
 });
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 interface Answer {
   status: number;
@@ -111,7 +106,7 @@ function servedSerial(port: number): Promise<string> {
 }
 
 const work = skip === false ? mkdtempSync(join(tmpdir(), 'secure-connections-')) : '';
-const children: ChildProcess[] = [];
+const producers: GatewayProcess[] = [];
 const gateways: RunningGateway[] = [];
 let producerUrl = '';
 let untrustedProducerUrl = '';
@@ -119,77 +114,43 @@ const replicaUrls: string[] = [];
 const replicaPorts: number[] = [];
 
 async function startProducer(caFile: string): Promise<string> {
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const proc = spawn(
-    process.execPath,
-    [join(__dirname, '..', '..', '..', 'producer-gateway', 'dist', 'main.js')],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        PATH: process.env['PATH'],
-        KAFKA_BROKERS: brokers,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(port),
-        METRICS_HOST: '127.0.0.1',
-        METRICS_PORT: String(metricsPort),
-        SCHEMA_REGISTRY_URL: s('SCHEMA_REGISTRY_HTTPS_URL'),
-        SCHEMA_REGISTRY_SSL_CA_LOCATION: caFile,
-        LOG_LEVEL: 'error',
-      },
-    },
-  );
-  children.push(proc);
-  await waitFor(
-    'producer gateway',
-    async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status === 200,
-    60_000,
-  );
-  return `http://127.0.0.1:${port}`;
+  const producer = await spawnGateway(gatewayMain('producer-gateway'), {
+    KAFKA_BROKERS: brokers,
+    SCHEMA_REGISTRY_URL: s('SCHEMA_REGISTRY_HTTPS_URL'),
+    SCHEMA_REGISTRY_SSL_CA_LOCATION: caFile,
+    LOG_LEVEL: 'error',
+  });
+  producers.push(producer);
+  return producer.url;
 }
 
 async function startReplica(index: number, port: number, certDir: string): Promise<void> {
   const url = `https://127.0.0.1:${port}`;
-  const config = loadConsumerConfig({
-    KAFKA_BROKERS: brokers,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: String(port),
-    METRICS_HOST: '127.0.0.1',
-    METRICS_PORT: '0',
-    HTTP_TLS_CERT_FILE: join(certDir, 'gateway.crt'),
-    HTTP_TLS_KEY_FILE: join(certDir, 'gateway.key'),
-    HTTP_TLS_CLIENT_CA_FILE: s('TLS_CA_FILE'),
-    SCHEMA_REGISTRY_URL: s('SCHEMA_REGISTRY_HTTPS_URL'),
-    SCHEMA_REGISTRY_SSL_CA_LOCATION: s('TLS_CA_FILE'),
-    REDIS_URL: s('REDIS_TLS_URL'),
-    REDIS_SSL_CA_LOCATION: s('TLS_CA_FILE'),
-    REDIS_USERNAME: s('REDIS_TLS_USERNAME'),
-    REDIS_PASSWORD_FILE: s('REDIS_TLS_PASSWORD_FILE'),
-    REDIS_KEY_PREFIX: `secure-int-${TOKEN.slice(0, 8)}:`,
-    INTERNAL_TOKEN: TOKEN,
-    INTERNAL_URL: url,
-    INTERNAL_TLS_CA_FILE: s('TLS_CA_FILE'),
-    INTERNAL_TLS_CERT_FILE: s('TLS_CLIENT_CERT_FILE'),
-    INTERNAL_TLS_KEY_FILE: s('TLS_CLIENT_KEY_FILE'),
-    REPLICA_ID: `secure-${index}-${TOKEN.slice(0, 6)}`,
-    HTTP_PUBLIC_BASE_URL: url,
-    LOG_LEVEL: 'error',
-  });
-  const logger = createLogger(`consumer-gateway-${index}`, 'error');
-  const gw = await startGateway({
-    rootModule: AppModule.forRoot(config, logger),
-    config,
-    logger,
-    handleSignals: false,
-    beforeBody: (app) => [forwardingMiddleware(app.get(RoutingService))],
-  });
-  gateways.push(gw);
+  gateways.push(
+    await startInProcessReplica(`consumer-gateway-${index}`, {
+      KAFKA_BROKERS: brokers,
+      HTTP_PORT: String(port),
+      HTTP_TLS_CERT_FILE: join(certDir, 'gateway.crt'),
+      HTTP_TLS_KEY_FILE: join(certDir, 'gateway.key'),
+      HTTP_TLS_CLIENT_CA_FILE: s('TLS_CA_FILE'),
+      SCHEMA_REGISTRY_URL: s('SCHEMA_REGISTRY_HTTPS_URL'),
+      SCHEMA_REGISTRY_SSL_CA_LOCATION: s('TLS_CA_FILE'),
+      REDIS_URL: s('REDIS_TLS_URL'),
+      REDIS_SSL_CA_LOCATION: s('TLS_CA_FILE'),
+      REDIS_USERNAME: s('REDIS_TLS_USERNAME'),
+      REDIS_PASSWORD_FILE: s('REDIS_TLS_PASSWORD_FILE'),
+      REDIS_KEY_PREFIX: `secure-int-${TOKEN.slice(0, 8)}:`,
+      INTERNAL_TOKEN: TOKEN,
+      INTERNAL_URL: url,
+      INTERNAL_TLS_CA_FILE: s('TLS_CA_FILE'),
+      INTERNAL_TLS_CERT_FILE: s('TLS_CLIENT_CERT_FILE'),
+      INTERNAL_TLS_KEY_FILE: s('TLS_CLIENT_KEY_FILE'),
+      REPLICA_ID: `secure-${index}-${TOKEN.slice(0, 6)}`,
+      HTTP_PUBLIC_BASE_URL: url,
+    }),
+  );
   replicaUrls[index] = url;
   replicaPorts[index] = port;
-  await waitFor(
-    `consumer replica ${index}`,
-    async () => (await fetch(`http://127.0.0.1:${gw.managementPort}/readyz`)).status === 200,
-    60_000,
-  );
 }
 
 before(async () => {
@@ -213,7 +174,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(gateways.map((g) => g.shutdown('test end')));
-  for (const c of children) c.kill('SIGTERM');
+  await Promise.all(producers.map((p) => p.stop()));
 });
 
 async function createTopic(): Promise<string> {
