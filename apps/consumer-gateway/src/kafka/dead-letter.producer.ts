@@ -94,12 +94,14 @@ export class DeadLetterProducer implements DeadLetterPort, OnApplicationShutdown
 }
 
 /**
- * kafkajs takes headers as an object: a repeated key becomes an array (written in order). A null
- * value stays null: kafkajs writes it as a header without a value (length -1), though its types
- * do not say so.
+ * kafkajs takes headers as an object: a repeated key becomes an array (written in order). Its
+ * producer cannot send a header without a value (it measures every value as a string or
+ * Buffer), so a null value is copied as an empty one.
  */
 function groupHeaders(headers: DeadLetterRecord['headers']): IHeaders {
-  const grouped: Record<string, (Buffer | null)[]> = {};
-  for (const h of headers) (grouped[h.key] ??= []).push(h.value);
-  return grouped as unknown as IHeaders;
+  const grouped: Record<string, Buffer[]> = {};
+  for (const h of headers) (grouped[h.key] ??= []).push(h.value ?? EMPTY);
+  return grouped;
 }
+
+const EMPTY = Buffer.alloc(0);
