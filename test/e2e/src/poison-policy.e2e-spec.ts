@@ -28,7 +28,10 @@ interface Case {
 }
 
 /** A Confluent wire header naming a schema id no registry of this stack has. */
-const UNKNOWN_SCHEMA_ID = Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0x00]), Buffer.from('x')]);
+const UNKNOWN_SCHEMA_ID = Buffer.concat([
+  Buffer.from([0, 0x7f, 0xff, 0xff, 0x00]),
+  Buffer.from('x'),
+]);
 const GARBAGE = Buffer.from('garbage, not a wire-format record');
 
 const CASES: readonly Case[] = [
@@ -100,7 +103,11 @@ interface Entry {
 }
 
 /** Fetches until `count` entries (records and skip entries) arrived. */
-async function fetchEntries(consumer: RestConsumer, format: string, count: number): Promise<Entry[]> {
+async function fetchEntries(
+  consumer: RestConsumer,
+  format: string,
+  count: number,
+): Promise<Entry[]> {
   const all: Entry[] = [];
   const end = Date.now() + 30_000;
   while (all.length < count && Date.now() < end) {
@@ -117,7 +124,10 @@ for (const c of CASES) {
   test(`${c.format}, poison.policy=skip: each undecodable record is an error entry with its raw bytes; good records around it are delivered and the commit covers all`, async () => {
     const topic = await fill(c);
     const group = uid('poison-skip');
-    const consumer = await RestConsumer.create(group, { format: c.format, 'poison.policy': 'skip' });
+    const consumer = await RestConsumer.create(group, {
+      format: c.format,
+      'poison.policy': 'skip',
+    });
     try {
       await consumer.subscribe([topic]);
       const total = c.bad.length + 2;
@@ -130,9 +140,19 @@ for (const c of CASES) {
       assert.deepEqual(entries[total - 1]!.value, c.good[1]);
       c.bad.forEach((bytes, i) => {
         const e = entries[i + 1]!;
-        assert.deepEqual(Object.keys(e), ['topic', 'partition', 'offset', 'error', 'key_raw', 'value_raw']);
+        assert.deepEqual(Object.keys(e), [
+          'topic',
+          'partition',
+          'offset',
+          'error',
+          'key_raw',
+          'value_raw',
+        ]);
         assert.equal(e.error?.error_code, 40801);
-        assert.match(e.error!.message, new RegExp(`offset ${i + 1} cannot be decoded as ${c.format}`));
+        assert.match(
+          e.error!.message,
+          new RegExp(`offset ${i + 1} cannot be decoded as ${c.format}`),
+        );
         assert.equal(e.key_raw, null);
         assert.equal(e.value_raw, bytes.toString('base64'));
       });
@@ -180,7 +200,10 @@ for (const c of CASES) {
         assert.equal(h('kafka-gateway.dlq.source-topic'), topic);
         assert.equal(h('kafka-gateway.dlq.source-partition'), '0');
         assert.equal(h('kafka-gateway.dlq.source-offset'), String(i + 1));
-        assert.match(h('kafka-gateway.dlq.reason') ?? '', new RegExp(`cannot be decoded as ${c.format}`));
+        assert.match(
+          h('kafka-gateway.dlq.reason') ?? '',
+          new RegExp(`cannot be decoded as ${c.format}`),
+        );
       });
     } finally {
       await consumer.delete();

@@ -46,7 +46,9 @@ test('v2 produce with the opt-in writes headers and the timestamp; a consumer cr
     ['one', 'two'],
   );
 
-  const consumer = await RestConsumer.create(uid('meta'), { 'record.metadata': 'headers,timestamp' });
+  const consumer = await RestConsumer.create(uid('meta'), {
+    'record.metadata': 'headers,timestamp',
+  });
   try {
     await consumer.subscribe([topic]);
     const records = (await consumer.recordsUntil(2)) as unknown as Record<string, unknown>[];

@@ -444,13 +444,20 @@ test('dead-letter: the DLQ topic is required, must exist and the owner must be a
     'other',
   ]);
   const alice: Principal = { name: 'alice', groups: [], mechanism: 'basic' };
-  assert.deepEqual(await answer(create('g', { 'poison.policy': 'dead-letter' }, alice)), [422, 42204]);
   assert.deepEqual(
-    await answer(create('g', { 'poison.policy': 'dead-letter', 'poison.dead_letter_topic': 'other' }, alice)),
+    await answer(create('g', { 'poison.policy': 'dead-letter' }, alice)),
+    [422, 42204],
+  );
+  assert.deepEqual(
+    await answer(
+      create('g', { 'poison.policy': 'dead-letter', 'poison.dead_letter_topic': 'other' }, alice),
+    ),
     [403, 40301],
   );
   assert.deepEqual(
-    await answer(create('g', { 'poison.policy': 'dead-letter', 'poison.dead_letter_topic': 'missing' }, alice)),
+    await answer(
+      create('g', { 'poison.policy': 'dead-letter', 'poison.dead_letter_topic': 'missing' }, alice),
+    ),
     [422, 42204],
   );
   const instance = await create(

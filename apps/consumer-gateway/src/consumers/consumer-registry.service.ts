@@ -208,11 +208,20 @@ export class ConsumerRegistryService
             deadLetter: (r: FetchedRecord, reason: string) => {
               // a grant revoked since the creation stops the copies (the record stays: 403)
               if (!this.authz.allows(owner, 'produce', topicResource(dlq))) {
-                this.authz.deny({ principal: owner }, 'produce', topicResource(dlq), 'no matching grant');
+                this.authz.deny(
+                  { principal: owner },
+                  'produce',
+                  topicResource(dlq),
+                  'no matching grant',
+                );
                 return Promise.reject(Errors.forbidden('produce', `topic ${dlq}`));
               }
               return this.deadLetters
-                .send(dlq, { key: r.key, value: r.value, headers: deadLetterHeaders(r, reason) }, kafkaCaller)
+                .send(
+                  dlq,
+                  { key: r.key, value: r.value, headers: deadLetterHeaders(r, reason) },
+                  kafkaCaller,
+                )
                 .catch((err: unknown) => {
                   this.metrics.deadLetterFailures.inc();
                   throw err;

@@ -170,6 +170,10 @@ test('create: poison.policy, poison.dead_letter_topic and record.metadata', () =
     { 'record.metadata': 'headers,offsets' },
     { 'record.metadata': true },
   ]) {
-    assert.equal(code(() => parseCreateConsumer(bad)), 'invalid_consumer_config', JSON.stringify(bad));
+    assert.equal(
+      code(() => parseCreateConsumer(bad)),
+      'invalid_consumer_config',
+      JSON.stringify(bad),
+    );
   }
 });

@@ -150,7 +150,8 @@ export function parseCreateConsumer(raw: unknown): CreateConsumerRequest {
   const metadataValue = body['record.metadata'];
   let recordMetadata: RecordMetadata = NO_METADATA;
   if (metadataValue !== undefined && metadataValue !== null) {
-    const parsed = typeof metadataValue === 'string' ? parseRecordMetadata(metadataValue) : undefined;
+    const parsed =
+      typeof metadataValue === 'string' ? parseRecordMetadata(metadataValue) : undefined;
     if (parsed === undefined) {
       throw new GatewayError(
         'invalid_consumer_config',

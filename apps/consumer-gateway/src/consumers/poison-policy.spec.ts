@@ -62,7 +62,11 @@ async function setup(settings: Partial<InstanceSettings>): Promise<{
   return { instance, port: () => port!, poison };
 }
 
-const record = (offset: number, value: string, extra: Partial<FetchedRecord> = {}): FetchedRecord => ({
+const record = (
+  offset: number,
+  value: string,
+  extra: Partial<FetchedRecord> = {},
+): FetchedRecord => ({
   topic: 't',
   partition: 0,
   offset: String(offset),
@@ -236,7 +240,9 @@ test('record.metadata adds headers (null kept) and timestamps; a fetch can ask f
     'without the opt-in: exactly the Confluent shape',
   );
   assert.equal(
-    renderRecords(await plain.instance.poll(100, 1, undefined, { headers: false, timestamp: true })),
+    renderRecords(
+      await plain.instance.poll(100, 1, undefined, { headers: false, timestamp: true }),
+    ),
     '[{"topic":"t","key":"k","value":2,"partition":0,"offset":1,"timestamp":1700000000000,"timestamp_type":"CreateTime"}]',
   );
 });

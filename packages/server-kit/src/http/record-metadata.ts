@@ -32,7 +32,9 @@ export function parseRecordMetadata(raw: string): RecordMetadata | undefined {
 }
 
 /** The request header's value: undefined when absent, 400 when it names something else. */
-export function recordMetadataHeader(value: string | string[] | undefined): RecordMetadata | undefined {
+export function recordMetadataHeader(
+  value: string | string[] | undefined,
+): RecordMetadata | undefined {
   if (value === undefined) return undefined;
   const parsed = parseRecordMetadata(Array.isArray(value) ? value.join(',') : value);
   if (parsed === undefined) {

@@ -137,7 +137,10 @@ test('headers and timestamp: refused as unknown fields unless the request opts i
     ],
   };
   // today's behaviour, unchanged: Confluent's 422 "Unrecognized field"
-  assert.equal(code(() => parseProduceRequest(body, 10)), 'unrecognized_field');
+  assert.equal(
+    code(() => parseProduceRequest(body, 10)),
+    'unrecognized_field',
+  );
   assert.equal(
     code(() => parseProduceRequest(body, 10, { headers: false, timestamp: false })),
     'unrecognized_field',
