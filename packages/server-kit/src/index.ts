@@ -37,6 +37,13 @@ export {
   type OpenApiContract,
 } from './management/openapi-contract';
 export { V2JsonInterceptor } from './http/v2-json.interceptor';
+export {
+  NO_METADATA,
+  parseRecordMetadata,
+  RECORD_METADATA_HEADER,
+  type RecordMetadata,
+  recordMetadataHeader,
+} from './http/record-metadata';
 export { exceedsJsonDepth } from './http/json-depth';
 export { ServerKitModule } from './server-kit.module';
 export { startGateway, type RunningGateway } from './bootstrap/start-gateway';

@@ -9,6 +9,7 @@ import {
   readCommonConfig,
   type Secret,
 } from '@kafka-gateway/server-kit';
+import { isPoisonPolicy, type PoisonPolicy } from '../consumers/consumer-requests.parser';
 
 export interface ConsumersConfig {
   /** Idle consumer instances are closed after this long (Confluent `consumer.instance.timeout.ms`). */
@@ -34,6 +35,10 @@ export interface ConsumersConfig {
    */
   readonly metadataRefreshMs: number;
   readonly sessionTimeoutMs: number;
+  /** CONSUMER_POISON_POLICY: an instance's `poison.policy` when its creation names none. */
+  readonly poisonPolicy: PoisonPolicy;
+  /** CONSUMER_POISON_DEAD_LETTER_TOPIC: the DLQ topic of instances that name none. */
+  readonly deadLetterTopic: string | undefined;
 }
 
 export interface RoutingConfig {
@@ -82,7 +87,7 @@ export const CONSUMER_CONFIG = Symbol('CONSUMER_CONFIG');
 export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
   const r = new EnvReader(env);
   const common = readCommonConfig(r, { clientId: 'kafka-gateway-consumer' });
-  const consumers: ConsumersConfig = {
+  const consumers: Omit<ConsumersConfig, 'poisonPolicy' | 'deadLetterTopic'> = {
     instanceTimeoutMs: r.int('CONSUMER_INSTANCE_TIMEOUT_MS', 300_000, { min: 1000 }),
     maxInstances: r.int('CONSUMER_MAX_INSTANCES', 1000, { min: 1 }),
     maxInstancesPerPrincipal: optionalLimit(r, 'QUOTA_CONSUMER_INSTANCES_PER_PRINCIPAL'),
@@ -95,9 +100,22 @@ export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
       max: 300_000,
     }),
   };
+  const poisonPolicy = r.string('CONSUMER_POISON_POLICY', 'fail');
+  if (!isPoisonPolicy(poisonPolicy)) {
+    r.problem('CONSUMER_POISON_POLICY must be fail, skip or dead-letter');
+  }
+  const deadLetterTopic = r.optionalString('CONSUMER_POISON_DEAD_LETTER_TOPIC');
+  if (poisonPolicy === 'dead-letter' && deadLetterTopic === undefined) {
+    r.problem('CONSUMER_POISON_POLICY=dead-letter needs CONSUMER_POISON_DEAD_LETTER_TOPIC');
+  }
+  const consumersWithPolicy: ConsumersConfig = {
+    ...consumers,
+    poisonPolicy: isPoisonPolicy(poisonPolicy) ? poisonPolicy : 'fail',
+    deadLetterTopic,
+  };
   const routing = readRouting(r, common.http);
   r.done();
-  return deepFreeze({ ...common, consumers, routing });
+  return deepFreeze({ ...common, consumers: consumersWithPolicy, routing });
 }
 
 /** A positive limit, or undefined when unset (unlimited). */

@@ -1,19 +1,24 @@
 import type { EmbeddedFormat } from '@kafka-gateway/codec';
 import {
   ANONYMOUS,
+  catalogueEntry,
   Errors,
   type FetchTrace,
   GatewayError,
   type KafkaCaller,
   type Principal,
+  type RecordMetadata,
 } from '@kafka-gateway/server-kit';
+import type { PoisonPolicy } from './consumer-requests.parser';
 import type { RecordDecoder } from './record-decoder';
 import type {
   CommitOffset,
   ConsumerEvents,
   ConsumerPort,
   FetchedRecord,
+  RecordHeader,
   Subscription,
+  TimestampType,
   TopicPartition,
 } from '../kafka/consumer-port';
 
@@ -39,15 +44,56 @@ export interface InstanceSettings {
   readonly onRebalance?: () => void;
   /** Called once per topic of a records fetch that returned something. */
   readonly onDelivered?: (topic: string, records: number, bytes: number) => void;
+  /** What a fetch does with a record that cannot be decoded; `fail` when unset. */
+  readonly poisonPolicy?: PoisonPolicy;
+  /**
+   * Policy `dead-letter`: copies the record (with the reason) to the dead-letter topic and
+   * resolves once Kafka acknowledged it; rejects when it was not written.
+   */
+  readonly deadLetter?: (record: FetchedRecord, reason: string) => Promise<void>;
+  /** Called for every poison record met, with the policy applied. */
+  readonly onPoison?: (policy: PoisonPolicy) => void;
+  /** `record.metadata`: headers and/or timestamps on every returned record (default: none). */
+  readonly recordMetadata?: RecordMetadata;
+}
+
+/** Opt-in extras of a returned record (`record.metadata`); absent unless asked for. */
+export interface RecordMetadataView {
+  headers?: readonly RecordHeader[];
+  timestamp?: number;
+  timestampType?: TimestampType;
 }
 
 /** A record as the v2 records endpoint returns it. */
-export interface RecordView {
+export interface DecodedRecordView extends RecordMetadataView {
   topic: string;
   key: unknown;
   value: unknown;
   partition: number;
   offset: number;
+}
+
+/**
+ * Policy `skip`: what a fetch returns in place of a record that cannot be decoded. Told apart
+ * from a record by its `error`; the raw bytes are rendered as base64.
+ */
+export interface SkippedRecordView extends RecordMetadataView {
+  topic: string;
+  partition: number;
+  offset: number;
+  error: { error_code: number; message: string };
+  keyRaw: Buffer | null;
+  valueRaw: Buffer | null;
+}
+
+/** One entry of a records fetch: a record, or (policy `skip`) the error that took its place. */
+export type RecordView = DecodedRecordView | SkippedRecordView;
+
+const NOT_DECODABLE = catalogueEntry('record_not_decodable').errorCode;
+
+/** The decode verdict "copy this record to the dead-letter topic first". */
+interface DeadLetterVerdict {
+  readonly deadLetter: string;
 }
 
 interface Buffered {
@@ -323,8 +369,13 @@ export class ConsumerInstance implements ConsumerEvents {
    * one instance run one after another so a record is returned once per position. `trace`
    * (tracing on) is linked to the producer context of every record returned.
    */
-  async poll(timeoutMs: number, maxBytes: number, trace?: FetchTrace): Promise<RecordView[]> {
-    const run = this.polling.then(() => this.pollNow(timeoutMs, maxBytes, trace));
+  async poll(
+    timeoutMs: number,
+    maxBytes: number,
+    trace?: FetchTrace,
+    metadata?: RecordMetadata,
+  ): Promise<RecordView[]> {
+    const run = this.polling.then(() => this.pollNow(timeoutMs, maxBytes, trace, metadata));
     this.polling = run.catch(() => undefined);
     return run;
   }
@@ -333,6 +384,7 @@ export class ConsumerInstance implements ConsumerEvents {
     timeoutMs: number,
     maxBytes: number,
     trace: FetchTrace | undefined,
+    metadata: RecordMetadata | undefined,
   ): Promise<RecordView[]> {
     this.touch();
     const deadline = Date.now() + Math.max(0, Math.min(timeoutMs, this.settings.requestTimeoutMs));
@@ -356,7 +408,11 @@ export class ConsumerInstance implements ConsumerEvents {
           : this.bufferedBytes >= minBytes || this.bufferedBytes >= maxBytes;
       const remaining = deadline - Date.now();
       if (enough || (remaining <= 0 && this.buffered() > 0)) {
-        const taken = this.take(maxBytes, trace);
+        const taken = this.take(maxBytes, trace, wanted(metadata ?? this.settings.recordMetadata));
+        if (taken.deadLetter !== undefined && taken.records.length === 0) {
+          await this.deadLetter(taken.deadLetter.head, taken.deadLetter.reason);
+          continue;
+        }
         if (taken.needsSchema === undefined || taken.records.length > 0) return taken.records;
         // The first record's writer schema is not loaded: load it (a failure is remembered for
         // the next decode) and take again, so decoding itself stays synchronous.
@@ -384,25 +440,46 @@ export class ConsumerInstance implements ConsumerEvents {
   private take(
     maxBytes: number,
     trace: FetchTrace | undefined,
-  ): { records: RecordView[]; needsSchema?: number } {
+    metadata: RecordMetadata | undefined,
+  ): {
+    records: RecordView[];
+    needsSchema?: number;
+    deadLetter?: { head: Buffered; reason: string };
+  } {
     const out: RecordView[] = [];
     let bytes = 0;
     let needsSchema: number | undefined;
+    let deadLetter: { head: Buffered; reason: string } | undefined;
     const perTopic = new Map<string, { records: number; bytes: number }>();
     while (this.start < this.buffer.length) {
       const head = this.buffer[this.start]!;
       if (out.length > 0 && bytes + head.bytes > maxBytes) break;
-      const view = this.decode(head.record, out.length === 0);
+      const view = this.decode(head.record, out.length === 0, metadata);
       if (typeof view === 'number') {
         if (out.length === 0) needsSchema = view;
         break;
       }
       if (view === undefined) break; // a record that cannot be decoded waits at the head
+      if ('deadLetter' in view) {
+        // written (and acknowledged) before the position moves past it: records before it are
+        // returned now, the next take starts with it
+        if (out.length === 0) deadLetter = { head, reason: view.deadLetter };
+        break;
+      }
       this.start++;
       this.bufferedBytes -= head.bytes;
       bytes += head.bytes;
       out.push(view);
       const r = head.record;
+      this.delivered.set(tpKey(r.topic, r.partition), {
+        topic: r.topic,
+        partition: r.partition,
+        offset: (BigInt(r.offset) + 1n).toString(),
+      });
+      if ('error' in view) {
+        this.settings.onPoison?.('skip');
+        continue; // a skipped record is not counted as delivered
+      }
       if (trace !== undefined && r.trace !== undefined) trace.link(r.trace);
       const t = perTopic.get(r.topic);
       if (t === undefined) perTopic.set(r.topic, { records: 1, bytes: head.bytes });
@@ -410,11 +487,6 @@ export class ConsumerInstance implements ConsumerEvents {
         t.records++;
         t.bytes += head.bytes;
       }
-      this.delivered.set(tpKey(r.topic, r.partition), {
-        topic: r.topic,
-        partition: r.partition,
-        offset: (BigInt(r.offset) + 1n).toString(),
-      });
     }
     if (this.start === this.buffer.length) {
       this.buffer = [];
@@ -431,7 +503,45 @@ export class ConsumerInstance implements ConsumerEvents {
       this.port?.resume([...this.paused.values()]);
       this.paused.clear();
     }
-    return needsSchema === undefined ? { records: out } : { records: out, needsSchema };
+    return {
+      records: out,
+      ...(needsSchema === undefined ? {} : { needsSchema }),
+      ...(deadLetter === undefined ? {} : { deadLetter }),
+    };
+  }
+
+  /**
+   * Policy `dead-letter`: the head record is copied to the dead-letter topic, then the position
+   * moves past it. A failed copy fails the fetch (retriable, 403 when the owner may no longer
+   * produce there) and the record stays at the head: nothing is lost. A seek or rebalance during
+   * the copy replaced the head: the position is left to them (a record fetched again after a
+   * rebalance may be copied twice: at least once, like every Kafka producer retry).
+   */
+  private async deadLetter(head: Buffered, reason: string): Promise<void> {
+    const r = head.record;
+    try {
+      await this.settings.deadLetter!(r, reason);
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'forbidden') throw err;
+      throw new GatewayError(
+        'kafka_retriable_error',
+        `The record at ${r.topic}-${r.partition} offset ${r.offset} cannot be decoded and writing it to the dead-letter topic failed (${err instanceof Error ? err.message : 'unknown error'}); it was not skipped: retry the fetch`,
+        { retriable: true, cause: err },
+      );
+    }
+    this.settings.onPoison?.('dead-letter');
+    if (this.buffer[this.start] !== head) return;
+    this.start++;
+    this.bufferedBytes -= head.bytes;
+    this.delivered.set(tpKey(r.topic, r.partition), {
+      topic: r.topic,
+      partition: r.partition,
+      offset: (BigInt(r.offset) + 1n).toString(),
+    });
+    if (this.start === this.buffer.length) {
+      this.buffer = [];
+      this.start = 0;
+    }
   }
 
   /**
@@ -441,20 +551,40 @@ export class ConsumerInstance implements ConsumerEvents {
    * transient failure (registry unreachable) fails the fetch with its retriable code instead.
    * Answers the schema id to load when the record's writer schema is not loaded yet.
    */
-  private decode(r: FetchedRecord, first: boolean): RecordView | number | undefined {
+  private decode(
+    r: FetchedRecord,
+    first: boolean,
+    metadata: RecordMetadata | undefined,
+  ): RecordView | DeadLetterVerdict | number | undefined {
     const d = this.settings.decoder.decode(r);
     if (d.status === 'needs-schema') return d.schemaId;
     if (d.status === 'ok') {
-      return {
+      const view: DecodedRecordView = {
         topic: r.topic,
         key: d.key,
         value: d.value,
         partition: r.partition,
         offset: Number(r.offset),
       };
+      return metadata === undefined ? view : withMetadata(view, r, metadata);
+    }
+    const policy = this.settings.poisonPolicy ?? 'fail';
+    if (d.poison && policy !== 'fail') {
+      const reason = `The ${d.field} of the record at ${r.topic}-${r.partition} offset ${r.offset} cannot be decoded as ${this.settings.format}: ${d.error.message}`;
+      if (policy === 'dead-letter') return { deadLetter: reason };
+      const skipped: SkippedRecordView = {
+        topic: r.topic,
+        partition: r.partition,
+        offset: Number(r.offset),
+        error: { error_code: NOT_DECODABLE, message: reason },
+        keyRaw: r.key,
+        valueRaw: r.value,
+      };
+      return metadata === undefined ? skipped : withMetadata(skipped, r, metadata);
     }
     if (!first) return undefined;
     if (!d.poison) throw d.error;
+    this.settings.onPoison?.('fail');
     const next = (BigInt(r.offset) + 1n).toString();
     throw new GatewayError(
       'record_not_decodable',
@@ -523,4 +653,23 @@ export class ConsumerInstance implements ConsumerEvents {
   async autoCommit(): Promise<void> {
     if (this.settings.autoCommit && !this.closed) await this.commitDelivered();
   }
+}
+
+/** Undefined when nothing beyond Confluent's fields is asked for (the common, lean path). */
+function wanted(m: RecordMetadata | undefined): RecordMetadata | undefined {
+  return m !== undefined && (m.headers || m.timestamp) ? m : undefined;
+}
+
+/** Adds the opted-in metadata of the record to its view. */
+function withMetadata<V extends RecordMetadataView>(
+  view: V,
+  r: FetchedRecord,
+  metadata: RecordMetadata,
+): V {
+  if (metadata.headers) view.headers = r.headers ?? [];
+  if (metadata.timestamp) {
+    view.timestamp = Number(r.timestamp);
+    view.timestampType = r.timestampType ?? 'CreateTime';
+  }
+  return view;
 }

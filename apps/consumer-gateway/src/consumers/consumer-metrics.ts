@@ -12,6 +12,8 @@ export class ConsumerMetrics {
   readonly pollDuration;
   readonly rebalances;
   readonly commitErrors;
+  readonly poisonRecords;
+  readonly deadLetterFailures;
 
   constructor(readonly metrics: MetricsService) {
     this.recordsFetched = metrics.counter(
@@ -38,6 +40,16 @@ export class ConsumerMetrics {
     this.commitErrors = metrics.counter(
       'kafka_gateway_consumer_commit_errors_total',
       'Failed offset commits',
+      [],
+    );
+    this.poisonRecords = metrics.counter(
+      'kafka_gateway_consumer_poison_records_total',
+      'Records that could not be decoded, by the poison policy applied (fail counts each failed fetch)',
+      ['policy'],
+    );
+    this.deadLetterFailures = metrics.counter(
+      'kafka_gateway_consumer_dead_letter_failures_total',
+      'Copies to a dead-letter topic that failed (the record stayed in place)',
       [],
     );
   }

@@ -15,6 +15,8 @@ import {
 import pino from 'pino';
 import { loadConsumerConfig } from '../config/consumer.config';
 import type {
+  DeadLetterPort,
+  DeadLetterRecord,
   CommitOffset,
   ConsumerEvents,
   ConsumerPort,
@@ -22,6 +24,7 @@ import type {
   Subscription,
   TopicPartition,
 } from '../kafka/consumer-port';
+import type { DeadLetterProducer } from '../kafka/dead-letter.producer';
 import type { KafkaAdminService } from '../kafka/kafka-admin.service';
 import type { KafkaConsumerFactory } from '../kafka/kafka-consumer.factory';
 import type { LocalInstances } from '../routing/local-instances';
@@ -90,6 +93,14 @@ class FakeRouting implements Pick<RoutingService, 'claim' | 'release' | 'attach'
   }
 }
 
+/** The dead-letter producer: every copy kept. */
+class FakeDeadLetters implements DeadLetterPort {
+  readonly sent: { topic: string; record: DeadLetterRecord; as: KafkaCaller | undefined }[] = [];
+  async send(topic: string, record: DeadLetterRecord, as?: KafkaCaller): Promise<void> {
+    this.sent.push({ topic, record, as });
+  }
+}
+
 function setup(
   env: Record<string, string> = {},
   registryConfigured = false,
@@ -98,6 +109,7 @@ function setup(
 ) {
   const factory = new FakeConsumerFactory();
   const routing = new FakeRouting();
+  const deadLetters = new FakeDeadLetters();
   const metrics = new MetricsService('consumer-gateway');
   // creating an instance never reaches the registry: a configured one is enough
   const schemas = new SchemaSerde(registryConfigured ? ({} as SchemaRegistry) : undefined);
@@ -111,10 +123,11 @@ function setup(
     { topicNames: async () => topics } as unknown as KafkaAdminService,
     authorizer,
     { countCallerClients: () => undefined } as unknown as KafkaClientFactory,
+    deadLetters as unknown as DeadLetterProducer,
   );
   const create = (group: string, body: Record<string, unknown> = {}, owner?: Principal) =>
     registry.create(group, parseCreateConsumer(body), owner);
-  return { registry, factory, routing, metrics, create };
+  return { registry, factory, routing, metrics, create, deadLetters };
 }
 
 /** Status and Confluent error_code of a rejected call, as the error filter answers it. */
@@ -413,5 +426,82 @@ test('a pattern subscription covers only the topics its owner may consume', asyn
   const started = factory.ports.flatMap((p) => p.starts);
   assert.equal(started.length, 1);
   assert.deepEqual(started[0], { kind: 'topics', topics: ['team-a.audit', 'team-a.orders'] });
+  await registry.beforeApplicationShutdown();
+});
+
+test('dead-letter: the DLQ topic is required, must exist and the owner must be allowed to produce to it', async () => {
+  const text =
+    'grants:\n  - principals: ["alice"]\n    operations: [consume]\n    topics: ["*"]\n    groups: ["*"]\n' +
+    '  - principals: ["alice"]\n    operations: [produce]\n    topics: ["dlq", "missing"]\n';
+  const logger = pino({ enabled: false });
+  const authorizer = new Authorizer(
+    new PolicyFile('policy.yaml', logger, { stamp: () => '1', read: () => text }),
+    logger,
+  );
+  const { registry, create, deadLetters, metrics } = setup({}, false, authorizer, [
+    't',
+    'dlq',
+    'other',
+  ]);
+  const alice: Principal = { name: 'alice', groups: [], mechanism: 'basic' };
+  assert.deepEqual(
+    await answer(create('g', { 'poison.policy': 'dead-letter' }, alice)),
+    [422, 42204],
+  );
+  assert.deepEqual(
+    await answer(
+      create('g', { 'poison.policy': 'dead-letter', 'poison.dead_letter_topic': 'other' }, alice),
+    ),
+    [403, 40301],
+  );
+  assert.deepEqual(
+    await answer(
+      create('g', { 'poison.policy': 'dead-letter', 'poison.dead_letter_topic': 'missing' }, alice),
+    ),
+    [422, 42204],
+  );
+  const instance = await create(
+    'g',
+    { 'poison.policy': 'dead-letter', 'poison.dead_letter_topic': 'dlq' },
+    alice,
+  );
+  assert.equal(instance.settings.poisonPolicy, 'dead-letter');
+  const bad = {
+    topic: 't',
+    partition: 2,
+    offset: '7',
+    key: Buffer.from('k'),
+    value: Buffer.from('v'),
+    timestamp: '5',
+    headers: [{ key: 'own', value: null }],
+  };
+  await instance.settings.deadLetter!(bad, 'why');
+  assert.equal(deadLetters.sent.length, 1);
+  const sent = deadLetters.sent[0]!;
+  assert.equal(sent.topic, 'dlq');
+  assert.deepEqual(
+    sent.record.headers.map((h) => [h.key, h.value?.toString() ?? null]),
+    [
+      ['own', null],
+      ['kafka-gateway.dlq.source-topic', 't'],
+      ['kafka-gateway.dlq.source-partition', '2'],
+      ['kafka-gateway.dlq.source-offset', '7'],
+      ['kafka-gateway.dlq.source-timestamp', '5'],
+      ['kafka-gateway.dlq.reason', 'why'],
+    ],
+  );
+  assert.deepEqual([sent.record.key, sent.record.value], [Buffer.from('k'), Buffer.from('v')]);
+  instance.settings.onPoison!('dead-letter');
+  assert.equal(
+    await metrics.sample('kafka_gateway_consumer_poison_records_total', { policy: 'dead-letter' }),
+    1,
+  );
+  await registry.beforeApplicationShutdown();
+});
+
+test('the gateway-wide default policy applies when the creation names none', async () => {
+  const { registry, create } = setup({ CONSUMER_POISON_POLICY: 'skip' });
+  assert.equal((await create('g')).settings.poisonPolicy, 'skip');
+  assert.equal((await create('g', { 'poison.policy': 'fail' })).settings.poisonPolicy, 'fail');
   await registry.beforeApplicationShutdown();
 });

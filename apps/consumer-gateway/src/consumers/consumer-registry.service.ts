@@ -15,9 +15,12 @@ import {
   LOGGER,
   type Principal,
   propagatedCaller,
+  topic as topicResource,
 } from '@kafka-gateway/server-kit';
 import type { Logger } from 'pino';
 import { CONSUMER_CONFIG, type ConsumerGatewayConfig } from '../config/consumer.config';
+import type { FetchedRecord, RecordHeader } from '../kafka/consumer-port';
+import { DeadLetterProducer } from '../kafka/dead-letter.producer';
 import { KafkaAdminService } from '../kafka/kafka-admin.service';
 import { KafkaConsumerFactory } from '../kafka/kafka-consumer.factory';
 import type { LocalInstances } from '../routing/local-instances';
@@ -25,10 +28,32 @@ import type { InstanceRef } from '../routing/ownership-store';
 import { RoutingService } from '../routing/routing.service';
 import { ConsumerInstance } from './consumer-instance';
 import { ConsumerMetrics } from './consumer-metrics';
-import type { CreateConsumerRequest } from './consumer-requests.parser';
+import type { CreateConsumerRequest, PoisonPolicy } from './consumer-requests.parser';
 import { createDecoders, type RecordDecoder } from './record-decoder';
 
 const key = (group: string, name: string): string => `${group}\u0000${name}`;
+
+/** Headers a dead-lettered record gets beside its own (where it came from and why). */
+export const DLQ_HEADERS = {
+  sourceTopic: 'kafka-gateway.dlq.source-topic',
+  sourcePartition: 'kafka-gateway.dlq.source-partition',
+  sourceOffset: 'kafka-gateway.dlq.source-offset',
+  sourceTimestamp: 'kafka-gateway.dlq.source-timestamp',
+  reason: 'kafka-gateway.dlq.reason',
+} as const;
+
+/** The dead-letter copy's headers: the record's own, then those naming its origin. */
+export function deadLetterHeaders(r: FetchedRecord, reason: string): RecordHeader[] {
+  const text = (v: string): Buffer => Buffer.from(v, 'utf8');
+  return [
+    ...(r.headers ?? []),
+    { key: DLQ_HEADERS.sourceTopic, value: text(r.topic) },
+    { key: DLQ_HEADERS.sourcePartition, value: text(String(r.partition)) },
+    { key: DLQ_HEADERS.sourceOffset, value: text(r.offset) },
+    { key: DLQ_HEADERS.sourceTimestamp, value: text(r.timestamp) },
+    { key: DLQ_HEADERS.reason, value: text(reason) },
+  ];
+}
 
 /** How often idle instances are looked for (their timeout is CONSUMER_INSTANCE_TIMEOUT_MS). */
 const IDLE_SWEEP_MS = 1000;
@@ -60,6 +85,7 @@ export class ConsumerRegistryService
     private readonly admin: KafkaAdminService,
     private readonly authz: Authorizer,
     clients: KafkaClientFactory,
+    private readonly deadLetters: DeadLetterProducer,
   ) {
     routing.attach(this);
     if (config.kafka.propagation.enabled) {
@@ -169,8 +195,39 @@ export class ConsumerRegistryService
         'Payload error. Schema Registry must be configured when using schemas.',
       );
     }
+    const poisonPolicy = request.poisonPolicy ?? this.config.consumers.poisonPolicy;
+    const dlq = await this.checkDeadLetterTopic(poisonPolicy, request, owner, kafkaCaller);
     const settings = {
       format: request.format,
+      poisonPolicy,
+      recordMetadata: request.recordMetadata,
+      onPoison: (policy: PoisonPolicy) => this.metrics.poisonRecords.inc({ policy }),
+      ...(dlq === undefined
+        ? {}
+        : {
+            deadLetter: (r: FetchedRecord, reason: string) => {
+              // a grant revoked since the creation stops the copies (the record stays: 403)
+              if (!this.authz.allows(owner, 'produce', topicResource(dlq))) {
+                this.authz.deny(
+                  { principal: owner },
+                  'produce',
+                  topicResource(dlq),
+                  'no matching grant',
+                );
+                return Promise.reject(Errors.forbidden('produce', `topic ${dlq}`));
+              }
+              return this.deadLetters
+                .send(
+                  dlq,
+                  { key: r.key, value: r.value, headers: deadLetterHeaders(r, reason) },
+                  kafkaCaller,
+                )
+                .catch((err: unknown) => {
+                  this.metrics.deadLetterFailures.inc();
+                  throw err;
+                });
+            },
+          }),
       decoder: this.decoders[request.format],
       autoCommit: request.autoCommit,
       fetchMinBytes: request.fetchMinBytes,
@@ -210,6 +267,35 @@ export class ConsumerRegistryService
       'consumer instance created',
     );
     return instance;
+  }
+
+  /**
+   * Policy `dead-letter` needs a DLQ topic (the request's, else CONSUMER_POISON_DEAD_LETTER_TOPIC)
+   * that exists and that the owner may produce to (403/40301 otherwise): checked at creation so
+   * a misconfigured instance is refused before it ever meets a poison record.
+   */
+  private async checkDeadLetterTopic(
+    policy: PoisonPolicy,
+    request: CreateConsumerRequest,
+    owner: Principal,
+    kafkaCaller: ReturnType<typeof propagatedCaller>,
+  ): Promise<string | undefined> {
+    if (policy !== 'dead-letter') return undefined;
+    const dlq = request.deadLetterTopic ?? this.config.consumers.deadLetterTopic;
+    if (dlq === undefined) {
+      throw new GatewayError(
+        'invalid_consumer_config',
+        'Invalid consumer configuration: poison.policy=dead-letter needs poison.dead_letter_topic',
+      );
+    }
+    this.authz.require({ principal: owner }, 'produce', topicResource(dlq));
+    if (!(await this.admin.topicNames(kafkaCaller)).includes(dlq)) {
+      throw new GatewayError(
+        'invalid_consumer_config',
+        `Invalid consumer configuration: poison.dead_letter_topic ${dlq} does not exist`,
+      );
+    }
+    return dlq;
   }
 
   /** The instance if it lives here, not touched (ownership is checked before it is used). */

@@ -27,6 +27,9 @@ test('create: defaults, aliases, and every rule', () => {
     autoCommit: true,
     fetchMinBytes: -1,
     requestTimeoutMs: undefined,
+    poisonPolicy: undefined,
+    deadLetterTopic: undefined,
+    recordMetadata: { headers: false, timestamp: false },
   });
   const c = parseCreateConsumer({
     name: 'c1',
@@ -43,6 +46,9 @@ test('create: defaults, aliases, and every rule', () => {
     autoCommit: false,
     fetchMinBytes: 1,
     requestTimeoutMs: 3000,
+    poisonPolicy: undefined,
+    deadLetterTopic: undefined,
+    recordMetadata: { headers: false, timestamp: false },
   });
   assert.equal(
     code(() => parseCreateConsumer({ 'bootstrap.servers': 'evil:9092' })),
@@ -136,4 +142,38 @@ test('committed-offsets query without a body answers 40402 like Confluent', () =
   assert.deepEqual(parseCommittedQuery({ partitions: [{ topic: 't', partition: 0 }] }), [
     { topic: 't', partition: 0 },
   ]);
+});
+
+test('create: poison.policy, poison.dead_letter_topic and record.metadata', () => {
+  const c = parseCreateConsumer({
+    'poison.policy': 'dead-letter',
+    'poison.dead_letter_topic': 'orders.dlq',
+    'record.metadata': ' Timestamp , headers',
+  });
+  assert.deepEqual(
+    [c.poisonPolicy, c.deadLetterTopic, c.recordMetadata],
+    ['dead-letter', 'orders.dlq', { headers: true, timestamp: true }],
+  );
+  assert.deepEqual(parseCreateConsumer({ 'record.metadata': 'timestamp' }).recordMetadata, {
+    headers: false,
+    timestamp: true,
+  });
+  assert.deepEqual(parseCreateConsumer({ 'record.metadata': 'none' }).recordMetadata, {
+    headers: false,
+    timestamp: false,
+  });
+  for (const bad of [
+    { 'poison.policy': 'ignore' },
+    { 'poison.policy': 1 },
+    { 'poison.dead_letter_topic': 'bad topic' },
+    { 'poison.dead_letter_topic': 7 },
+    { 'record.metadata': 'headers,offsets' },
+    { 'record.metadata': true },
+  ]) {
+    assert.equal(
+      code(() => parseCreateConsumer(bad)),
+      'invalid_consumer_config',
+      JSON.stringify(bad),
+    );
+  }
 });

@@ -1,5 +1,11 @@
 import { type EmbeddedFormat, isEmbeddedFormat, stringifyExactJson } from '@kafka-gateway/codec';
-import { Errors, GatewayError } from '@kafka-gateway/server-kit';
+import {
+  Errors,
+  GatewayError,
+  NO_METADATA,
+  parseRecordMetadata,
+  type RecordMetadata,
+} from '@kafka-gateway/server-kit';
 import type { CommitOffset, Subscription, TopicPartition } from '../kafka/consumer-port';
 
 /**
@@ -36,7 +42,24 @@ export interface CreateConsumerRequest {
   readonly autoCommit: boolean;
   readonly fetchMinBytes: number;
   readonly requestTimeoutMs: number | undefined;
+  /** `poison.policy`; undefined: the gateway's default (CONSUMER_POISON_POLICY). */
+  readonly poisonPolicy: PoisonPolicy | undefined;
+  /** `poison.dead_letter_topic`; undefined: the gateway's default. */
+  readonly deadLetterTopic: string | undefined;
+  /** `record.metadata`: what each returned record carries beyond Confluent's fields. */
+  readonly recordMetadata: RecordMetadata;
 }
+
+/** What a records fetch does with a record it cannot decode (see docs/compatibility.md). */
+export type PoisonPolicy = 'fail' | 'skip' | 'dead-letter';
+export const POISON_POLICIES: readonly PoisonPolicy[] = ['fail', 'skip', 'dead-letter'];
+
+export function isPoisonPolicy(v: unknown): v is PoisonPolicy {
+  return typeof v === 'string' && (POISON_POLICIES as readonly string[]).includes(v);
+}
+
+/** Kafka's legal topic names (the DLQ topic is checked before it is ever written to). */
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 const CREATE_FIELDS = new Set([
   'name',
@@ -48,6 +71,9 @@ const CREATE_FIELDS = new Set([
   'responseMinBytes',
   'consumer.request.timeout.ms',
   'requestWaitMs',
+  'poison.policy',
+  'poison.dead_letter_topic',
+  'record.metadata',
 ]);
 const NAME = /^[A-Za-z0-9._-]{1,200}$/;
 
@@ -107,9 +133,39 @@ export function parseCreateConsumer(raw: unknown): CreateConsumerRequest {
       'consumer.request.timeout.ms must be an integer between 0 and 300000',
     );
   }
+  const policy = body['poison.policy'];
+  if (policy !== undefined && policy !== null && !isPoisonPolicy(policy)) {
+    throw new GatewayError(
+      'invalid_consumer_config',
+      `Invalid consumer configuration: poison.policy=${stringifyExactJson(policy).slice(0, 50)} (fail, skip or dead-letter)`,
+    );
+  }
+  const dlq = body['poison.dead_letter_topic'];
+  if (dlq !== undefined && dlq !== null && (typeof dlq !== 'string' || !TOPIC_NAME.test(dlq))) {
+    throw new GatewayError(
+      'invalid_consumer_config',
+      'Invalid consumer configuration: poison.dead_letter_topic must be a topic name',
+    );
+  }
+  const metadataValue = body['record.metadata'];
+  let recordMetadata: RecordMetadata = NO_METADATA;
+  if (metadataValue !== undefined && metadataValue !== null) {
+    const parsed =
+      typeof metadataValue === 'string' ? parseRecordMetadata(metadataValue) : undefined;
+    if (parsed === undefined) {
+      throw new GatewayError(
+        'invalid_consumer_config',
+        'Invalid consumer configuration: record.metadata must list headers and/or timestamp, e.g. "headers,timestamp"',
+      );
+    }
+    recordMetadata = parsed;
+  }
   return {
     name,
     format: formatValue.toLowerCase() as EmbeddedFormat,
+    poisonPolicy: policy ?? undefined,
+    deadLetterTopic: dlq ?? undefined,
+    recordMetadata,
     autoOffsetReset: reset === 'earliest' || reset === 'smallest' ? 'earliest' : 'latest',
     autoCommit: commit === true || commit === 'true',
     fetchMinBytes: minBytes,

@@ -22,6 +22,7 @@ import {
   type Caller,
   CallerOf,
   groupParam,
+  RECORD_METADATA_HEADER,
   V2JsonInterceptor,
 } from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
@@ -182,6 +183,7 @@ export class ConsumersController {
     @Headers('accept') accept: string | undefined,
     @Query('timeout') timeout: string | undefined,
     @Query('max_bytes') maxBytes: string | undefined,
+    @Headers(RECORD_METADATA_HEADER) metadata: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
     const { mediaType, records } = await this.consumers.records(
@@ -191,6 +193,7 @@ export class ConsumersController {
       timeout,
       maxBytes,
       caller,
+      metadata,
     );
     res.setHeader('Content-Type', [mediaType]); // an array keeps Express from adding a charset
     return renderRecords(records);

@@ -6,6 +6,7 @@ import {
   Errors,
   GatewayError,
   group as groupResource,
+  recordMetadataHeader,
   topic as topicResource,
   TraceService,
 } from '@kafka-gateway/server-kit';
@@ -192,8 +193,11 @@ export class ConsumersService {
     timeout: string | undefined,
     maxBytes: string | undefined,
     caller: Caller,
+    /** The Kafka-Gateway-Record-Metadata request header (overrides `record.metadata`). */
+    metadataHeader?: string | string[],
   ): Promise<{ mediaType: string; records: RecordView[] }> {
     const instance = this.owned(caller, group, name);
+    const metadata = recordMetadataHeader(metadataHeader);
     // a grant revoked since the subscription stops the reads at once (not only at the refresh)
     this.requireTopics(
       caller,
@@ -218,6 +222,7 @@ export class ConsumersService {
           ? DEFAULT_MAX_BYTES
           : Math.min(maxBytesValue, DEFAULT_MAX_BYTES),
         trace,
+        metadata,
       );
     } catch (err) {
       trace?.end(0, err);

@@ -2,7 +2,7 @@
  * The Kafka side of a consumer instance as the instance sees it: the kafkajs consumer adapter in
  * production, a fake in unit tests. Only our own types cross this boundary.
  */
-import type { RecordTraceContext } from '@kafka-gateway/server-kit';
+import type { KafkaCaller, RecordTraceContext } from '@kafka-gateway/server-kit';
 
 export interface TopicPartition {
   readonly topic: string;
@@ -16,8 +16,19 @@ export interface FetchedRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly timestamp: string;
+  /** Kafka's timestamp type of the record's batch. */
+  readonly timestampType?: TimestampType;
+  /** The record's headers in log order (absent when it has none); a null value stays null. */
+  readonly headers?: readonly RecordHeader[];
   /** The producer's `traceparent`/`tracestate` headers, when the record has them. */
   readonly trace?: RecordTraceContext;
+}
+
+export type TimestampType = 'CreateTime' | 'LogAppendTime';
+
+export interface RecordHeader {
+  readonly key: string;
+  readonly value: Buffer | null;
 }
 
 export interface CommitOffset extends TopicPartition {
@@ -58,4 +69,19 @@ export interface ConsumerPort {
   resume(partitions: readonly TopicPartition[]): void;
   seek(tp: TopicPartition, offset: string): void;
   commit(offsets: readonly CommitOffset[]): Promise<void>;
+}
+
+/** A record copied to a dead-letter topic: the original bytes plus headers naming its origin. */
+export interface DeadLetterRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly RecordHeader[];
+}
+
+/**
+ * Writes poison records to dead-letter topics (acks=all, idempotent). Resolves once Kafka
+ * acknowledged the record; rejects (and nothing is assumed written) otherwise.
+ */
+export interface DeadLetterPort {
+  send(topic: string, record: DeadLetterRecord, as?: KafkaCaller): Promise<void>;
 }

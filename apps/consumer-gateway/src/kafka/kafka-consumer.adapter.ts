@@ -27,7 +27,9 @@ import type {
   ConsumerPort,
   ConsumerSettings,
   FetchedRecord,
+  RecordHeader,
   Subscription,
+  TimestampType,
   TopicPartition,
 } from './consumer-port';
 
@@ -247,6 +249,7 @@ export class KafkaConsumerAdapter implements ConsumerPort {
     if (payload.isStale() || batch.messages.length === 0) return;
     const records: FetchedRecord[] = batch.messages.map((m) => {
       const trace = m.headers === undefined ? undefined : traceContextOf(m.headers);
+      const headers = m.headers === undefined ? undefined : headerList(m.headers);
       return {
         topic: batch.topic,
         partition: batch.partition,
@@ -254,6 +257,8 @@ export class KafkaConsumerAdapter implements ConsumerPort {
         key: m.key,
         value: m.value,
         timestamp: m.timestamp,
+        timestampType: timestampTypeOf(m),
+        ...(headers === undefined ? {} : { headers }),
         ...(trace === undefined ? {} : { trace }),
       };
     });
@@ -343,6 +348,39 @@ function group(partitions: readonly TopicPartition[]): { topic: string; partitio
     byTopic.set(tp.topic, list);
   }
   return [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps }));
+}
+
+/**
+ * kafkajs keeps the batch's attributes on each message (`batchContext`, not in its types):
+ * timestamp type 1 is LogAppendTime (the broker's clock), 0 CreateTime (the producer's).
+ */
+function timestampTypeOf(m: object): TimestampType {
+  const context = (m as { batchContext?: { timestampType?: number } }).batchContext;
+  return context?.timestampType === 1 ? 'LogAppendTime' : 'CreateTime';
+}
+
+/**
+ * kafkajs decodes headers into an object (a repeated key becomes an array): back to a list,
+ * keys in order of first appearance and the values of one key in log order. A null value (the
+ * header exists without a value) stays null.
+ */
+function headerList(headers: IHeaders): RecordHeader[] | undefined {
+  const list: RecordHeader[] = [];
+  for (const [key, v] of Object.entries(headers)) {
+    const values = Array.isArray(v) ? v : [v];
+    for (const value of values) {
+      list.push({
+        key,
+        value:
+          value === undefined || value === null
+            ? null
+            : typeof value === 'string'
+              ? Buffer.from(value)
+              : value,
+      });
+    }
+  }
+  return list.length === 0 ? undefined : list;
 }
 
 /** A header's first value as text (kafkajs decodes header values as Buffers). */

@@ -121,3 +121,61 @@ test('schema ids given as numeric strings are accepted, as Confluent maps them',
     'invalid_request',
   );
 });
+
+test('headers and timestamp: refused as unknown fields unless the request opts in', () => {
+  const body = {
+    records: [
+      {
+        value: 'dg==',
+        headers: [
+          { key: 'a', value: 'eA==' },
+          { key: 'a', value: null },
+        ],
+        timestamp: 1700000000000,
+      },
+      { value: 'dg==', timestamp: '2023-11-14T22:13:20.001Z' },
+    ],
+  };
+  // today's behaviour, unchanged: Confluent's 422 "Unrecognized field"
+  assert.equal(
+    code(() => parseProduceRequest(body, 10)),
+    'unrecognized_field',
+  );
+  assert.equal(
+    code(() => parseProduceRequest(body, 10, { headers: false, timestamp: false })),
+    'unrecognized_field',
+  );
+  assert.equal(
+    code(() => parseProduceRequest(body, 10, { headers: true, timestamp: false })),
+    'unrecognized_field',
+    'timestamp needs its own opt-in',
+  );
+  const parsed = parseProduceRequest(body, 10, { headers: true, timestamp: true });
+  assert.deepEqual(parsed.extras, [
+    { headers: { a: [Buffer.from('x'), Buffer.alloc(0)] }, timestamp: '1700000000000' },
+    { headers: undefined, timestamp: '1700000000001' },
+  ]);
+  assert.equal(parseProduceRequest({ records: [{ value: null }] }, 10).extras, undefined);
+  const both = { headers: true, timestamp: true };
+  for (const bad of [
+    { headers: {} },
+    { headers: [{ key: 1 }] },
+    { headers: [{ key: 'a', value: 5 }] },
+    { headers: [{ key: 'a', value: '***' }] },
+    { timestamp: -1 },
+    { timestamp: 1.5 },
+    { timestamp: 'yesterday' },
+  ]) {
+    assert.equal(
+      code(() => parseProduceRequest({ records: [{ value: null, ...bad }] }, 10, both)),
+      'invalid_request',
+      JSON.stringify(bad),
+    );
+  }
+  assert.equal(
+    code(() =>
+      parseProduceRequest({ records: [{ headers: [{ key: 'a', name: 'b' }] }] }, 10, both),
+    ),
+    'unrecognized_field',
+  );
+});

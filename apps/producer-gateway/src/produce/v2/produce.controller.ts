@@ -14,7 +14,12 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { type EmbeddedFormat, produceFormat } from '@kafka-gateway/codec';
-import { principalOf, V2JsonInterceptor } from '@kafka-gateway/server-kit';
+import {
+  principalOf,
+  RECORD_METADATA_HEADER,
+  recordMetadataHeader,
+  V2JsonInterceptor,
+} from '@kafka-gateway/server-kit';
 import { partitionParam } from '../../common/path-params';
 import type { Request, Response } from 'express';
 import { ProduceService, type ProduceResponse } from './produce.service';
@@ -51,7 +56,14 @@ export class ProduceController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ProduceResponse> {
-    const result = await this.produce.produce(topic, undefined, format, req.body, principalOf(req));
+    const result = await this.produce.produce(
+      topic,
+      undefined,
+      format,
+      req.body,
+      principalOf(req),
+      recordMetadataHeader(req.headers[RECORD_METADATA_HEADER]),
+    );
     res.status(result.status);
     return result.body;
   }
@@ -72,6 +84,7 @@ export class ProduceController {
       format,
       req.body,
       principalOf(req),
+      recordMetadataHeader(req.headers[RECORD_METADATA_HEADER]),
     );
     res.status(result.status);
     return result.body;

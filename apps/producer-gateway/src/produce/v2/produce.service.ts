@@ -11,6 +11,7 @@ import {
   Errors,
   type Principal,
   type RecordError,
+  type RecordMetadata,
 } from '@kafka-gateway/server-kit';
 import { PRODUCER_CONFIG, type ProducerGatewayConfig } from '../../config/producer.config';
 import { KafkaProducerService, type OutgoingRecord } from '../../kafka/kafka-producer.service';
@@ -117,11 +118,13 @@ export class ProduceService {
     format: EmbeddedFormat,
     body: unknown,
     principal: Principal,
+    /** The Kafka-Gateway-Record-Metadata opt-in: records may carry headers and a timestamp. */
+    metadata?: RecordMetadata,
   ): Promise<ProduceResult> {
     const started = process.hrtime.bigint();
     // principal propagation: refused (401) before anything is parsed or registered
     const caller = this.producer.callerOf(principal);
-    const request = parseProduceRequest(body, this.config.produce.maxRecordsPerRequest);
+    const request = parseProduceRequest(body, this.config.produce.maxRecordsPerRequest, metadata);
     const partitions = await this.metadata.cachedPartitions(topic);
     if (partitions === undefined) {
       // Kafka leaves topics the gateway may not describe out of the listing: such a produce is
@@ -155,7 +158,18 @@ export class ProduceService {
         });
         continue;
       }
-      outgoing.push({ partition, key: r.key, value: r.value });
+      const extras = request.extras?.[i];
+      outgoing.push(
+        extras === undefined
+          ? { partition, key: r.key, value: r.value }
+          : {
+              partition,
+              key: r.key,
+              value: r.value,
+              ...(extras.headers === undefined ? {} : { headers: extras.headers }),
+              ...(extras.timestamp === undefined ? {} : { timestamp: extras.timestamp }),
+            },
+      );
       slots.push(i);
     }
 
