@@ -285,9 +285,17 @@ export async function produceOnce(
       acked: 0,
       failedRecords: ids.length,
       retriable: false,
-      error: String(err),
+      error: describe(err),
     };
   }
+}
+
+/** An error with its cause (undici's "fetch failed" says why only in `cause`). */
+export function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (cause === undefined || cause === null) return String(err);
+  const why = typeof cause.code === 'string' ? cause.code : cause.message;
+  return `${String(err)} (${typeof why === 'string' ? why : 'no detail'})`;
 }
 
 // ------------------------------------------------------------------------------------------

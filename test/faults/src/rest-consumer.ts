@@ -1,4 +1,4 @@
-import { env, sleep, uid } from './harness';
+import { describe, env, sleep, uid } from './harness';
 
 const V2 = 'application/vnd.kafka.v2+json';
 const BINARY = 'application/vnd.kafka.binary.v2+json';
@@ -98,7 +98,7 @@ export class RestConsumerLoop {
           }
         }
       } catch (err) {
-        this.failed.push(String(err));
+        this.failed.push(describe(err));
         this.failedAt.push(Date.now());
         await sleep(500);
       }
