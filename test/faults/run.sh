@@ -27,7 +27,7 @@ npx --no-install turbo run build --output-logs=errors-only || exit 1
 # shellcheck disable=SC1091
 source "$STACK_RUN_DIR/stack.env"
 export FAULTS_RESULTS="$RESULTS"
-ORDER=(failover rolling-restart outage registry-outage)
+ORDER=(failover rolling-restart outage registry-outage redis-outage concurrency deleted-topic)
 if [[ -n "${FAULTS:-}" ]]; then IFS=, read -r -a ORDER <<< "${FAULTS//fuzz/}"; fi
 rc=0
 for name in "${ORDER[@]}"; do

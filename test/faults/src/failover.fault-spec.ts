@@ -5,7 +5,7 @@ import {
   env,
   failedRequests,
   FORMATS,
-  kafka,
+  busiestLeader,
   ProduceLoad,
   readBack,
   recoveryMs,
@@ -19,22 +19,6 @@ import {
 const CONNECTIONS = Number(process.env['FAULTS_CONNECTIONS'] ?? '20');
 /** How long the load runs before the fault and after the broker is back. */
 const STEADY_MS = Number(process.env['FAULTS_STEADY_MS'] ?? '8000');
-
-/** The node leading most partitions of these topics, as an infra/stack component name. */
-async function busiestLeader(topics: string[]): Promise<{ component: string; led: number }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { topics: meta } = await admin.fetchTopicMetadata({ topics });
-    const led = new Map<number, number>();
-    for (const t of meta)
-      for (const p of t.partitions) led.set(p.leader, (led.get(p.leader) ?? 0) + 1);
-    const [node, count] = [...led.entries()].sort((a, b) => b[1] - a[1])[0]!;
-    return { component: node === 1 ? 'kafka' : `kafka-${node}`, led: count };
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 test('leader failover: kill -9 the broker leading most partitions under produce of every format', async () => {
   const multi = env.brokerCount >= 3;

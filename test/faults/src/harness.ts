@@ -285,9 +285,17 @@ export async function produceOnce(
       acked: 0,
       failedRecords: ids.length,
       retriable: false,
-      error: String(err),
+      error: describe(err),
     };
   }
+}
+
+/** An error with its cause (undici's "fetch failed" says why only in `cause`). */
+export function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (cause === undefined || cause === null) return String(err);
+  const why = typeof cause.code === 'string' ? cause.code : cause.message;
+  return `${String(err)} (${typeof why === 'string' ? why : 'no detail'})`;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -429,4 +437,20 @@ export async function waitFor(
 export async function ready(url: string): Promise<boolean> {
   const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
   return res.status === 200;
+}
+
+/** The node leading most partitions of these topics, as an infra/stack component name. */
+export async function busiestLeader(topics: string[]): Promise<{ component: string; led: number }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+    const led = new Map<number, number>();
+    for (const t of meta)
+      for (const p of t.partitions) led.set(p.leader, (led.get(p.leader) ?? 0) + 1);
+    const [node, count] = [...led.entries()].sort((a, b) => b[1] - a[1])[0]!;
+    return { component: node === 1 ? 'kafka' : `kafka-${node}`, led: count };
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -1,4 +1,4 @@
-import { env, sleep, uid } from './harness';
+import { describe, env, sleep, uid } from './harness';
 
 const V2 = 'application/vnd.kafka.v2+json';
 const BINARY = 'application/vnd.kafka.binary.v2+json';
@@ -14,6 +14,8 @@ export class RestConsumerLoop {
   recreated = 0;
   notFound = 0;
   failed: string[] = [];
+  /** When each failure in `failed` happened (ms since the epoch). */
+  failedAt: number[] = [];
   private base = '';
   private running = true;
   private loop: Promise<void> | undefined;
@@ -75,6 +77,7 @@ export class RestConsumerLoop {
         }
         if (res.status !== 200) {
           this.failed.push(`GET records ${res.status} ${text.slice(0, 120)}`);
+          this.failedAt.push(Date.now());
           await sleep(500);
           continue;
         }
@@ -89,11 +92,14 @@ export class RestConsumerLoop {
             headers: { 'content-type': V2 },
           });
           if (commit.status === 404) continue; // instance gone: recreated on the next poll
-          if (commit.status !== 200 && commit.status !== 204)
+          if (commit.status !== 200 && commit.status !== 204) {
             this.failed.push(`commit ${commit.status} ${(await commit.text()).slice(0, 120)}`);
+            this.failedAt.push(Date.now());
+          }
         }
       } catch (err) {
-        this.failed.push(String(err));
+        this.failed.push(describe(err));
+        this.failedAt.push(Date.now());
         await sleep(500);
       }
     }

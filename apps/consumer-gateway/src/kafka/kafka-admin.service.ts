@@ -35,6 +35,8 @@ export interface CommittedOffset {
 @Injectable()
 export class KafkaAdminService {
   private readonly callers: CallerClientCache<Admin> | undefined;
+  /** The gateway's last topic listing, shared by every consumer checking its topics. */
+  private listing: { at: number; names: Promise<string[]> } | undefined;
 
   constructor(
     private readonly admin: ManagedAdmin,
@@ -159,6 +161,25 @@ export class KafkaAdminService {
   async topicNames(as?: KafkaCaller): Promise<string[]> {
     const names = await this.call(as, (a) => a.listTopics());
     return names.filter((t) => !INTERNAL_TOPICS.has(t));
+  }
+
+  /**
+   * The topic names, from a listing at most `maxAgeMs` old: every consumer adapter checks its
+   * topics on the same cadence, so one listing serves them all. A caller's (propagation) is its
+   * own, uncached.
+   */
+  cachedTopicNames(maxAgeMs: number, as?: KafkaCaller): Promise<string[]> {
+    if (as !== undefined && this.callers !== undefined) return this.topicNames(as);
+    const now = Date.now();
+    if (this.listing === undefined || now - this.listing.at >= maxAgeMs) {
+      const names = this.topicNames();
+      this.listing = { at: now, names };
+      // a failed listing is not kept: the next check asks again
+      names.catch(() => {
+        if (this.listing?.names === names) this.listing = undefined;
+      });
+    }
+    return this.listing.names;
   }
 
   /** Deletes an empty group and its offsets; a group that does not exist is not an error. */

@@ -42,15 +42,21 @@ class FakeConsumer {
   }
 }
 
-function setup(committed: CommittedOffset[], as?: KafkaCaller) {
+function setup(committed: CommittedOffset[], as?: KafkaCaller, topics: string[] = ['t']) {
   const consumers: FakeConsumer[] = [];
   const nonMember: [string, NonMemberOffset[]][] = [];
   const deleted: string[] = [];
   /** Who each Kafka call ran as (undefined: the gateway), in call order. */
   const ranAs: [string, unknown][] = [];
+  /** The kafkajs consumer options of each consumer made. */
+  const options: { retry?: { restartOnFailure?: (e: Error) => Promise<boolean> } }[] = [];
   const factory = {
-    consumer: (o: { groupId: string }, credential?: unknown) => {
+    consumer: (
+      o: { groupId: string; retry?: { restartOnFailure?: (e: Error) => Promise<boolean> } },
+      credential?: unknown,
+    ) => {
       ranAs.push(['consumer', credential]);
+      options.push(o);
       const c = new FakeConsumer(o.groupId, { t: [0] });
       consumers.push(c);
       return c;
@@ -69,6 +75,7 @@ function setup(committed: CommittedOffset[], as?: KafkaCaller) {
       ranAs.push(['deleteGroup', caller]);
       deleted.push(g);
     },
+    cachedTopicNames: async () => [...topics],
     committedOffsets: async (_g: string, _t: string[], caller?: KafkaCaller) => {
       ranAs.push(['committedOffsets', caller]);
       return committed;
@@ -88,7 +95,7 @@ function setup(committed: CommittedOffset[], as?: KafkaCaller) {
     pino({ enabled: false }),
     as,
   );
-  return { adapter, consumers, nonMember, deleted, assignments, ranAs };
+  return { adapter, consumers, nonMember, deleted, assignments, ranAs, options };
 }
 
 test("manual assignment: a private group seeded from the named group's commits; commits go to the named group", async () => {
@@ -157,4 +164,41 @@ test("principal propagation: the consumer, the assignment's admin calls and its 
   const g = setup([]);
   await g.adapter.start({ kind: 'topics', topics: ['t'] });
   assert.deepEqual(g.ranAs, [['consumer', undefined]]);
+});
+
+test('a deleted topic stops the kafkajs consumer (no retry loop) until the topic exists again, then it starts again', async () => {
+  const topics = ['t'];
+  const s = setup([], undefined, topics);
+  await s.adapter.start({ kind: 'topics', topics: ['t'] });
+  assert.equal(s.consumers.length, 1);
+  topics.length = 0; // deleted
+  const until = async (what: string, ok: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    while (!ok()) {
+      if (Date.now() > deadline) assert.fail(what);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await until('the consumer stopped', () => s.consumers[0]?.disconnected === true);
+  assert.equal(s.adapter.isRunning(), false);
+  assert.equal(s.consumers.length, 1, 'no new consumer while the topic is gone');
+  topics.push('t'); // recreated
+  await until('a new consumer started', () => s.consumers.length === 2);
+  await until('it runs', () => s.adapter.isRunning());
+  await s.adapter.stop();
+  assert.equal(s.consumers[1]?.disconnected, true);
+});
+
+test('kafkajs does not restart a consumer that crashed on a deleted topic (restartOnFailure)', async () => {
+  const s = setup([]);
+  await s.adapter.start({ kind: 'topics', topics: ['t'] });
+  const restart = s.options[0]?.retry?.restartOnFailure;
+  assert.ok(restart !== undefined);
+  const unknown = Object.assign(new Error('This server does not host this topic-partition'), {
+    type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    name: 'KafkaJSProtocolError',
+  });
+  assert.equal(await restart(unknown), false);
+  assert.equal(await restart(new Error('Connection timeout')), true);
+  await s.adapter.stop();
 });

@@ -2,6 +2,7 @@ import {
   Errors,
   isAuthenticationFailure,
   isAuthorizationFailure,
+  isUnknownTopic,
   KafkaClientFactory,
   type KafkaCaller,
   type RecordTraceContext,
@@ -44,6 +45,13 @@ const FIRST_FETCH_BYTES_PER_PARTITION = 1024 * 1024;
  * after records were produced sees them within a quarter second.
  */
 const FETCH_MAX_WAIT_MS = 250;
+
+/**
+ * How often a consumer checks that its topics still exist. kafkajs does not give up on a deleted
+ * topic: it retries the fetch and its metadata (a warning each) or crashes and restarts every few
+ * hundred ms, for as long as the instance lives. One shared listing serves every consumer.
+ */
+const TOPIC_CHECK_MS = 2000;
 
 const MANUAL_PROTOCOL = 'RestManualAssignment';
 /**
@@ -101,6 +109,13 @@ function manualAssigner(partitions: readonly TopicPartition[]): PartitionAssigne
 export class KafkaConsumerAdapter implements ConsumerPort {
   private consumer: Consumer | undefined;
   private running = false;
+  /** What start() was asked for; kept while the consumer waits for a deleted topic. */
+  private subscription: Subscription | undefined;
+  /** The topics missing since the consumer stopped for them (undefined: not waiting). */
+  private missing: readonly string[] | undefined;
+  private watch: NodeJS.Timeout | undefined;
+  /** start, stop and the topic checks run one after another. */
+  private operations: Promise<unknown> = Promise.resolve();
   /** Set while the consumer runs a manual assignment in its private group. */
   private privateGroup: string | undefined;
   /** Maps kafkajs failures; as a caller, Kafka refusing its login is the caller's 401. */
@@ -130,8 +145,69 @@ export class KafkaConsumerAdapter implements ConsumerPort {
     return this.running;
   }
 
-  async start(subscription: Subscription): Promise<void> {
-    await this.stop();
+  start(subscription: Subscription): Promise<void> {
+    return this.serial(async () => {
+      await this.stopNow();
+      await this.launch(subscription);
+      this.subscription = subscription;
+      if (topicsOf(subscription).length > 0) {
+        this.watch = setInterval(() => void this.serial(() => this.checkTopics()), TOPIC_CHECK_MS);
+        this.watch.unref();
+      }
+    });
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.operations.then(fn);
+    this.operations = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A deleted topic stops the consumer (one warning) instead of kafkajs retrying it forever;
+   * once every topic exists again (recreated) the consumer starts again on the same
+   * subscription and the group resumes from its committed offsets (or auto.offset.reset).
+   * Meanwhile fetches return nothing and commits of delivered positions are skipped.
+   */
+  private async checkTopics(): Promise<void> {
+    const subscription = this.subscription;
+    if (subscription === undefined) return;
+    const wanted = topicsOf(subscription);
+    let names: Set<string>;
+    try {
+      names = new Set(await this.admin.cachedTopicNames(TOPIC_CHECK_MS, this.as));
+    } catch {
+      return; // Kafka unreachable: not a deletion; readiness reports it
+    }
+    const missing = wanted.filter((t) => !names.has(t));
+    if (this.missing === undefined) {
+      if (missing.length > 0) await this.halt(missing, undefined);
+      return;
+    }
+    if (missing.length > 0) return;
+    try {
+      await this.launch(subscription);
+      this.missing = undefined;
+      this.logger.warn({ topics: wanted }, 'the deleted topics exist again: the consumer resumed');
+    } catch (err) {
+      this.logger.debug({ err }, 'restarting the consumer on recreated topics failed; retried');
+    }
+  }
+
+  /** Stops the kafkajs consumer for deleted topics; the subscription is kept. */
+  private async halt(missing: readonly string[], err: unknown): Promise<void> {
+    this.missing = missing;
+    this.running = false;
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    this.logger.warn(
+      { topics: missing, ...(err === undefined ? {} : { err }) },
+      'a topic of the consumer was deleted: it reads nothing until the topic exists again',
+    );
+    await consumer?.disconnect().catch(() => undefined);
+  }
+
+  private async launch(subscription: Subscription): Promise<void> {
     const assigned = subscription.kind === 'assign';
     const groupId = assigned
       ? assignmentGroupId(this.settings.group, this.settings.instance)
@@ -153,6 +229,8 @@ export class KafkaConsumerAdapter implements ConsumerPort {
           Math.floor(this.settings.sessionTimeoutMs / HEARTBEATS_PER_SESSION),
         ),
         allowAutoTopicCreation: false,
+        // a deleted topic: no restart every few hundred ms, the topic check takes over
+        retry: { retries: 5, restartOnFailure: (e) => Promise.resolve(!isUnknownTopic(e)) },
         maxBytesPerPartition: FIRST_FETCH_BYTES_PER_PARTITION,
         maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
         ...(subscription.kind === 'assign'
@@ -176,6 +254,17 @@ export class KafkaConsumerAdapter implements ConsumerPort {
       if (!e.payload.restart) {
         crashed = true;
         this.running = false;
+        if (isUnknownTopic(e.payload.error)) {
+          if (this.consumer === consumer) {
+            void this.serial(() =>
+              this.consumer === consumer
+                ? this.halt(topicsOf(subscription), e.payload.error)
+                : Promise.resolve(),
+            );
+          }
+          joined();
+          return;
+        }
         // as a caller, Kafka refusing its login or its ACLs is the caller's 401/403
         const error = e.payload.error;
         this.events.onCrash(
@@ -266,7 +355,15 @@ export class KafkaConsumerAdapter implements ConsumerPort {
   }
 
   /** Leaves the group and closes the connection. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.serial(() => this.stopNow());
+  }
+
+  private async stopNow(): Promise<void> {
+    clearInterval(this.watch);
+    this.watch = undefined;
+    this.subscription = undefined;
+    this.missing = undefined;
     const consumer = this.consumer;
     const privateGroup = this.privateGroup;
     this.consumer = undefined;
@@ -332,6 +429,14 @@ export class KafkaConsumerAdapter implements ConsumerPort {
     if (this.consumer === undefined || !this.running) throw Errors.noSubscription();
     return this.consumer;
   }
+}
+
+/** The topics a subscription reads (a pattern's are not known here: not checked). */
+function topicsOf(subscription: Subscription): string[] {
+  if (subscription.kind === 'topics') return [...new Set(subscription.topics)];
+  if (subscription.kind === 'assign')
+    return [...new Set(subscription.partitions.map((p) => p.topic))];
+  return [];
 }
 
 async function waitAtMost(p: Promise<void>, ms: number): Promise<void> {
