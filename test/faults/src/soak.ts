@@ -289,6 +289,9 @@ async function main(): Promise<void> {
     consumedBefore += row.consumed;
     for (const g of procs) row.procs[g.name] = await sample(g);
     minutes.push(row);
+    // every sample on disk as it comes: a run that dies later still leaves its figures
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, 'soak-progress.json'), JSON.stringify(minutes) + '\n');
     console.log(
       `[soak] min ${m}: ${procs
         .map((g) => {
@@ -320,16 +323,34 @@ async function main(): Promise<void> {
   for (const f of FORMATS) await consumers[f].stop();
   const notSeenByRest = missingRest();
 
-  const found = await readBack(Object.values(topics));
+  let readBackError = '';
+  const found = await readBack(Object.values(topics)).catch((err: unknown) => {
+    readBackError = String(err);
+    return new Map<string, number>();
+  });
   const verdict = compare(stats.acked, found);
 
   // ---- verdict
   const warm = Math.max(1, Math.ceil(MINUTES * 0.2));
-  const warmRow = minutes[Math.min(warm, minutes.length) - 1]!;
+  // RSS moves with the collector by tens of MiB from one minute to the next: the median of up to
+  // 3 samples ending at the warm-up against the median of the last ones (as many), not one each
+  const k = Math.max(1, Math.min(3, warm, minutes.length - warm));
+  const warmRows = minutes.slice(Math.max(0, warm - k), warm);
+  const lastRows = minutes.slice(-k);
+  const median = (rows: Minute[], name: string, pick: (s: ProcSample) => number): number => {
+    const v = rows.map((r) => pick(r.procs[name]!)).sort((a, b) => a - b);
+    return v[Math.floor(v.length / 2)]!;
+  };
   const last = minutes[minutes.length - 1]!;
   const perProc = procs.map((g) => {
-    const w = warmRow.procs[g.name]!;
-    const l = last.procs[g.name]!;
+    const w: ProcSample = {
+      ...warmRows[warmRows.length - 1]!.procs[g.name]!,
+      rssMiB: median(warmRows, g.name, (p) => p.rssMiB),
+    };
+    const l: ProcSample = {
+      ...last.procs[g.name]!,
+      rssMiB: median(lastRows, g.name, (p) => p.rssMiB),
+    };
     const p99s = minutes.map((m) => m.procs[g.name]!.loopP99Ms ?? 0);
     return {
       name: g.name,
@@ -366,7 +387,11 @@ async function main(): Promise<void> {
     })),
     { check: '0 5xx', ok: fiveXx === 0, value: String(fiveXx) },
     { check: 'records acknowledged > 0', ok: verdict.acked > 0, value: String(verdict.acked) },
-    { check: 'lost 0 (kafkajs read-back)', ok: verdict.lost === 0, value: String(verdict.lost) },
+    {
+      check: 'lost 0 (kafkajs read-back)',
+      ok: verdict.lost === 0 && readBackError === '',
+      value: readBackError === '' ? String(verdict.lost) : readBackError,
+    },
     {
       check: 'duplicated produce 0',
       ok: verdict.duplicated === 0,
@@ -383,6 +408,7 @@ async function main(): Promise<void> {
     started: started.toISOString(),
     minutes: MINUTES,
     warmUpMinutes: warm,
+    rssWindowSamples: k,
     load: {
       produceConnections: CONNECTIONS,
       pauseMs: PAUSE_MS,
@@ -423,6 +449,7 @@ function markdown(
     started: string;
     minutes: number;
     warmUpMinutes: number;
+    rssWindowSamples: number;
     acknowledged: number;
     restConsumed: number;
     errors: Record<string, number>;
@@ -434,7 +461,10 @@ function markdown(
   procs: Gateway[],
 ): string {
   const lines: string[] = [];
-  lines.push(`# Soak ${s.started}, ${s.minutes} min (warm-up ${s.warmUpMinutes} min)`, '');
+  lines.push(
+    `# Soak ${s.started}, ${s.minutes} min (warm-up ${s.warmUpMinutes} min; RSS growth: median of ${s.rssWindowSamples} sample(s) ending at the warm-up against the last ${s.rssWindowSamples})`,
+    '',
+  );
   lines.push(
     '| min | ' +
       procs.map((g) => `${g.name} RSS/heap MiB, fds, p99 ms`).join(' | ') +
