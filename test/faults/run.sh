@@ -2,7 +2,8 @@
 # `npm run test:faults`: the fault suite on its own stack (3 KRaft brokers, 2 replicas of each
 # gateway behind nginx, private run directory and free ports), then the results table.
 #   FAULTS=<name,...> runs only those scenarios (file names without .fault-spec.js; `fuzz` is the
-#   10,000-input fuzz run, FUZZ_RUNS to change it)
+#   10,000-input fuzz run, FUZZ_RUNS to change it; `soak` is the 3-minute soak, SOAK_MINUTES
+#   to change it, see test/faults/README.md)
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO" || exit 1
@@ -31,8 +32,14 @@ ORDER=(failover rolling-restart outage registry-outage redis-outage concurrency 
 if [[ -n "${FAULTS:-}" ]]; then IFS=, read -r -a ORDER <<< "${FAULTS//fuzz/}"; fi
 rc=0
 for name in "${ORDER[@]}"; do
+  [[ -z "$name" || "$name" == soak ]] && continue
   (cd test/faults && node --test "dist/$name.fault-spec.js") || rc=1
 done
+# the soak variant: mixed load for SOAK_MINUTES (3) on this stack, verdict row in the table
+if [[ -z "${FAULTS:-}" || ",${FAULTS}," == *",soak,"* ]]; then
+  (cd test/faults && SOAK_RESULTS_DIR="$STACK_RUN_DIR/soak-results" \
+    node dist/soak.js --minutes "${SOAK_MINUTES:-3}") || rc=1
+fi
 # the full structure-aware fuzz run (npm test runs 1,000 inputs): 0 5xx, every replica ready after
 if [[ -z "${FAULTS:-}" || ",${FAULTS}," == *",fuzz,"* ]]; then
   (cd test/e2e && FUZZ_RUNS="${FUZZ_RUNS:-10000}" node --test dist/fuzz-endpoints.e2e-spec.js) || rc=1
