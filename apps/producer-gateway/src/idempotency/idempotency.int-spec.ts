@@ -166,6 +166,7 @@ test('retrying through a replica restart does not produce twice', { skip }, asyn
   // a replica started in A's place answers the same
   const restarted = await startReplica();
   const again = await produce(restarted, topic, key, 'survives');
+  assert.equal(again.status, 200, JSON.stringify(again.body));
   assert.equal(again.replayed, 'true');
   assert.deepEqual(again.body, first.body);
   assert.equal(await recordsIn(topic), 1);

@@ -114,6 +114,20 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     });
   }
 
+  private connected(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        reject(new Error(`not connected (${this.redis.status})`));
+      }, REDIS_TIMEOUT_MS);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.redis.once('ready', onReady);
+    });
+  }
+
   async close(): Promise<void> {
     try {
       await this.redis.quit();
@@ -124,6 +138,9 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   private async run<T>(what: string, op: () => Promise<T>): Promise<T> {
     try {
+      // Just started or reconnecting: wait for the connection as long as a command may take
+      // (without an offline queue a command would fail at once).
+      if (this.redis.status !== 'ready') await this.connected();
       return await op();
     } catch (err) {
       throw new GatewayError(
