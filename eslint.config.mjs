@@ -6,7 +6,8 @@ import tseslint from 'typescript-eslint';
 // Each library has one home (STYLE.md): a leak is a lint error, not a review finding.
 const LIBRARY_HOMES = {
   kafkajs: 'kafkajs lives in kafka/ folders only (and packages/server-kit/src/kafka).',
-  ioredis: 'ioredis lives in apps/consumer-gateway/src/routing only.',
+  ioredis:
+    'ioredis lives in apps/consumer-gateway/src/routing and apps/producer-gateway/src/idempotency/redis-idempotency.store.ts only.',
   codec: 'avsc, protobufjs and ajv live in packages/codec only.',
   nest: 'packages/codec is framework-free: no @nestjs imports.',
   yaml: 'js-yaml lives in packages/server-kit/src/config/yaml.ts only (parseYaml).',
@@ -66,7 +67,10 @@ export default tseslint.config(
   },
   { files: ['**/kafka/**/*.ts'], rules: { 'no-restricted-imports': boundaries('kafkajs') } },
   {
-    files: ['apps/consumer-gateway/src/routing/**/*.ts'],
+    files: [
+      'apps/consumer-gateway/src/routing/**/*.ts',
+      'apps/producer-gateway/src/idempotency/redis-idempotency.store.ts',
+    ],
     rules: { 'no-restricted-imports': boundaries('ioredis') },
   },
   {

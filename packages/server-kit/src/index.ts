@@ -1,5 +1,12 @@
 export { EnvReader, ConfigError, deepFreeze, type Env } from './config/env-reader';
 export { Secret } from './config/secret';
+export {
+  readRedisConnection,
+  redisConnectionOptions,
+  type RedisConnectionConfig,
+  type RedisCredentialOptions,
+} from './config/redis.config';
+export { IDEMPOTENCY_KEY_HEADER, rawBodyOf } from './http/raw-body';
 export { PemFiles, PEM_RECHECK_MS, type PemMaterial } from './config/pem-files';
 export {
   readCommonConfig,

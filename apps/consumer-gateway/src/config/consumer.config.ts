@@ -7,6 +7,7 @@ import {
   EnvReader,
   type HttpConfig,
   readCommonConfig,
+  readRedisConnection,
   type Secret,
 } from '@kafka-gateway/server-kit';
 import { isPoisonPolicy, type PoisonPolicy } from '../consumers/consumer-requests.parser';
@@ -125,7 +126,8 @@ function optionalLimit(r: EnvReader, name: string): number | undefined {
 }
 
 function readRouting(r: EnvReader, http: HttpConfig): RoutingConfig {
-  const redisUrl = r.url('REDIS_URL');
+  const redis = readRedisConnection(r);
+  const redisUrl = redis?.url;
   const internalToken = r.optionalString('INTERNAL_TOKEN');
   if (redisUrl !== undefined && (internalToken === undefined || internalToken.length < 16)) {
     r.problem(
@@ -138,8 +140,10 @@ function readRouting(r: EnvReader, http: HttpConfig): RoutingConfig {
     r.url('INTERNAL_URL') ?? `${scheme}://${firstIPv4() ?? '127.0.0.1'}:${String(http.port)}`;
   return {
     redisUrl,
-    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'kafka-gateway:'),
-    ...readRedisAuth(r, redisUrl),
+    redisKeyPrefix: redis?.keyPrefix ?? 'kafka-gateway:',
+    redisUsername: redis?.username,
+    redisPassword: redis?.password,
+    redisCaFile: redis?.caFile,
     replicaId: r.string('REPLICA_ID', `${hostname()}-${tag}`),
     internalUrl,
     internalToken,
@@ -147,32 +151,6 @@ function readRouting(r: EnvReader, http: HttpConfig): RoutingConfig {
     ownershipTtlMs: r.int('ROUTING_OWNERSHIP_TTL_MS', 30_000, { min: 3000 }),
     forwardConnectTimeoutMs: r.int('ROUTING_FORWARD_CONNECT_TIMEOUT_MS', 2000, { min: 100 }),
   };
-}
-
-function readRedisAuth(
-  r: EnvReader,
-  redisUrl: string | undefined,
-): Pick<RoutingConfig, 'redisUsername' | 'redisPassword' | 'redisCaFile'> {
-  const redisUsername = r.optionalString('REDIS_USERNAME');
-  const redisPassword = r.secret('REDIS_PASSWORD');
-  const redisCaFile = r.file('REDIS_SSL_CA_LOCATION');
-  const url = redisUrl !== undefined && URL.canParse(redisUrl) ? new URL(redisUrl) : undefined;
-  if (redisUrl === undefined) {
-    if (redisUsername !== undefined || redisPassword !== undefined || redisCaFile !== undefined) {
-      r.problem('REDIS_USERNAME, REDIS_PASSWORD and REDIS_SSL_CA_LOCATION need REDIS_URL');
-    }
-  } else if (url !== undefined) {
-    if (redisCaFile !== undefined && url.protocol !== 'rediss:') {
-      r.problem('REDIS_SSL_CA_LOCATION is set but REDIS_URL is not a rediss:// (TLS) URL');
-    }
-    if (redisPassword !== undefined && url.password !== '') {
-      r.problem('set REDIS_PASSWORD (or _FILE) or a password in REDIS_URL, not both');
-    }
-  }
-  if (redisUsername !== undefined && redisPassword === undefined) {
-    r.problem('REDIS_USERNAME needs REDIS_PASSWORD (or REDIS_PASSWORD_FILE)');
-  }
-  return { redisUsername, redisPassword, redisCaFile };
 }
 
 function readInternalTls(

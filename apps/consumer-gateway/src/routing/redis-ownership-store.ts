@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
-import { GatewayError, type Secret } from '@kafka-gateway/server-kit';
-import { Redis, type RedisOptions } from 'ioredis';
+import { GatewayError, redisConnectionOptions, type Secret } from '@kafka-gateway/server-kit';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { InstanceRef, Lookup, OwnershipStore } from './ownership-store';
 
@@ -18,22 +16,6 @@ export interface RedisOwnershipOptions {
   readonly password?: Secret;
   /** CA for a `rediss://` URL, read on every connect. */
   readonly caFile?: string;
-}
-
-/** Credentials and TLS for ioredis; ioredis copies `tls` into each `tls.connect` call. */
-export function redisConnectionOptions(
-  o: Pick<RedisOwnershipOptions, 'username' | 'password' | 'caFile'>,
-): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
-  const out: Pick<RedisOptions, 'username' | 'password' | 'tls'> = {};
-  if (o.username !== undefined) out.username = o.username;
-  if (o.password !== undefined) out.password = o.password.value();
-  const caFile = o.caFile;
-  if (caFile !== undefined) {
-    const tls: ConnectionOptions = {};
-    Object.defineProperty(tls, 'ca', { enumerable: true, get: () => readFileSync(caFile) });
-    out.tls = tls;
-  }
-  return out;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { KafkaModule } from '../kafka/kafka.module';
 import { ProduceMetrics } from './produce-metrics';
 import { ProduceOutcomes } from './produce-outcomes';
@@ -9,7 +10,7 @@ import { ProduceRecordsService } from './v3/produce-records.service';
 
 /** Produce: v2 `POST /topics/{t}[/partitions/{p}]` and v3 `POST .../topics/{t}/records`. */
 @Module({
-  imports: [KafkaModule],
+  imports: [KafkaModule, IdempotencyModule],
   controllers: [ProduceController, ProduceRecordsController],
   providers: [ProduceMetrics, ProduceOutcomes, ProduceService, ProduceRecordsService],
 })

@@ -25,6 +25,10 @@ export type GatewayErrorCode =
   | 'consumer_lag_not_found'
   | 'payload_error'
   | 'produce_batch_invalid'
+  | 'idempotency_key_invalid'
+  | 'idempotency_key_reused'
+  | 'idempotency_in_progress'
+  | 'idempotency_unavailable'
   | 'kafka_bad_request'
   | 'kafka_throttled'
   | 'consumer_instance_not_found'
@@ -102,6 +106,13 @@ const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze({
   payload_error: { status: 422, errorCode: 42206 },
   // v3 records:batch refused as a whole (empty, too many entries, bad or repeated ids)
   produce_batch_invalid: { status: 422, errorCode: 42208 },
+  // idempotent produce (extension): an Idempotency-Key header that is empty, too long or not
+  // printable ASCII; the key reused for another request; the first request still running; the
+  // key store (Redis) unreachable, so the gateway cannot tell a retry from a new request
+  idempotency_key_invalid: { status: 400, errorCode: 40004 },
+  idempotency_key_reused: { status: 422, errorCode: 42210 },
+  idempotency_in_progress: { status: 409, errorCode: 40904 },
+  idempotency_unavailable: { status: 503, errorCode: 50304 },
   // Kafka refused the request as invalid (topic exists, bad partitions/RF, bad config, ...)
   kafka_bad_request: { status: 400, errorCode: 40002 },
   kafka_throttled: { status: 429, errorCode: 42901 },

@@ -10,6 +10,7 @@ import type { HttpConfig } from '../config/common.config';
 import { GatewayError } from '../errors/error-catalogue';
 import type { ErrorResponder } from '../errors/error-responder';
 import { byteMeter } from '../quota/byte-meter';
+import { keepRawBodyIfKeyed } from './raw-body';
 import { closeAfterResponse, declaredLength, hasBody } from './server-limits';
 
 /**
@@ -55,6 +56,7 @@ export function jsonBody(
       const refusal = byteMeter(req)?.(body.length);
       if (refusal !== undefined) throw refusal;
       if ((scan & JSON_LONG_INTEGER) !== 0) longIntegerBodies.set(req, text);
+      keepRawBodyIfKeyed(req, body); // idempotent produce fingerprints the bytes
     },
   });
   return (req, res, next) => {

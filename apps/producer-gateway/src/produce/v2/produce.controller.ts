@@ -21,6 +21,7 @@ import {
   V2JsonInterceptor,
 } from '@kafka-gateway/server-kit';
 import { partitionParam } from '../../common/path-params';
+import { IdempotencyInterceptor } from '../../idempotency/idempotency.interceptor';
 import type { Request, Response } from 'express';
 import { ProduceService, type ProduceResponse } from './produce.service';
 
@@ -43,7 +44,8 @@ const Format = createParamDecorator((_: unknown, ctx: ExecutionContext): Embedde
 
 @Controller('topics')
 @UseGuards(ProduceFormatGuard)
-@UseInterceptors(V2JsonInterceptor)
+// Idempotency after content negotiation, so a 406 never claims a key.
+@UseInterceptors(V2JsonInterceptor, IdempotencyInterceptor)
 export class ProduceController {
   constructor(private readonly produce: ProduceService) {}
 

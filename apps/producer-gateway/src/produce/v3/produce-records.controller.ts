@@ -2,6 +2,7 @@ import { Authorize, topicParam } from '@kafka-gateway/server-kit';
 import { Body, Controller, HttpCode, Param, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { V3JsonInterceptor } from '../../common/v3-json.interceptor';
+import { IdempotencyInterceptor } from '../../idempotency/idempotency.interceptor';
 import { type BatchResponse, ProduceRecordsService } from './produce-records.service';
 
 @Controller('v3/clusters/:cluster/topics/:topic')
@@ -24,7 +25,7 @@ export class ProduceRecordsController {
   @Authorize('produce', topicParam())
   @Post('records\\:batch')
   @HttpCode(207)
-  @UseInterceptors(V3JsonInterceptor)
+  @UseInterceptors(V3JsonInterceptor, IdempotencyInterceptor)
   produceBatch(
     @Param('cluster') cluster: string,
     @Param('topic') topic: string,
