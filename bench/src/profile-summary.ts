@@ -10,6 +10,44 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
+}
+
+/**
+ * Cost categories of the gateway's request path, by the nearest frame (leaf first) that belongs
+ * to one: node internals and V8 builtins count for the library or module that called them.
+ */
+const CATEGORIES: readonly (readonly [string, RegExp])[] = [
+  ['logging (pino, request log)', /node_modules\/pino|server-kit\/dist\/logging|request-log/],
+  ['metrics (prom-client, metrics)', /node_modules\/prom-client|server-kit\/dist\/metrics/],
+  ['body parsing', /node_modules\/(body-parser|raw-body|iconv-lite)|http\/json-body|exact-json/],
+  ['auth, authz, quota', /server-kit\/dist\/(auth|authz|quota)\//],
+  ['tracing', /server-kit\/dist\/tracing|@opentelemetry/],
+  ['codec', /packages\/codec\/|node_modules\/(avsc|ajv|protobufjs)/],
+  ['kafkajs', /node_modules\/kafkajs/],
+  ['nest (routing, guards, interceptors, rxjs)', /node_modules\/(@nestjs|rxjs|reflect-metadata)/],
+  [
+    'express (router, response)',
+    /node_modules\/(express|router|parseurl|send|finalhandler|on-finished|content-type|type-is|accepts|negotiator|statuses|qs|etag|fresh|depd)/,
+  ],
+  ['producer-gateway', /apps\/producer-gateway\//],
+  ['consumer-gateway', /apps\/consumer-gateway\//],
+  ['server-kit (other)', /packages\/server-kit\//],
+];
+
+function categoryOf(leaf: ProfileNode, parent: Map<number, ProfileNode>): string {
+  const fn = leaf.callFrame.functionName;
+  if (fn === '(idle)' || fn === '(program)' || fn === '(garbage collector)') return fn;
+  for (let n: ProfileNode | undefined = leaf; n !== undefined; n = parent.get(n.id)) {
+    const url = n.callFrame.url;
+    if (url === '' || url.startsWith('node:')) continue;
+    for (const [name, re] of CATEGORIES) if (re.test(url)) return name;
+    return `other: ${packageOf(url)}`;
+  }
+  const leafUrl = leaf.callFrame.url;
+  return leafUrl.startsWith('node:')
+    ? 'node core (http, net, streams)'
+    : 'native / V8 (no JS caller)';
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -44,6 +82,18 @@ function main(): void {
     selfUs.set(samples[i]!, (selfUs.get(samples[i]!) ?? 0) + (deltas[i] ?? 0));
   }
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const parent = new Map<number, ProfileNode>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
+  const byCategory = new Map<string, number>();
+  let idle = 0;
+  for (const [id, us] of selfUs) {
+    const n = byId.get(id);
+    if (n === undefined) continue;
+    const c = categoryOf(n, parent);
+    if (c === '(idle)') idle += us;
+    byCategory.set(c, (byCategory.get(c) ?? 0) + us);
+  }
+  const busy = total - idle;
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   for (const [id, us] of selfUs) {
@@ -68,6 +118,16 @@ function main(): void {
   ];
   for (const [k, us] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 15))
     out.push(`| ${k} | ${pct(us)} |`);
+  out.push(
+    '',
+    `Busy (not idle): ${(busy / 1e6).toFixed(2)} s. By category (nearest library frame, leaf first):`,
+    '',
+    '| category | % of busy |',
+    '| --- | ---: |',
+  );
+  for (const [k, us] of [...byCategory].sort((a, b) => b[1] - a[1])) {
+    if (k !== '(idle)') out.push(`| ${k} | ${((100 * us) / busy).toFixed(1)} |`);
+  }
   out.push('', '| function | self % |', '| --- | ---: |');
   for (const [k, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top))
     out.push(`| \`${k}\` | ${pct(us)} |`);

@@ -13,12 +13,11 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
-import { type EmbeddedFormat, produceFormat } from '@kafka-gateway/codec';
+import { type EmbeddedFormat, negotiateV2Json, produceFormat } from '@kafka-gateway/codec';
 import {
   principalOf,
   RECORD_METADATA_HEADER,
   recordMetadataHeader,
-  V2JsonInterceptor,
 } from '@kafka-gateway/server-kit';
 import { partitionParam } from '../../common/path-params';
 import { IdempotencyInterceptor } from '../../idempotency/idempotency.interceptor';
@@ -28,12 +27,22 @@ import { ProduceService, type ProduceResponse } from './produce.service';
 const FORMAT = Symbol('embeddedFormat');
 type WithFormat = Request & { [FORMAT]?: EmbeddedFormat };
 
-/** Reads the embedded format from Content-Type before Accept is negotiated (415 before 406). */
+/**
+ * Reads the embedded format from Content-Type, then negotiates Accept (415 before 406) and
+ * labels the response, as `V2JsonInterceptor` does for the other v2 resources. Done here rather
+ * than in that interceptor because Nest's interceptor chain (rxjs `defer`/`mergeAll` and two
+ * `AsyncResource.bind` per request) was a measurable share of a single-record produce's CPU
+ * (bench/results/2026-12-02-perf-profile.md); guards run in the same order before the handler.
+ */
 @Injectable()
 export class ProduceFormatGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<WithFormat>();
+    const http = context.switchToHttp();
+    const req = http.getRequest<WithFormat>();
     req[FORMAT] = produceFormat(req.headers['content-type']);
+    const type = negotiateV2Json(req.headers.accept);
+    // a one-element array: Express appends "; charset=utf-8" to a string Content-Type
+    http.getResponse<Response>().setHeader('Content-Type', [type]);
     return true;
   }
 }
@@ -44,8 +53,8 @@ const Format = createParamDecorator((_: unknown, ctx: ExecutionContext): Embedde
 
 @Controller('topics')
 @UseGuards(ProduceFormatGuard)
-// Idempotency after content negotiation, so a 406 never claims a key.
-@UseInterceptors(V2JsonInterceptor, IdempotencyInterceptor)
+// Idempotency after content negotiation (the guard), so a 406 never claims a key.
+@UseInterceptors(IdempotencyInterceptor)
 export class ProduceController {
   constructor(private readonly produce: ProduceService) {}
 
