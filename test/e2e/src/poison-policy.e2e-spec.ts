@@ -150,7 +150,7 @@ for (const c of CASES) {
         ]);
         assert.equal(e.error?.error_code, 40801);
         assert.match(
-          e.error!.message,
+          e.error.message,
           new RegExp(`offset ${i + 1} cannot be decoded as ${c.format}`),
         );
         assert.equal(e.key_raw, null);
