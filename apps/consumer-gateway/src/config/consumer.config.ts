@@ -34,6 +34,11 @@ export interface ConsumersConfig {
    */
   readonly metadataRefreshMs: number;
   readonly sessionTimeoutMs: number;
+  /**
+   * A records stream (SSE) writes a comment line after this long without an event, so that
+   * proxies and load balancers do not close an idle stream.
+   */
+  readonly streamHeartbeatMs: number;
 }
 
 export interface RoutingConfig {
@@ -94,6 +99,7 @@ export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
       min: 6000,
       max: 300_000,
     }),
+    streamHeartbeatMs: r.int('CONSUMER_STREAM_HEARTBEAT_MS', 15_000, { min: 100, max: 300_000 }),
   };
   const routing = readRouting(r, common.http);
   r.done();

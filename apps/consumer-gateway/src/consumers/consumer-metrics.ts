@@ -12,6 +12,8 @@ export class ConsumerMetrics {
   readonly pollDuration;
   readonly rebalances;
   readonly commitErrors;
+  readonly streams;
+  readonly streamEvents;
 
   constructor(readonly metrics: MetricsService) {
     this.recordsFetched = metrics.counter(
@@ -39,6 +41,16 @@ export class ConsumerMetrics {
       'kafka_gateway_consumer_commit_errors_total',
       'Failed offset commits',
       [],
+    );
+    this.streams = metrics.gauge(
+      'kafka_gateway_consumer_streams',
+      'Records streams (Server-Sent Events) open on this replica',
+      [],
+    );
+    this.streamEvents = metrics.counter(
+      'kafka_gateway_consumer_stream_events_total',
+      'Records sent as Server-Sent Events',
+      ['format'],
     );
   }
 }
