@@ -25,6 +25,18 @@ ensure_node_modules() {
   fi
 }
 
+# The browser e2e test (test/e2e/src/sse-browser.e2e-spec.ts) drives Debian's chromium through
+# playwright-core; install it only when missing, and only where apt-get can (root, Debian/Ubuntu).
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing chromium (apt-get) for the browser e2e test"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null || return 1
+  else
+    say "chromium is missing and cannot be installed here (needs root and apt-get): the browser e2e test will be skipped"
+  fi
+}
+
 build_all() {
   cd "$REPO_ROOT" || return 1
   say "building (turbo run build)"

@@ -23,7 +23,7 @@ expect_suites() {
 }
 totals() { node "$REPO_ROOT/scripts/test-totals.mjs" "$RESULTS" "${EXTRA[@]}"; }
 
-if ! require_tools || ! ensure_node_modules || ! build_all; then
+if ! require_tools || ! ensure_node_modules || ! ensure_chromium || ! build_all; then
   record failed build
   totals
   exit 1

@@ -34,6 +34,8 @@ export interface BenchReport {
  */
 export interface PairRatio {
   readonly pair: string;
+  /** The gateway row's method: a pair may have several gateway rows (polling and SSE consume). */
+  readonly method: string;
   readonly recordsPerSec: number | undefined;
   readonly mbPerSec: number | undefined;
   readonly p50: number | undefined;
@@ -95,6 +97,7 @@ export function pairRatios(rows: readonly RowResult[]): PairRatio[] {
     if (d === undefined && j === undefined) continue;
     out.push({
       pair: g.pair,
+      method: g.method,
       recordsPerSec: divide(g.recordsPerSec, d?.recordsPerSec),
       mbPerSec: divide(g.mbPerSec, d?.mbPerSec),
       p50: divide(g.load?.latency?.p50, d?.load?.latency?.p50),
@@ -231,7 +234,9 @@ function rowsTable(
     const rss = p === undefined ? '–' : p.rssPeakMB.toFixed(0);
     let rel = '';
     let ceilingCell = '';
-    const q = ratios.find((x) => x.pair === r.pair);
+    const q =
+      ratios.find((x) => x.pair === r.pair && x.method === r.method) ??
+      ratios.find((x) => x.pair === r.pair);
     const t =
       r.saslSslTwinOf === undefined ? undefined : sasl.find((x) => x.saslSslPair === r.pair);
     if (r.saslSslTwinOf !== undefined) {

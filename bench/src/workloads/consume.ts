@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import type { BenchContext, RowResult } from '../context';
 import { rates } from '../context';
 import { HttpClient } from '../http-client';
@@ -43,6 +44,7 @@ export async function consumePair(ctx: BenchContext, c: ConsumeCase): Promise<Ro
   const limitMs = Math.max(ctx.options.durationMs * 4, 10_000);
   const rows = [
     await gatewayRow(ctx, c, pair, params, topic, storedBytes, limitMs),
+    await sseRow(ctx, c, pair, params, topic, storedBytes, limitMs),
     await directRow(ctx, c, pair, params, topic, storedBytes, schemaId, limitMs),
   ];
   if (ctx.options.java) rows.push(await javaConsumeRow(ctx, c, pair, params, topic, storedBytes));
@@ -162,6 +164,126 @@ async function gatewayRow(
       clientCpuSeconds: clientCpu(),
     };
   } finally {
+    await client.request('DELETE', path, { 'content-type': V2 }).catch(() => undefined);
+    await client.close();
+  }
+}
+
+/**
+ * The same records through a records stream (Server-Sent Events): one `GET …/records` with
+ * `Accept: text/event-stream`, events counted as they arrive (one `id:` line per record). Same
+ * window rule as the polling loop; no request per batch, so no latency.
+ */
+async function sseRow(
+  ctx: BenchContext,
+  c: ConsumeCase,
+  pair: string,
+  params: Record<string, string | number>,
+  topic: string,
+  storedBytes: number,
+  limitMs: number,
+): Promise<RowResult> {
+  const client = new HttpClient(ctx.consumerBase, 1);
+  const group = `bench-${ctx.options.runId}-s-${randomUUID().slice(0, 6)}`;
+  const created = JSON.parse(
+    await client.expect(
+      200,
+      'POST',
+      `/consumers/${group}`,
+      { 'content-type': V2 },
+      JSON.stringify({ format: c.format, 'auto.offset.reset': 'earliest' }),
+    ),
+  ) as { instance_id: string };
+  const path = `/consumers/${group}/instances/${created.instance_id}`;
+  const monitor = new ProcessMonitor(ctx.stack.pids);
+  let clientCpu = selfCpu();
+  let seen = 0;
+  let counted = 0;
+  let windowStart = 0;
+  let lastRecordAt = 0;
+  let firstError: string | undefined;
+  try {
+    await client.expect(
+      204,
+      'POST',
+      `${path}/subscription`,
+      { 'content-type': V2 },
+      JSON.stringify({ topics: [topic] }),
+    );
+    await new Promise<void>((resolve) => {
+      const req = request(
+        new URL(path + '/records', ctx.consumerBase),
+        { headers: { accept: 'text/event-stream' } },
+        (res) => {
+          if (res.statusCode !== 200) {
+            firstError = `status ${res.statusCode}`;
+            res.resume();
+            finish();
+            return;
+          }
+          res.setEncoding('utf8');
+          let tail = '';
+          res.on('data', (chunk: string) => {
+            const text = tail + chunk;
+            let n = 0;
+            for (let i = text.indexOf('\nid: '); i >= 0; i = text.indexOf('\nid: ', i + 1)) n++;
+            if (text.startsWith('id: ')) n++;
+            // an `id:` split across chunks is counted in the next one
+            tail = text.slice(-4);
+            if (tail.includes('\n')) tail = tail.slice(tail.lastIndexOf('\n'));
+            else tail = '';
+            const now = performance.now();
+            seen += n;
+            if (n === 0) return;
+            if (windowStart === 0) {
+              windowStart = now;
+              monitor.begin();
+              clientCpu = selfCpu();
+            } else {
+              counted += n;
+              lastRecordAt = now;
+            }
+            if (seen >= c.records) finish();
+          });
+          res.on('error', finish);
+        },
+      );
+      const timer = setTimeout(finish, limitMs);
+      function finish(): void {
+        clearTimeout(timer);
+        req.destroy();
+        resolve();
+      }
+      req.on('error', (err) => {
+        firstError ??= err.message;
+        finish();
+      });
+      req.end();
+    });
+    const processes = monitor.end();
+    const load: LoadResult = {
+      ops: 0,
+      records: counted,
+      errors: firstError === undefined ? 0 : 1,
+      firstError,
+      elapsedMs: windowStart > 0 && lastRecordAt > 0 ? lastRecordAt - windowStart : 0,
+      latency: undefined,
+    };
+    return {
+      pair,
+      section: 'consume',
+      side: 'gateway',
+      method: `HTTP v2 ${c.format} records stream (SSE)`,
+      params,
+      recordBytes: storedBytes,
+      load,
+      ...rates(load, storedBytes),
+      servedBy: 'consumer-gateway',
+      processes,
+      clientCpuSeconds: clientCpu(),
+    };
+  } finally {
+    // deleting the instance also ends its stream on the gateway
     await client.request('DELETE', path, { 'content-type': V2 }).catch(() => undefined);
     await client.close();
   }

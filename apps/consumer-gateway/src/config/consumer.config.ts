@@ -40,6 +40,11 @@ export interface ConsumersConfig {
   readonly poisonPolicy: PoisonPolicy;
   /** CONSUMER_POISON_DEAD_LETTER_TOPIC: the DLQ topic of instances that name none. */
   readonly deadLetterTopic: string | undefined;
+  /**
+   * A records stream (SSE) writes a comment line after this long without an event, so that
+   * proxies and load balancers do not close an idle stream.
+   */
+  readonly streamHeartbeatMs: number;
 }
 
 export interface RoutingConfig {
@@ -100,6 +105,7 @@ export function loadConsumerConfig(env: Env): ConsumerGatewayConfig {
       min: 6000,
       max: 300_000,
     }),
+    streamHeartbeatMs: r.int('CONSUMER_STREAM_HEARTBEAT_MS', 15_000, { min: 100, max: 300_000 }),
   };
   const poisonPolicy = r.string('CONSUMER_POISON_POLICY', 'fail');
   if (!isPoisonPolicy(poisonPolicy)) {

@@ -14,6 +14,8 @@ export class ConsumerMetrics {
   readonly commitErrors;
   readonly poisonRecords;
   readonly deadLetterFailures;
+  readonly streams;
+  readonly streamEvents;
 
   constructor(readonly metrics: MetricsService) {
     this.recordsFetched = metrics.counter(
@@ -51,6 +53,16 @@ export class ConsumerMetrics {
       'kafka_gateway_consumer_dead_letter_failures_total',
       'Copies to a dead-letter topic that failed (the record stayed in place)',
       [],
+    );
+    this.streams = metrics.gauge(
+      'kafka_gateway_consumer_streams',
+      'Records streams (Server-Sent Events) open on this replica',
+      [],
+    );
+    this.streamEvents = metrics.counter(
+      'kafka_gateway_consumer_stream_events_total',
+      'Records sent as Server-Sent Events',
+      ['format'],
     );
   }
 }

@@ -29,6 +29,8 @@ import type { Request, Response } from 'express';
 import type { TopicPartition } from '../kafka/consumer-port';
 import { ConsumersService } from './consumers.service';
 import { renderRecords } from './records.renderer';
+import { ConsumerStreamService } from './streaming/consumer-stream.service';
+import { wantsEventStream } from './streaming/last-event-id';
 
 /** Request bodies must be a Kafka REST or JSON type (415 otherwise), checked before Accept. */
 @Injectable()
@@ -47,7 +49,10 @@ const OWNER_ONLY =
 @Controller('consumers')
 @UseGuards(ConsumerContentTypeGuard)
 export class ConsumersController {
-  constructor(private readonly consumers: ConsumersService) {}
+  constructor(
+    private readonly consumers: ConsumersService,
+    private readonly streams: ConsumerStreamService,
+  ) {}
 
   @Authorize('consume', groupParam())
   @Post(':group')
@@ -184,8 +189,13 @@ export class ConsumersController {
     @Query('timeout') timeout: string | undefined,
     @Query('max_bytes') maxBytes: string | undefined,
     @Headers(RECORD_METADATA_HEADER) metadata: string | undefined,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<string> {
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    // the same route, guard and checks; `Accept: text/event-stream` streams instead (SSE)
+    if (wantsEventStream(accept)) {
+      return this.streams.stream(group, instance, lastEventId, caller, res);
+    }
     const { mediaType, records } = await this.consumers.records(
       group,
       instance,
@@ -196,7 +206,7 @@ export class ConsumersController {
       metadata,
     );
     res.setHeader('Content-Type', [mediaType]); // an array keeps Express from adding a charset
-    return renderRecords(records);
+    res.send(renderRecords(records));
   }
 
   @AuthorizedInService(OWNER_ONLY)

@@ -4,10 +4,11 @@ import { ConsumerMetrics } from './consumer-metrics';
 import { ConsumerRegistryService } from './consumer-registry.service';
 import { ConsumersController } from './consumers.controller';
 import { ConsumersService } from './consumers.service';
+import { ConsumerStreamService } from './streaming/consumer-stream.service';
 
 @Module({
   imports: [KafkaModule],
   controllers: [ConsumersController],
-  providers: [ConsumerRegistryService, ConsumersService, ConsumerMetrics],
+  providers: [ConsumerRegistryService, ConsumersService, ConsumerStreamService, ConsumerMetrics],
 })
 export class ConsumersModule {}

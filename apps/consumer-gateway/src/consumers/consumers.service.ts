@@ -234,6 +234,26 @@ export class ConsumersService {
     return { mediaType: negotiated.mediaType, records };
   }
 
+  /**
+   * The caller's instance for a records stream (SSE), after the checks of a records fetch;
+   * `authorize` repeats the topic check before every fetch of the stream, as each records
+   * request does. The stream's records are in the instance's own format.
+   */
+  streamSource(
+    group: string,
+    name: string,
+    caller: Caller,
+  ): { instance: ConsumerInstance; authorize: () => void } {
+    const instance = this.owned(caller, group, name);
+    const authorize = (): void =>
+      this.requireTopics(
+        caller,
+        instance.currentAssignment().map((p) => p.topic),
+      );
+    authorize();
+    return { instance, authorize };
+  }
+
   async commit(group: string, name: string, body: unknown, caller: Caller): Promise<[]> {
     const instance = this.owned(caller, group, name);
     const offsets = parseCommit(body);

@@ -60,6 +60,20 @@ export const Errors = {
       'Illegal state: Subscription to topics, partitions and pattern are mutually exclusive',
     ),
 
+  /** 409/40903: a records stream (SSE) of this instance is open already; one at a time. */
+  streamAlreadyOpen: (): GatewayError =>
+    new GatewayError(
+      'illegal_consumer_state',
+      'Illegal state: A records stream of this consumer instance is already open',
+    ),
+
+  /** 400/400: a Last-Event-ID that is not `topic:partition:offset`. */
+  invalidLastEventId: (): GatewayError =>
+    new GatewayError(
+      'invalid_request',
+      'Last-Event-ID must be topic:partition:offset as sent in the event ids of a records stream',
+    ),
+
   /** Kafka cannot be reached: a retriable 503 the client may retry after a second. */
   kafkaUnavailable: (): GatewayError =>
     new GatewayError('broker_not_available', 'Kafka is not available', {
