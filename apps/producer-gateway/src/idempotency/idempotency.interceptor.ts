@@ -37,7 +37,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       body: rawBodyOf(req),
     };
     const produce = async () => {
-      const value = await lastValueFrom(next.handle());
+      const value: unknown = await lastValueFrom(next.handle());
       return { status: res.statusCode, value };
     };
     return from(this.idempotency.run(request, produce)).pipe(

@@ -92,7 +92,7 @@ test('concurrent duplicates wait for the first and get its answer: one produce',
     s.service.run(request(), s.produce()),
   ]);
   assert.equal(s.produced(), 1);
-  assert.equal(results[0]!.kind, 'fresh');
+  assert.equal(results[0].kind, 'fresh');
   for (const r of results.slice(1)) {
     assert.deepEqual(r, {
       kind: 'replayed',
