@@ -54,6 +54,7 @@ export {
   recordMetadataHeader,
 } from './http/record-metadata';
 export { exceedsJsonDepth } from './http/json-depth';
+export { wantsEventStream } from './http/event-stream';
 export { ServerKitModule } from './server-kit.module';
 export { startGateway, type RunningGateway } from './bootstrap/start-gateway';
 export {

@@ -24,13 +24,13 @@ import {
   groupParam,
   RECORD_METADATA_HEADER,
   V2JsonInterceptor,
+  wantsEventStream,
 } from '@kafka-gateway/server-kit';
 import type { Request, Response } from 'express';
 import type { TopicPartition } from '../kafka/consumer-port';
 import { ConsumersService } from './consumers.service';
 import { renderRecords } from './records.renderer';
 import { ConsumerStreamService } from './streaming/consumer-stream.service';
-import { wantsEventStream } from './streaming/last-event-id';
 
 /** Request bodies must be a Kafka REST or JSON type (415 otherwise), checked before Accept. */
 @Injectable()

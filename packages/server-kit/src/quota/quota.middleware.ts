@@ -1,4 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { wantsEventStream } from '../http/event-stream';
+import { meterStreamWrites } from './stream-meter';
 import type { Logger } from 'pino';
 import { auditDenial } from '../auth/audit';
 import { principalOf } from '../auth/principal';
@@ -70,7 +72,8 @@ export function globalQuotaMiddleware(
  * The per-principal quotas, after authentication. Produce requests (v2, v3 streaming and
  * records:batch) take a request token and their bytes: a declared Content-Length up front;
  * otherwise the bytes as they are read (the byte meter), refused only while in debt until then.
- * A records fetch is refused while the principal is in debt and charged the bytes it returned.
+ * A records fetch is refused while the principal is in debt and charged the bytes it returned;
+ * a records stream (SSE) is charged as it is written and slowed while the principal is in debt.
  */
 export function principalQuotaMiddleware(
   quotas: QuotaService,
@@ -92,7 +95,13 @@ export function principalQuotaMiddleware(
         });
         return;
       }
-      if (quotas.limitsFetchBytes(principal)) {
+      if (quotas.limitsFetchBytes(principal) && wantsEventStream(req.headers.accept)) {
+        // a records stream (SSE) has no length: charged as written, slowed while in debt
+        meterStreamWrites(res, (bytes) => {
+          quotas.chargeFetch(principal, bytes);
+          return quotas.fetchWait(principal);
+        });
+      } else if (quotas.limitsFetchBytes(principal)) {
         // Express (and the forwarder, copying the owner's answer) sends records with a length
         res.once('finish', () => quotas.chargeFetch(principal, declaredResponseLength(res)));
       }

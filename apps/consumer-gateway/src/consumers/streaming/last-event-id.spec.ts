@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from '@kafka-gateway/server-kit';
-import { eventId, parseLastEventId, wantsEventStream } from './last-event-id';
+import { eventId, parseLastEventId } from './last-event-id';
 
 test('Last-Event-ID: absent or empty starts fresh; an event id resumes after it', () => {
   assert.equal(parseLastEventId(undefined), undefined);
@@ -32,12 +32,4 @@ test('Last-Event-ID: anything else is a 400 invalid_request', () => {
       String(bad),
     );
   }
-});
-
-test('Accept: text/event-stream among other ranges, with parameters, any case', () => {
-  assert.ok(wantsEventStream('text/event-stream'));
-  assert.ok(wantsEventStream('application/json, Text/Event-Stream;q=0.9'));
-  assert.ok(!wantsEventStream(undefined));
-  assert.ok(!wantsEventStream('application/vnd.kafka.json.v2+json'));
-  assert.ok(!wantsEventStream('text/event-streams'));
 });

@@ -32,11 +32,3 @@ export function parseLastEventId(raw: string | string[] | undefined): ResumePoin
   if (partition > MAX_PARTITION || offset > MAX_OFFSET) throw Errors.invalidLastEventId();
   return { tp: { topic: m[1]!, partition }, offset };
 }
-
-/** Whether an Accept header asks for a records stream (`text/event-stream`). */
-export function wantsEventStream(accept: string | undefined): boolean {
-  if (accept === undefined) return false;
-  return accept
-    .split(',')
-    .some((range) => range.split(';')[0]!.trim().toLowerCase() === 'text/event-stream');
-}
