@@ -50,10 +50,17 @@ export class DeadLetterProducer implements DeadLetterPort, OnApplicationShutdown
       headers: groupHeaders(record.headers),
     };
     if (as === undefined) {
+      const pending = this.sharedProducer();
       try {
-        const producer = await this.sharedProducer();
-        await producer.send({ topic, messages: [message], acks: -1 });
+        await (await pending).send({ topic, messages: [message], acks: -1 });
       } catch (err) {
+        // kafkajs rolls its sequence numbers back after a failed send even when the broker
+        // wrote the batch; the next send would then be taken for a retry and acknowledged
+        // without being written (see fenced-sender.ts). A fresh producer id avoids that.
+        if (this.shared === pending) {
+          this.shared = undefined;
+          void pending.then((p) => p.disconnect()).catch(() => undefined);
+        }
         throw toGatewayError(err);
       }
       return;

@@ -29,9 +29,14 @@ class FakeProducer {
     readonly credential: CallerCredential | undefined,
     private readonly behaviour: Behaviour,
   ) {}
-  on(): void {}
-  connect(): Promise<void> {
-    return this.behaviour.connect(this.credential);
+  readonly listeners = new Map<string, () => void>();
+  on(event: string, listener: () => void): void {
+    this.listeners.set(event, listener);
+  }
+  async connect(): Promise<void> {
+    // kafkajs' order: the CONNECT event first, the idempotent InitProducerId after it
+    this.listeners.get(this.events.CONNECT)?.();
+    await this.behaviour.connect(this.credential);
   }
   disconnect(): Promise<void> {
     this.disconnected = true;
@@ -189,4 +194,17 @@ test('propagation off: callerOf is undefined for everyone and the shared produce
   await t.produce(t.as('alice'));
   assert.deepEqual(t.shared.sent, ['t']);
   assert.equal(t.made.length, 1);
+});
+
+test('the shared producer is ready only once connect() resolved (after InitProducerId), not at the CONNECT event', async () => {
+  let finishInit: () => void = () => undefined;
+  const init = new Promise<void>((resolve) => (finishInit = resolve));
+  const { service } = setup({ KAFKA_PRINCIPAL_PROPAGATION: 'off' }, { connect: () => init });
+  service.onModuleInit();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(service.isConnected(), false, 'CONNECT was emitted, InitProducerId still running');
+  finishInit();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(service.isConnected(), true);
+  await service.onApplicationShutdown();
 });

@@ -182,9 +182,10 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
 
   private create(): Producer {
     const producer = this.factory.producer(PRODUCER_OPTIONS);
-    producer.on(producer.events.CONNECT, () => {
-      if (this.producer === producer) this.connected = true;
-    });
+    // Connected means connect() resolved, not kafkajs' CONNECT event: kafkajs emits that before
+    // the idempotent producer's InitProducerId, and a send in between goes out without a
+    // producer id (not idempotent) and then fails in kafkajs ("reading 'release'") although
+    // Kafka wrote it, so a client retry would duplicate it (seen in the rolling-restart fault).
     producer.on(producer.events.DISCONNECT, () => {
       if (this.producer === producer) this.connected = false;
     });
@@ -194,12 +195,19 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
   onModuleInit(): void {
     this.readiness.register('kafka', () => this.connected);
     void keepConnecting(
-      () => (this.connected ? Promise.resolve() : this.producer.connect()),
+      () => (this.connected ? Promise.resolve() : this.connectCurrent()),
       this.logger,
       () => this.stopped,
     ).then((ok) => {
       if (ok) this.logger.info({ brokers: this.config.kafka.brokers }, 'connected to Kafka');
     });
+  }
+
+  /** Connects the current producer; connected once it has its producer id. */
+  private async connectCurrent(): Promise<void> {
+    const producer = this.producer;
+    await producer.connect();
+    if (this.producer === producer) this.connected = true;
   }
 
   async onApplicationShutdown(): Promise<void> {
