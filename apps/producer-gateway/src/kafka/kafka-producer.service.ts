@@ -220,6 +220,11 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
     return this.connected;
   }
 
+  /** KAFKA_PRODUCE_TIMEOUT_MS: how long a produce request may wait for Kafka in all. */
+  get produceTimeoutMs(): number {
+    return this.config.produce.timeoutMs;
+  }
+
   /** Java-compatible choice of partition (murmur2 of the key; round-robin without a key). */
   choosePartition(topic: string, partitions: readonly PartitionInfo[], key: Buffer | null): number {
     return this.partitioner(topic, partitions, key);
@@ -246,16 +251,17 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
     topic: string,
     records: readonly OutgoingRecord[],
     caller?: ProduceCaller,
+    /** What is left of the request's produce timeout (the whole timeout by default). */
+    timeoutMs = this.config.produce.timeoutMs,
   ): Promise<RecordOutcome[]> {
     if (caller === undefined || this.callers === undefined) {
-      return this.outcomes(topic, this.batcher.submit(topic, records));
+      return this.outcomes(topic, this.batcher.submit(topic, records), timeoutMs);
     }
     const callers = this.callers;
     // a new caller's producer connects first (login, InitProducerId); that counts against the
     // produce timeout too, and records are never queued once it has passed
     let timer: NodeJS.Timeout | undefined;
     let late = false;
-    const timeoutMs = this.config.produce.timeoutMs;
     const connectTimeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         late = true;
@@ -272,7 +278,11 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
       const run = callers.use(caller.principal, caller.credential, async (client) => {
         clearTimeout(timer);
         if (late) return [];
-        const outcomes = await this.outcomes(topic, client.batcher.submit(topic, records));
+        const outcomes = await this.outcomes(
+          topic,
+          client.batcher.submit(topic, records),
+          timeoutMs,
+        );
         // A caller's refused login or ACL denial, or a broken idempotence state, must never
         // leave a producer behind that later requests reuse (Confluent disabled idempotence for
         // per-principal producers over this, kafka-rest#980): the next request gets a fresh one.
@@ -290,9 +300,12 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
     }
   }
 
-  private async outcomes(topic: string, submission: Submission): Promise<RecordOutcome[]> {
+  private async outcomes(
+    topic: string,
+    submission: Submission,
+    timeoutMs: number,
+  ): Promise<RecordOutcome[]> {
     let timer: NodeJS.Timeout | undefined;
-    const timeoutMs = this.config.produce.timeoutMs;
     const timedOut = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), timeoutMs);
     });
@@ -302,7 +315,7 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
       submission.cancel(
         new GatewayError(
           'kafka_timeout',
-          `Produce to ${topic} not acknowledged within ${timeoutMs} ms; the outcome is unknown`,
+          `Produce to ${topic} not acknowledged within ${this.config.produce.timeoutMs} ms; the outcome is unknown`,
           { retriable: true },
         ),
       );

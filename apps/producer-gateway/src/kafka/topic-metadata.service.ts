@@ -130,13 +130,28 @@ export class TopicMetadataService {
    * Partitions of a topic from a snapshot at most `metadataMaxAgeMs` old; a miss refreshes it so
    * a topic created a moment ago is found.
    */
-  async cachedPartitions(topic: string): Promise<readonly PartitionInfo[] | undefined> {
+  async cachedPartitions(
+    topic: string,
+    /** The longest wait for a refresh (a produce's timeout); unbounded when not given. */
+    waitMs?: number,
+  ): Promise<readonly PartitionInfo[] | undefined> {
     const snap = this.snapshot;
     if (snap !== undefined && Date.now() - snap.at < this.config.kafka.metadataMaxAgeMs) {
       const hit = snap.topics.get(topic);
       if (hit !== undefined) return hit;
     }
-    return (await this.refresh()).get(topic);
+    if (waitMs === undefined) return (await this.refresh()).get(topic);
+    // kafkajs retries a metadata request for a long while when no broker answers (a full
+    // outage): a produce gives up with a retriable 503 within its own timeout instead
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Errors.kafkaUnavailable()), waitMs);
+    });
+    try {
+      return (await Promise.race([this.refresh(), late])).get(topic);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

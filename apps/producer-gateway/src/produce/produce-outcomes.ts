@@ -86,7 +86,14 @@ export class ProduceOutcomes {
     startedAt: bigint,
     caller: ProduceCaller | undefined,
   ): Promise<SentRecord[]> {
-    const outcomes = await this.producer.produce(topic, records, caller);
+    // the produce timeout counts from the request's start: metadata and schema lookups use it too
+    const leftMs = this.producer.produceTimeoutMs - secondsSince(startedAt) * 1000;
+    const outcomes = await this.producer.produce(
+      topic,
+      records,
+      caller,
+      Number.isFinite(leftMs) ? Math.max(MIN_SEND_WAIT_MS, leftMs) : undefined,
+    );
     let stale = false;
     let produced = 0;
     let bytes = 0;
@@ -121,6 +128,9 @@ export class ProduceOutcomes {
     return 200;
   }
 }
+
+/** A request that used up its timeout before sending still gets this long for Kafka's answer. */
+const MIN_SEND_WAIT_MS = 1000;
 
 function secondsSince(startedAt: bigint): number {
   return Number(process.hrtime.bigint() - startedAt) / 1e9;

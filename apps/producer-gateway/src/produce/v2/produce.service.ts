@@ -125,7 +125,7 @@ export class ProduceService {
     // principal propagation: refused (401) before anything is parsed or registered
     const caller = this.producer.callerOf(principal);
     const request = parseProduceRequest(body, this.config.produce.maxRecordsPerRequest, metadata);
-    const partitions = await this.metadata.cachedPartitions(topic);
+    const partitions = await this.metadata.cachedPartitions(topic, this.producer.produceTimeoutMs);
     if (partitions === undefined) {
       // Kafka leaves topics the gateway may not describe out of the listing: such a produce is
       // refused per record with 40301 and answered 403, as Confluent's producer reports it.

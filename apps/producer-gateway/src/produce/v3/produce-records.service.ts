@@ -171,7 +171,10 @@ export class ProduceRecordsService {
     return {
       prepare: async (raw, receivedAt) => {
         const r = parseV3Record(raw);
-        const partitions = await this.metadata.cachedPartitions(topic);
+        const partitions = await this.metadata.cachedPartitions(
+          topic,
+          this.producer.produceTimeoutMs,
+        );
         if (partitions === undefined) {
           if (await this.metadata.isDenied(topic)) {
             throw new GatewayError(
