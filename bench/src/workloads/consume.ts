@@ -69,6 +69,26 @@ async function prefill(
   return batch.storedBytes;
 }
 
+/** A consumer instance of its own group, reading from the earliest offset; its path. */
+async function createInstance(
+  ctx: BenchContext,
+  client: HttpClient,
+  c: ConsumeCase,
+  tag: string,
+): Promise<string> {
+  const group = `bench-${ctx.options.runId}-${tag}-${randomUUID().slice(0, 6)}`;
+  const created = JSON.parse(
+    await client.expect(
+      200,
+      'POST',
+      `/consumers/${group}`,
+      { 'content-type': V2 },
+      JSON.stringify({ format: c.format, 'auto.offset.reset': 'earliest' }),
+    ),
+  ) as { instance_id: string };
+  return `/consumers/${group}/instances/${created.instance_id}`;
+}
+
 async function gatewayRow(
   ctx: BenchContext,
   c: ConsumeCase,
@@ -79,17 +99,7 @@ async function gatewayRow(
   limitMs: number,
 ): Promise<RowResult> {
   const client = new HttpClient(ctx.consumerBase, 1);
-  const group = `bench-${ctx.options.runId}-g-${randomUUID().slice(0, 6)}`;
-  const created = JSON.parse(
-    await client.expect(
-      200,
-      'POST',
-      `/consumers/${group}`,
-      { 'content-type': V2 },
-      JSON.stringify({ format: c.format, 'auto.offset.reset': 'earliest' }),
-    ),
-  ) as { instance_id: string };
-  const path = `/consumers/${group}/instances/${created.instance_id}`;
+  const path = await createInstance(ctx, client, c, 'g');
   const accept = { accept: `application/vnd.kafka.${c.format}.v2+json` };
   const query =
     ctx.options.maxBytes === undefined
@@ -184,17 +194,7 @@ async function sseRow(
   limitMs: number,
 ): Promise<RowResult> {
   const client = new HttpClient(ctx.consumerBase, 1);
-  const group = `bench-${ctx.options.runId}-s-${randomUUID().slice(0, 6)}`;
-  const created = JSON.parse(
-    await client.expect(
-      200,
-      'POST',
-      `/consumers/${group}`,
-      { 'content-type': V2 },
-      JSON.stringify({ format: c.format, 'auto.offset.reset': 'earliest' }),
-    ),
-  ) as { instance_id: string };
-  const path = `/consumers/${group}/instances/${created.instance_id}`;
+  const path = await createInstance(ctx, client, c, 's');
   const monitor = new ProcessMonitor(ctx.stack.pids);
   let clientCpu = selfCpu();
   let seen = 0;
