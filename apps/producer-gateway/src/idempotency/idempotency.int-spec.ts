@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { freePort } from '@kafka-gateway/server-kit/testing';
+import { gatewayMain, type GatewayProcess, spawnGateway } from '@kafka-gateway/server-kit/testing';
 
 // Two producer-gateway processes (the built dist/main.js, as pods run it) sharing the stack's
 // Kafka and Redis: idempotency keys claimed on one replica are seen by the other, also after
@@ -19,48 +17,16 @@ const V2 = 'application/vnd.kafka.v2+json';
 const BINARY = 'application/vnd.kafka.binary.v2+json';
 const REQUEST_TIMEOUT_MS = 15_000;
 
-interface Replica {
-  child: ChildProcess;
-  base: string;
-}
-const replicas: Replica[] = [];
+const replicas: GatewayProcess[] = [];
 const prefix = `idempotency-it-${randomUUID()}:`;
 
-async function until(what: string, ok: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if (await ok()) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function startReplica(): Promise<Replica> {
-  const port = await freePort();
-  const metricsPort = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, '..', 'main.js')], {
-    env: {
-      PATH: process.env['PATH'],
-      KAFKA_BROKERS: brokers,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(port),
-      METRICS_HOST: '127.0.0.1',
-      METRICS_PORT: String(metricsPort),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+async function startReplica(): Promise<GatewayProcess> {
+  const r = await spawnGateway(gatewayMain('producer-gateway'), {
+    KAFKA_BROKERS: brokers,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
   });
-  await until('the replica to be ready', async () => {
-    const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
-    return res.status === 200;
-  });
-  const r = { child, base: `http://127.0.0.1:${port}` };
   replicas.push(r);
   return r;
 }
@@ -90,8 +56,13 @@ interface Answer {
   body: { offsets?: { partition: number; offset: number }[]; error_code?: number };
 }
 
-async function produce(r: Replica, topic: string, key: string, value: string): Promise<Answer> {
-  const res = await fetch(`${r.base}/topics/${topic}`, {
+async function produce(
+  r: GatewayProcess,
+  topic: string,
+  key: string,
+  value: string,
+): Promise<Answer> {
+  const res = await fetch(`${r.url}/topics/${topic}`, {
     method: 'POST',
     headers: { 'content-type': BINARY, accept: V2, 'idempotency-key': key },
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -104,8 +75,8 @@ async function produce(r: Replica, topic: string, key: string, value: string): P
   };
 }
 
-let a: Replica;
-let b: Replica;
+let a: GatewayProcess;
+let b: GatewayProcess;
 
 before(async () => {
   if (skip !== false) return;
@@ -113,7 +84,7 @@ before(async () => {
 });
 
 after(() => {
-  for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+  for (const r of replicas) if (r.proc.exitCode === null) r.proc.kill('SIGKILL');
 });
 
 test('a retried request returns the same offsets; the topic holds one copy', { skip }, async () => {
@@ -157,8 +128,8 @@ test('retrying through a replica restart does not produce twice', { skip }, asyn
   const key = randomUUID();
   const first = await produce(a, topic, key, 'survives');
   assert.equal(first.status, 200);
-  a.child.kill('SIGKILL');
-  await new Promise((resolve) => a.child.once('exit', resolve));
+  a.proc.kill('SIGKILL');
+  await new Promise((resolve) => a.proc.once('exit', resolve));
   const retry = await produce(b, topic, key, 'survives');
   assert.equal(retry.status, 200);
   assert.equal(retry.replayed, 'true');
