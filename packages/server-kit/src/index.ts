@@ -1,5 +1,5 @@
-// first: replaces a quadratic kafkajs internal before anything loads kafkajs (see the file)
-export { kafkajsGroupingInstalled } from './kafka/kafkajs-grouping';
+// first: replaces kafkajs' producer sendMessages before anything loads kafkajs (see the file)
+export { kafkajsSendMessagesInstalled } from './kafka/kafkajs-send-messages';
 export { EnvReader, ConfigError, deepFreeze, type Env } from './config/env-reader';
 export { Secret } from './config/secret';
 export {

@@ -22,6 +22,7 @@ import { type CallerClient, CallerClientCache, type KafkaCaller } from './caller
 import { isAuthorizationFailure } from './kafka-errors';
 import { type KafkaClientKind, KafkaClientMetrics } from './kafka-instrumentation';
 import { kafkajsLevel, pinoLogCreator } from './kafka-log';
+import { kafkajsSendMessagesInstalled } from './kafkajs-send-messages';
 import { OAuthTokenProvider } from './oauth-token.provider';
 
 /** Injection token of the `CommonConfig` the Kafka clients are built from. */
@@ -53,6 +54,11 @@ export class KafkaClientFactory implements OnApplicationShutdown {
     @Optional() metrics?: MetricsService,
   ) {
     this.instrumentation = metrics === undefined ? undefined : new KafkaClientMetrics(metrics);
+    if (!kafkajsSendMessagesInstalled) {
+      logger.warn(
+        'kafkajs was loaded before @kafka-gateway/server-kit: its own producer sendMessages is in use, which can write a record twice when a broker fails (see server-kit kafka/kafkajs-send-messages.ts)',
+      );
+    }
     const k = config.kafka;
     this.propagation = k.propagation;
     this.base = {
