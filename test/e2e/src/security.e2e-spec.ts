@@ -221,6 +221,8 @@ function baseEnv(): Env {
     METRICS_HOST: '127.0.0.1',
     METRICS_PORT: '0',
     HTTP_SHUTDOWN_TIMEOUT_MS: '2000',
+    // cases with refused credentials never get ready: their public port opens at once
+    HTTP_LISTEN_READY_WAIT_MS: '0',
     LOG_LEVEL: 'debug',
     SCHEMA_REGISTRY_URL: need('SCHEMA_REGISTRY_URL'),
     KAFKA_PRODUCE_TIMEOUT_MS: '30000',

@@ -37,9 +37,9 @@ test(`high concurrency (${CONNECTIONS} connections) through a broker kill -9 and
     ? await busiestLeader([topics.binary, topics.json])
     : { component: 'kafka', led: 12 };
   const faultAt = Date.now();
-  stack('kill', victim.component);
+  await stack('kill', victim.component);
   await sleep(multi ? STEADY_MS : 5000);
-  stack('start', victim.component);
+  await stack('start', victim.component);
   await sleep(STEADY_MS * 2);
   const stats = await load.stop();
   const found = await readBack([topics.binary, topics.json]);

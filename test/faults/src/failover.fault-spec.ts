@@ -29,14 +29,14 @@ test('leader failover: kill -9 the broker leading most partitions under produce 
     ? await busiestLeader(Object.values(topics))
     : { component: 'kafka', led: 15 };
   const faultAt = Date.now();
-  stack('kill', victim.component);
+  await stack('kill', victim.component);
   if (!multi) {
     // one broker: the outage lasts until it is back
     await sleep(5000);
-    stack('start', 'kafka');
+    await stack('start', 'kafka');
   }
   await sleep(STEADY_MS * 2);
-  if (multi) stack('start', victim.component);
+  if (multi) await stack('start', victim.component);
   await sleep(STEADY_MS);
   const stats = await load.stop();
   const found = await readBack(Object.values(topics));

@@ -27,7 +27,7 @@ test('full Kafka outage: every broker down, readiness false, fast retriable fail
   const load = new ProduceLoad(topics, { connections: 10, batch: 5, pauseMs: 50 }).start();
   await sleep(5000);
   const faultAt = Date.now();
-  stack('kill', ...nodes);
+  await stack('kill', ...nodes);
   // a replica still ready is a finding, not a reason to leave Kafka down for the next scenario
   const notReadyAfter = await waitFor('every replica reports not ready', OUTAGE_MS, async () => {
     const states = await Promise.all(
@@ -37,7 +37,7 @@ test('full Kafka outage: every broker down, readiness false, fast retriable fail
   }).catch(() => undefined);
   await sleep(Math.max(0, OUTAGE_MS - (Date.now() - faultAt)));
   const backAt = Date.now();
-  stack('start', ...nodes);
+  await stack('start', ...nodes);
   const readyAfter = await waitFor('every replica ready again', 120_000, async () => {
     const states = await Promise.all(
       [...env.producerMetricsUrls, ...env.consumerMetricsUrls].map((u) => ready(u)),

@@ -37,10 +37,10 @@ test('Redis outage and restart: produce unaffected, REST consumers answer retria
   const consumers = await Promise.all([0, 1, 2].map(() => new RestConsumerLoop(topic).start()));
   await sleep(5000);
   const faultAt = Date.now();
-  stack('kill', 'redis');
+  await stack('kill', 'redis');
   await sleep(OUTAGE_MS);
   const backAt = Date.now();
-  stack('start', 'redis');
+  await stack('start', 'redis');
   await sleep(10_000);
   const stats = await load.stop();
   // every acknowledged record is read by the consumers (at-least-once), then they stop

@@ -32,7 +32,7 @@ test('registry outage: cached schemas keep producing, a new schema fails fast wi
   }).start();
   await sleep(5000);
   const faultAt = Date.now();
-  stack('kill', 'registry');
+  await stack('kill', 'registry');
   await sleep(10_000);
   const fresh = uid('New').replace(/-/g, '');
   const acked = new Set<string>();
@@ -52,7 +52,7 @@ test('registry outage: cached schemas keep producing, a new schema fails fast wi
   );
   const duringOutage = load.stats.outcomes.filter((o) => o.start > faultAt + 1000);
   const okDuring = duringOutage.filter((o) => o.status === 200 && o.failedRecords === 0).length;
-  stack('start', 'registry');
+  await stack('start', 'registry');
   const backAt = Date.now();
   let recovered = false;
   while (!recovered && Date.now() - backAt < 60_000) {

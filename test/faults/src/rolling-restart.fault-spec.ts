@@ -47,7 +47,7 @@ test('rolling restart of every gateway replica under produce and consume: 0 fail
   await sleep(BETWEEN_MS);
   for (const c of components) {
     await sample();
-    stack('restart', c);
+    await stack('restart', c);
     await sleep(BETWEEN_MS);
   }
   const rollMs = Date.now() - t0;

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import { Body, Controller, Get, HttpCode, Module, Post, UseInterceptors } from '@nestjs/common';
 import { CodecError } from '@kafka-gateway/codec';
 import { ServerKitModule } from '../server-kit.module';
@@ -55,6 +56,7 @@ before(async () => {
     METRICS_HOST: '127.0.0.1',
     METRICS_PORT: '0',
     HTTP_MAX_BODY_BYTES: '2048',
+    HTTP_DRAIN_IDLE_GRACE_MS: '1500',
     LOG_LEVEL: 'silent',
   });
   const config = readCommonConfig(r, { clientId: 't' });
@@ -187,13 +189,48 @@ test('management port: metrics with the HTTP histogram, health and readiness', a
   assert.equal((await fetch(`${mgmt}/readyz`)).status, 200);
 });
 
+/** One HTTP/1.1 request on a raw socket; resolves with the response head once it arrived. */
+function rawGet(socket: Socket, path: string): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (d: Buffer): void => {
+      text += d.toString('latin1');
+      if (text.includes('\r\n\r\n')) {
+        socket.off('data', onData);
+        resolve(text.slice(0, text.indexOf('\r\n\r\n')));
+      }
+    };
+    socket.on('data', onData);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: t\r\n\r\n`);
+  });
+}
+
 test('graceful shutdown drains an in-flight request and refuses new connections', async () => {
+  // a keep-alive connection that is idle when the drain begins (a balancer's pooled one)
+  const pooled = connect(gw.port, '127.0.0.1');
+  await new Promise((r) => pooled.once('connect', r));
+  assert.match(await rawGet(pooled, '/things'), /^HTTP\/1\.1 200[\s\S]*Connection: keep-alive/i);
+  let pooledClosed = false;
+  pooled.on('close', () => (pooledClosed = true));
+
   const inFlight = call('/things/slow');
   while (release === undefined) await new Promise((r) => setTimeout(r, 10));
   const stopping = gw.shutdown('test');
   await new Promise((r) => setTimeout(r, 100));
   assert.equal((await fetch(`${mgmt}/readyz`).catch(() => undefined))?.status ?? 503, 503);
-  await assert.rejects(fetch(`${base}/things`, { headers: { connection: 'close' } }));
+  // a new connection is refused (existing ones, like the pooled one below, are still served)
+  await assert.rejects(
+    new Promise((resolve, reject) => {
+      const fresh = connect(gw.port, '127.0.0.1');
+      fresh.once('connect', () => resolve(fresh.destroy()));
+      fresh.once('error', reject);
+    }),
+    /ECONNREFUSED/,
+  );
+  // the idle connection is not closed under its peer: a request on it is served, then it closes
+  assert.equal(pooledClosed, false);
+  assert.match(await rawGet(pooled, '/things'), /^HTTP\/1\.1 200[\s\S]*Connection: close/i);
+  await new Promise((r) => (pooledClosed ? r(undefined) : pooled.once('close', r)));
   release();
   const r = await inFlight;
   assert.deepEqual([r.status, r.body], [200, { done: true }]);

@@ -1,4 +1,5 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -112,13 +113,22 @@ export async function startGateway(options: {
   const server: Server = app.getHttpServer();
   if (pem !== undefined) reloadCertificates(server as unknown as TlsServer, pem, logger);
   applyServerLimits(server, config.http, logger, metrics);
-  await app.listen(config.http.port, config.http.host);
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
-
+  // during a drain every answer closes its connection: the client (or balancer) sends its next
+  // request to another replica instead of into a socket this one is about to close
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (readiness.isShuttingDown()) res.shouldKeepAlive = false;
+  });
+  // ready includes "the public port is open": a probe never sees ready before it can connect
+  readiness.register(LISTENING, () => server.listening);
+  // module init: the Kafka clients (and Redis) start connecting; /readyz answers meanwhile
+  await app.init();
   const management =
     options.management === false ? undefined : new ManagementServer(metrics, readiness, logger);
   const managementPort = (await management?.listen(config.metrics.host, config.metrics.port)) ?? -1;
+  await untilReady(readiness, config.http.listenReadyWaitMs, logger);
+  await app.listen(config.http.port, config.http.host);
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
   logger.info(
     {
       port,
@@ -141,7 +151,7 @@ export async function startGateway(options: {
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down: draining in-flight requests');
       readiness.markShuttingDown();
-      await drain(server, config.http.shutdownTimeoutMs, logger);
+      await drain(server, config.http.shutdownTimeoutMs, config.http.drainIdleGraceMs, logger);
       await app.close(); // shutdown hooks: Kafka clients disconnect after the drain
       await management?.close();
       quotas?.stop();
@@ -172,27 +182,85 @@ export async function startGateway(options: {
   return { app, port, managementPort, shutdown };
 }
 
+/** The readiness check "the public port is open". */
+const LISTENING = 'listening';
+
+/** How often readiness is checked while the public port waits for it. */
+const READY_POLL_MS = 50;
+
+/**
+ * Waits (up to `waitMs`) until the gateway is ready before the public port is opened. A replica
+ * behind a plain load balancer (nginx round robin, no health checks) then takes no request before
+ * its Kafka client is connected: until it listens, the balancer's connection is refused and it
+ * passes the request on to another replica (`proxy_next_upstream error`), instead of the fresh
+ * replica answering 503/50302 (seen in the rolling-restart fault scenario). When Kafka is still
+ * not there after `waitMs` the port opens anyway, and requests get the retriable 503.
+ */
+async function untilReady(
+  readiness: ReadinessService,
+  waitMs: number,
+  logger: Logger,
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  const readyButListening = (): boolean =>
+    Object.entries(readiness.report().checks).every(([name, ok]) => ok || name === LISTENING);
+  while (!readyButListening()) {
+    if (Date.now() >= deadline) {
+      if (waitMs > 0) {
+        logger.warn(
+          { waitMs, checks: readiness.report().checks },
+          'not ready yet; opening the public port anyway (requests get 503 until ready)',
+        );
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, READY_POLL_MS));
+  }
+}
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** How often idle keep-alive sockets are closed during a drain (they go idle one by one). */
+/** How often idle keep-alive sockets are closed during a drain, once its idle grace is over. */
 const DRAIN_SWEEP_MS = 50;
 
 /**
- * Stops accepting connections and waits for in-flight requests. Keep-alive sockets that go idle
- * are closed as they do (Node only closes the ones idle at the moment close() is called); after
- * the timeout the remaining connections are cut.
+ * Stops accepting connections and waits for in-flight requests, then for the connections.
+ *
+ * Idle keep-alive connections are left open for `idleGraceMs` (HTTP_DRAIN_IDLE_GRACE_MS): closing
+ * one races a request its peer may be writing into it at that moment, and a load balancer must
+ * not pass a POST it has sent on to another replica (nginx answers 502: seen in the
+ * rolling-restart fault scenario, where the drain closed idle sockets at once). Meanwhile a request
+ * on such a connection is served with `Connection: close`, and the peer closes the ones it does not
+ * use when its own idle timeout (nginx upstream `keepalive_timeout`, below the grace) ends. After
+ * the grace, idle connections are closed as they go idle; after `timeoutMs` every one is cut.
  */
-async function drain(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
+async function drain(
+  server: Server,
+  timeoutMs: number,
+  idleGraceMs: number,
+  logger: Logger,
+): Promise<void> {
   if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  const sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS);
+  // net.Server's close: stops accepting; http.Server's would also close idle connections now
+  const closed = new Promise<void>((resolve) =>
+    NetServer.prototype.close.call(server, () => resolve()),
+  );
+  let sweep: NodeJS.Timeout | undefined;
+  const grace = setTimeout(
+    () => {
+      server.closeIdleConnections();
+      sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS);
+    },
+    Math.min(idleGraceMs, timeoutMs),
+  );
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(true), timeoutMs);
   });
   const expired = await Promise.race([closed.then(() => false), timedOut]);
+  clearTimeout(grace);
   clearInterval(sweep);
   clearTimeout(timer);
   if (expired) {

@@ -27,6 +27,10 @@ export interface HttpConfig {
   readonly maxBodyBytes: number;
   /** How long a graceful shutdown waits for in-flight requests before giving up. */
   readonly shutdownTimeoutMs: number;
+  /** How long a drain leaves idle keep-alive connections for the peer to close or reuse. */
+  readonly drainIdleGraceMs: number;
+  /** How long the public port waits at start for readiness (Kafka connected) before it opens. */
+  readonly listenReadyWaitMs: number;
   /** Node's keep-alive timeout; above the load balancer's idle timeout avoids reset races. */
   readonly keepAliveTimeoutMs: number;
   /** The request line and headers must arrive within this long (slowloris headers → 408). */
@@ -286,6 +290,8 @@ function readHttp(r: EnvReader): HttpConfig {
     port: r.port('HTTP_PORT', 8082),
     maxBodyBytes: r.int('HTTP_MAX_BODY_BYTES', 64 * 1024 * 1024, { min: 1024 }),
     shutdownTimeoutMs: r.int('HTTP_SHUTDOWN_TIMEOUT_MS', 25_000, { min: 0 }),
+    drainIdleGraceMs: r.int('HTTP_DRAIN_IDLE_GRACE_MS', 5_000, { min: 0 }),
+    listenReadyWaitMs: r.int('HTTP_LISTEN_READY_WAIT_MS', 10_000, { min: 0 }),
     keepAliveTimeoutMs: r.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, { min: 1000 }),
     headersTimeoutMs,
     bodyIdleTimeoutMs: r.int('HTTP_BODY_IDLE_TIMEOUT_MS', 10_000, { min: 1000 }),

@@ -20,6 +20,8 @@ export const OFFLINE_GATEWAY_ENV: Readonly<Record<string, string>> = {
   METRICS_HOST: '127.0.0.1',
   METRICS_PORT: '0',
   LOG_LEVEL: 'silent',
+  // Kafka never comes: open the public port at once
+  HTTP_LISTEN_READY_WAIT_MS: '0',
 };
 
 /**
