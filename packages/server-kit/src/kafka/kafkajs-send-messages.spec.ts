@@ -268,14 +268,19 @@ test('a retry does not send again what a broker still answering then writes (no 
   assert.deepEqual(ids(before), ['a', 'a', 'b', 'c', 'c', 'd']);
 });
 
-// Broker 1 answers partition 0; broker 2 fails; then both partitions move to broker 3.
-const answeredThenMoved = (): FakeCluster =>
-  new FakeCluster({ 0: 1, 1: 2 }, { 0: 3, 1: 3 }, async (broker) => {
+/**
+ * Broker 1 answers partition 0 at once; broker 2 (partition 1) fails after 10 ms; then the
+ * leaders are `afterRefresh`.
+ */
+const brokerTwoFails = (afterRefresh: Record<number, number>): FakeCluster =>
+  new FakeCluster({ 0: 1, 1: 2 }, afterRefresh, async (broker) => {
     if (broker === 2) {
       await sleep(10);
       throw connectionError();
     }
   });
+// ... and both partitions move to broker 3
+const answeredThenMoved = (): FakeCluster => brokerTwoFails({ 0: 3, 1: 3 });
 
 test('a partition already answered is not sent again after its leader changed', async () => {
   const cluster = answeredThenMoved();
@@ -293,14 +298,8 @@ test('a partition already answered is not sent again after its leader changed', 
   assert.deepEqual(ids(before), ['a', 'a', 'b', 'c', 'c', 'd']);
 });
 
-// Broker 1 answers partition 0; broker 2 fails; partition 1 moves to broker 1.
-const movedToAnsweredBroker = (): FakeCluster =>
-  new FakeCluster({ 0: 1, 1: 2 }, { 0: 1, 1: 1 }, async (broker) => {
-    if (broker === 2) {
-      await sleep(10);
-      throw connectionError();
-    }
-  });
+// ... and partition 1 moves to broker 1
+const movedToAnsweredBroker = (): FakeCluster => brokerTwoFails({ 0: 1, 1: 1 });
 
 test('a partition that moved to a broker which answered for others is still sent', async () => {
   const cluster = movedToAnsweredBroker();
