@@ -44,3 +44,8 @@ export const AuthorizedInService = (how: string): MethodDecorator =>
 /** No resource to protect: any caller who passed authentication. */
 export const PublicRoute = (why: string): MethodDecorator =>
   SetMetadata<string, RouteAuthorization>(AUTHORIZATION, { kind: 'public', why });
+
+/** The authorization a controller method declares (`@Authorize`, ...); undefined if none. */
+export function declaredAuthorization(handler: object): RouteAuthorization | undefined {
+  return Reflect.getMetadata(AUTHORIZATION, handler) as RouteAuthorization | undefined;
+}

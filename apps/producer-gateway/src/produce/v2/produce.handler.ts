@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { type EmbeddedFormat, negotiateV2Json, produceFormat } from '@kafka-gateway/codec';
+import {
+  principalOf,
+  RECORD_METADATA_HEADER,
+  recordMetadataHeader,
+} from '@kafka-gateway/server-kit';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Request } from 'express';
+import { partitionParam } from '../../common/path-params';
+import { IdempotencyService } from '../../idempotency/idempotency.service';
+import { keyedRequestOf } from '../../idempotency/keyed-request';
+import { ProduceService, type ProduceResponse } from './produce.service';
+
+/** The media types of a v2 produce: the embedded format (Content-Type) and the answer's type. */
+export interface V2ProduceTypes {
+  readonly format: EmbeddedFormat;
+  /** The negotiated `application/vnd.kafka.v2+json` (or `application/json`) of the answer. */
+  readonly responseType: string;
+}
+
+/** Content-Type first (415), then Accept (406), as Confluent orders them. */
+export function negotiateProduce(headers: IncomingHttpHeaders): V2ProduceTypes {
+  const format = produceFormat(headers['content-type']);
+  return { format, responseType: negotiateV2Json(headers.accept) };
+}
+
+/** What a v2 produce answers: the status and body, or the stored answer of an earlier try. */
+export type V2ProduceAnswer =
+  | { readonly replayed: false; readonly status: number; readonly body: ProduceResponse }
+  /** `body`: the stored JSON text, sent as it is. */
+  | { readonly replayed: true; readonly status: number; readonly body: string };
+
+/**
+ * A v2 produce once its guards passed (authorization, media types), for the controller and for
+ * its hot route alike: without an Idempotency-Key straight to ProduceService (one header lookup);
+ * with one, under IdempotencyService (at most once per key, replays the stored answer).
+ */
+@Injectable()
+export class V2ProduceHandler {
+  constructor(
+    private readonly produce: ProduceService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  async answer(
+    req: Request,
+    topic: string,
+    /** The raw path segment of `/partitions/{p}`, or undefined on `/topics/{t}`. */
+    partition: string | undefined,
+    format: EmbeddedFormat,
+  ): Promise<V2ProduceAnswer> {
+    const keyed = keyedRequestOf(req);
+    if (keyed === undefined) return this.run(req, topic, partition, format);
+    const ran: { answer?: V2ProduceAnswer } = {};
+    const result = await this.idempotency.run(keyed, async () => {
+      const answer = await this.run(req, topic, partition, format);
+      ran.answer = answer;
+      return { status: answer.status, value: answer.body };
+    });
+    if (result.kind === 'replayed') {
+      return { replayed: true, status: result.response.status, body: result.response.body };
+    }
+    // 'fresh' is only answered after the callback ran
+    if (ran.answer === undefined) throw new Error('idempotent produce answered without running');
+    return ran.answer;
+  }
+
+  private async run(
+    req: Request,
+    topic: string,
+    partition: string | undefined,
+    format: EmbeddedFormat,
+  ): Promise<V2ProduceAnswer> {
+    const result = await this.produce.produce(
+      topic,
+      partition === undefined ? undefined : partitionParam(partition),
+      format,
+      req.body,
+      principalOf(req),
+      recordMetadataHeader(req.headers[RECORD_METADATA_HEADER]),
+    );
+    return { replayed: false, status: result.status, body: result.body };
+  }
+}
