@@ -16,7 +16,7 @@ import { OFFLINE_GATEWAY_ENV } from '@kafka-gateway/server-kit/testing';
 import type { Request, Response } from 'express';
 import pino from 'pino';
 import { AppModule } from '../../app.module';
-import { loadProducerConfig, type ProducerGatewayConfig } from '../../config/producer.config';
+import { loadProducerConfig } from '../../config/producer.config';
 import { InMemoryIdempotencyStore } from '../../idempotency/idempotency-store';
 import { IdempotencyService } from '../../idempotency/idempotency.service';
 import { ProduceController } from './produce.controller';
@@ -104,7 +104,7 @@ function setup(options: { policy?: string; hotRoute?: boolean } = {}) {
     new V2ProduceHandler(produce as unknown as ProduceService, idempotency),
     new Authorizer(policy, logger),
     new ErrorResponder(logger, metrics),
-    config as ProducerGatewayConfig,
+    config,
   );
   const call = async (
     req: {
@@ -204,10 +204,15 @@ test('hot route: with an Idempotency-Key the retry gets the stored answer, produ
 
 test("hot route paths are the controller's, and PRODUCE_HOT_ROUTE=false registers none", () => {
   const base = Reflect.getMetadata(PATH_METADATA, ProduceController) as string;
-  const proto = ProduceController.prototype;
-  const sub = (h: object): string => Reflect.getMetadata(PATH_METADATA, h) as string;
-  assert.equal(TO_TOPIC_PATH, `/${base}/${sub(proto.toTopic)}`);
-  assert.equal(TO_PARTITION_PATH, `/${base}/${sub(proto.toPartition)}`);
+  const sub = (name: 'toTopic' | 'toPartition'): string => {
+    const handler: unknown = Object.getOwnPropertyDescriptor(
+      ProduceController.prototype,
+      name,
+    )?.value;
+    return Reflect.getMetadata(PATH_METADATA, handler as object) as string;
+  };
+  assert.equal(TO_TOPIC_PATH, `/${base}/${sub('toTopic')}`);
+  assert.equal(TO_PARTITION_PATH, `/${base}/${sub('toPartition')}`);
   assert.deepEqual(
     setup()
       .route.routes()

@@ -39,9 +39,8 @@ export class ProduceHotRoute {
     private readonly responder: ErrorResponder,
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerGatewayConfig,
   ) {
-    const proto = ProduceController.prototype;
-    this.toTopicAuthz = declaredAuthorization(proto.toTopic);
-    this.toPartitionAuthz = declaredAuthorization(proto.toPartition);
+    this.toTopicAuthz = declaredAuthorization(ProduceController, 'toTopic');
+    this.toPartitionAuthz = declaredAuthorization(ProduceController, 'toPartition');
   }
 
   /** The hot routes to register (none with PRODUCE_HOT_ROUTE=false). */
