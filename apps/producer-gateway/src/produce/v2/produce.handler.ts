@@ -19,10 +19,35 @@ export interface V2ProduceTypes {
   readonly responseType: string;
 }
 
-/** Content-Type first (415), then Accept (406), as Confluent orders them. */
+/**
+ * Distinct (Content-Type, Accept) pairs remembered: a client sends the same two headers on every
+ * request, so parsing them once per pair saves a request that work; past the bound the memory
+ * starts over (header values are client input, so it must not grow without bound).
+ */
+export const NEGOTIATED_PAIRS_KEPT = 256;
+const negotiated = new Map<string, V2ProduceTypes>();
+
+/**
+ * Content-Type first (415), then Accept (406), as Confluent orders them. Pure in its two
+ * headers, so an accepted pair's answer is remembered; a refused one is parsed (and thrown) again.
+ */
 export function negotiateProduce(headers: IncomingHttpHeaders): V2ProduceTypes {
-  const format = produceFormat(headers['content-type']);
-  return { format, responseType: negotiateV2Json(headers.accept) };
+  const contentType = headers['content-type'];
+  const accept = headers.accept;
+  // a header value never holds '\n'; the 'u'/'v' marks keep a missing header apart from ''
+  const key = `${contentType === undefined ? 'u' : `v${contentType}`}\n${accept === undefined ? 'u' : `v${accept}`}`;
+  const known = negotiated.get(key);
+  if (known !== undefined) return known;
+  const format = produceFormat(contentType);
+  const types: V2ProduceTypes = { format, responseType: negotiateV2Json(accept) };
+  if (negotiated.size >= NEGOTIATED_PAIRS_KEPT) negotiated.clear();
+  negotiated.set(key, types);
+  return types;
+}
+
+/** Pairs remembered now (for tests). */
+export function negotiatedPairs(): number {
+  return negotiated.size;
 }
 
 /** What a v2 produce answers: the status and body, or the stored answer of an earlier try. */

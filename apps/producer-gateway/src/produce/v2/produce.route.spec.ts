@@ -20,7 +20,13 @@ import { loadProducerConfig } from '../../config/producer.config';
 import { InMemoryIdempotencyStore } from '../../idempotency/idempotency-store';
 import { IdempotencyService } from '../../idempotency/idempotency.service';
 import { ProduceController } from './produce.controller';
-import { V2ProduceHandler } from './produce.handler';
+import {
+  NEGOTIATED_PAIRS_KEPT,
+  negotiatedPairs,
+  negotiateProduce,
+  V2ProduceHandler,
+} from './produce.handler';
+import { negotiateV2Json, produceFormat } from '@kafka-gateway/codec';
 import { ProduceHotRoute, TO_PARTITION_PATH, TO_TOPIC_PATH } from './produce.route';
 import type { ProduceResult, ProduceService } from './produce.service';
 
@@ -303,4 +309,46 @@ test('the hot route and the Nest controller answer alike (no Kafka needed)', asy
     hotCounts.join(),
   );
   assert.deepEqual(hotCounts, await counts(gateways.nest));
+});
+
+test('negotiateProduce remembers accepted header pairs (bounded); refusals are thrown every time', () => {
+  const pairs: [string | undefined, string | undefined][] = [
+    [BINARY, undefined],
+    [BINARY, ''],
+    [undefined, undefined],
+    ['', undefined],
+    [undefined, ''],
+    ['application/vnd.kafka.avro.v2+json', 'application/json'],
+    ['application/vnd.kafka.json.v2+json; charset=utf-8', '*/*'],
+  ];
+  for (const [ct, accept] of pairs) {
+    const headers = { 'content-type': ct, accept };
+    const fresh = (() => {
+      try {
+        return { format: produceFormat(ct), responseType: negotiateV2Json(accept) };
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+    })();
+    for (let i = 0; i < 2; i++) {
+      let got: unknown;
+      try {
+        got = negotiateProduce(headers);
+      } catch (err) {
+        got = err instanceof Error ? err.message : String(err);
+      }
+      assert.deepEqual(got, fresh, `${String(ct)} / ${String(accept)} (call ${i + 1})`);
+    }
+  }
+  for (let i = 0; i < 3; i++) {
+    assert.throws(
+      () => negotiateProduce({ 'content-type': 'text/plain' }),
+      /415|not supported|Content-Type|media/i,
+    );
+    assert.throws(() => negotiateProduce({ 'content-type': BINARY, accept: 'image/png' }));
+  }
+  for (let i = 0; i < NEGOTIATED_PAIRS_KEPT + 10; i++) {
+    negotiateProduce({ 'content-type': BINARY, accept: `application/json;x=${i}` });
+  }
+  assert.ok(negotiatedPairs() <= NEGOTIATED_PAIRS_KEPT, String(negotiatedPairs()));
 });
