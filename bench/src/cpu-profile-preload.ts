@@ -9,6 +9,8 @@ import { join } from 'node:path';
  * started with the same environment (the stack's readiness checks) are left alone. The profile
  * covers the process's whole life and is written when it exits (e.g. `infra/stack down`), as
  * `<app>-<start time>-<pid>.cpuprofile`: open it in Chrome DevTools (Performance) or speedscope.
+ * BENCH_CPU_PROF_DELAY_MS (optional) starts the profiler that long after the process starts, so
+ * a profile of a short row is not dominated by module loading and Nest's start-up.
  */
 const dir = process.env['BENCH_CPU_PROF_DIR'];
 const app = /apps\/([^/]+)\/dist\/main\.js$/.exec(process.argv[1] ?? '')?.[1];
@@ -18,9 +20,17 @@ if (dir !== undefined && dir !== '' && app !== undefined) {
   const session = new Session();
   session.connect();
   session.post('Profiler.enable');
-  session.post('Profiler.start');
+  const delayMs = Number(process.env['BENCH_CPU_PROF_DELAY_MS'] ?? '0');
+  let started = false;
+  const start = (): void => {
+    session.post('Profiler.start');
+    started = true;
+  };
+  if (Number.isFinite(delayMs) && delayMs > 0) setTimeout(start, delayMs).unref();
+  else start();
   // an in-process inspector session answers synchronously, so this works inside 'exit'
   process.on('exit', () => {
+    if (!started) return;
     session.post('Profiler.stop', (err, result) => {
       if (err !== null) return;
       mkdirSync(dir, { recursive: true });

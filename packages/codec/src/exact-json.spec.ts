@@ -118,3 +118,68 @@ test('record fields: JsonText is embedded verbatim, other values written exactly
   assert.equal(renderJsonField({ a: 9007199254740993n }), '{"a":9007199254740993}');
   assert.equal(renderJsonField(null), 'null');
 });
+
+/** The byte-by-byte scan `scanJsonText` replaced (string contents now skipped with indexOf). */
+function scanByteByByte(text: Uint8Array, maxDepth: number): number {
+  const n = text.length;
+  let depth = 0;
+  let digits = 0;
+  let flags = 0;
+  for (let i = 0; i < n; i++) {
+    const b = text[i]!;
+    if (b === 0x22) {
+      for (i++; i < n; i++) {
+        const c = text[i];
+        if (c === 0x5c) i++;
+        else if (c === 0x22) break;
+      }
+      digits = 0;
+    } else if (b >= 0x30 && b <= 0x39) {
+      if (++digits === 16) flags |= JSON_LONG_INTEGER;
+    } else {
+      digits = 0;
+      if (b === 0x7b || b === 0x5b) {
+        if (++depth > maxDepth) return flags | JSON_TOO_DEEP;
+      } else if ((b === 0x7d || b === 0x5d) && depth > 0) depth--;
+    }
+  }
+  return flags;
+}
+
+test('scan: the same flags as the byte-by-byte scan, on JSON and on any text', () => {
+  const pieces = fc.constantFrom(
+    '"',
+    '\\',
+    '\\\\',
+    '\\"',
+    '{',
+    '}',
+    '[',
+    ']',
+    'a',
+    'é',
+    '1',
+    '12345678901234567',
+    ',',
+    ':',
+    ' ',
+  );
+  fc.assert(
+    fc.property(
+      fc.array(pieces, { maxLength: 60 }),
+      fc.integer({ min: 1, max: 6 }),
+      (parts, max) => {
+        const text = bytes(parts.join(''));
+        assert.equal(scanJsonText(text, max), scanByteByByte(text, max), parts.join(''));
+      },
+    ),
+    { numRuns: 3000 },
+  );
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.integer({ min: 1, max: 8 }), (v, max) => {
+      const text = bytes(JSON.stringify(v));
+      assert.equal(scanJsonText(text, max), scanByteByByte(text, max));
+    }),
+    { numRuns: 1000 },
+  );
+});

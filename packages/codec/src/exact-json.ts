@@ -45,11 +45,19 @@ export function scanJsonText(text: Uint8Array, maxDepth: number): number {
   for (let i = 0; i < n; i++) {
     const b = text[i]!;
     if (b === QUOTE) {
-      for (i++; i < n; i++) {
-        const c = text[i];
-        if (c === BACKSLASH)
-          i++; // the escaped byte cannot end the string
-        else if (c === QUOTE) break;
+      // The closing quote: the next quote not escaped, i.e. after an even run of backslashes
+      // (each backslash escapes the byte after it). indexOf is native: string contents (most of
+      // a produce body, base64 values) are skipped without a JavaScript loop over their bytes.
+      for (;;) {
+        const q = text.indexOf(QUOTE, i + 1);
+        if (q < 0) {
+          i = n; // unterminated: nothing after it counts
+          break;
+        }
+        let backslashes = 0;
+        while (text[q - 1 - backslashes] === BACKSLASH) backslashes++;
+        i = q;
+        if (backslashes % 2 === 0) break;
       }
       digits = 0;
     } else if (b >= DIGIT_0 && b <= DIGIT_9) {

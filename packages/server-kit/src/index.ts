@@ -56,7 +56,7 @@ export {
 export { exceedsJsonDepth } from './http/json-depth';
 export { wantsEventStream } from './http/event-stream';
 export { ServerKitModule } from './server-kit.module';
-export { startGateway, type RunningGateway } from './bootstrap/start-gateway';
+export { startGateway, type HotRoute, type RunningGateway } from './bootstrap/start-gateway';
 export {
   isAuthenticationFailure,
   isAuthorizationFailure,
@@ -118,8 +118,10 @@ export {
   PublicRoute,
   groupParam,
   topicParam,
+  declaredAuthorization,
   type RouteAuthorization,
 } from './authz/authorize.decorator';
+export { enforceRouteAuthorization } from './authz/authorization.guard';
 export { CallerOf } from './authz/caller.decorator';
 export { AuthzModule } from './authz/authz.module';
 export { routesWithoutAuthorization } from './authz/route-authorizations';

@@ -19,6 +19,11 @@ export interface ProduceConfig {
   readonly maxBatchBytes: number;
   /** Bytes accepted but not yet acknowledged by Kafka before new requests get 429. */
   readonly maxPendingBytes: number;
+  /**
+   * v2 produce served by its Express-level hot route (same guards and errors; see
+   * produce/v2/produce.route.ts); false: by the Nest controller.
+   */
+  readonly hotRoute: boolean;
 }
 
 export interface StreamingProduceConfig {
@@ -79,6 +84,7 @@ export function loadProducerConfig(env: Env): ProducerGatewayConfig {
     // below the broker's default message.max.bytes (1 MiB) for a batch of one partition
     maxBatchBytes: r.int('KAFKA_PRODUCE_MAX_BATCH_BYTES', 900_000, { min: 1024 }),
     maxPendingBytes: r.int('KAFKA_PRODUCE_MAX_PENDING_BYTES', 128 * 1024 * 1024, { min: 1024 }),
+    hotRoute: r.bool('PRODUCE_HOT_ROUTE', true),
   };
   const idempotency: IdempotencyConfig = {
     windowMs: r.int('IDEMPOTENCY_WINDOW_SECONDS', 3600, { min: 1, max: 7 * 24 * 3600 }) * 1000,

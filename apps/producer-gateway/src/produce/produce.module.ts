@@ -4,6 +4,8 @@ import { KafkaModule } from '../kafka/kafka.module';
 import { ProduceMetrics } from './produce-metrics';
 import { ProduceOutcomes } from './produce-outcomes';
 import { ProduceController } from './v2/produce.controller';
+import { V2ProduceHandler } from './v2/produce.handler';
+import { ProduceHotRoute } from './v2/produce.route';
 import { ProduceService } from './v2/produce.service';
 import { ProduceRecordsController } from './v3/produce-records.controller';
 import { ProduceRecordsService } from './v3/produce-records.service';
@@ -12,6 +14,13 @@ import { ProduceRecordsService } from './v3/produce-records.service';
 @Module({
   imports: [KafkaModule, IdempotencyModule],
   controllers: [ProduceController, ProduceRecordsController],
-  providers: [ProduceMetrics, ProduceOutcomes, ProduceService, ProduceRecordsService],
+  providers: [
+    ProduceMetrics,
+    ProduceOutcomes,
+    ProduceService,
+    V2ProduceHandler,
+    ProduceHotRoute,
+    ProduceRecordsService,
+  ],
 })
 export class ProduceModule {}

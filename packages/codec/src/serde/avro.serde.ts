@@ -52,13 +52,37 @@ const FloatBase = avro.types.FloatType as unknown as CopyingClass;
  */
 class WideningDouble extends DoubleBase {
   override _copy(value: unknown, opts: { coerce: 2 | 3 }): unknown {
-    return super._copy(typeof value === 'bigint' ? Number(value) : value, opts);
+    return super._copy(opts.coerce === 2 ? fromJsonNumber(value) : widened(value), opts);
   }
 }
 class WideningFloat extends FloatBase {
   override _copy(value: unknown, opts: { coerce: 2 | 3 }): unknown {
-    return super._copy(typeof value === 'bigint' ? Number(value) : value, opts);
+    return super._copy(opts.coerce === 2 ? fromJsonNumber(value) : widened(value), opts);
   }
+}
+
+/**
+ * A JSON number as a double: a BigInt widened, and -0 as 0, as it was when request values went
+ * through a JSON text first (JSON.stringify writes -0 as `0`), so the bytes written stay the same.
+ */
+function fromJsonNumber(value: unknown): unknown {
+  return Object.is(value, -0) ? 0 : widened(value);
+}
+
+function widened(value: unknown): unknown {
+  return typeof value === 'bigint' ? Number(value) : value;
+}
+
+/** Whether a parsed JSON value has an own "__proto__" key at any depth. */
+function hasProtoKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasProtoKey(item)) return true;
+    return false;
+  }
+  if (Object.hasOwn(value, '__proto__')) return true;
+  for (const key in value) if (hasProtoKey((value as Record<string, unknown>)[key])) return true;
+  return false;
 }
 const EXACT_TYPES: Readonly<Record<string, avro.Type>> = {
   long: longType,
@@ -103,26 +127,16 @@ export function parseAvro(text: string): ParsedSchema {
     schemaType: 'AVRO',
     recordName: type.name,
     encode(value: unknown): { payload: Buffer } {
-      let datum: unknown;
-      let text: string;
-      let exact = false;
-      try {
-        text = JSON.stringify(value);
-      } catch (err) {
-        if (!(err instanceof TypeError)) throw err;
-        text = stringifyExactJson(value); // a BigInt: an integer beyond 2^53
-        exact = true;
-      }
       // A "__proto__" map key or field cannot survive avsc's decoding into plain objects:
       // refuse it instead of losing it silently.
-      if (text.includes('"__proto__":')) {
+      if (hasProtoKey(value)) {
         throw new CodecError('schema_mismatch', 'Keys named "__proto__" are not supported');
       }
+      let datum: unknown;
       try {
-        // fromString applies the Avro JSON decoding rules (tagged unions, byte strings).
-        datum = exact
-          ? (type as unknown as CopyingType)._copy(value, { coerce: 2 })
-          : type.fromString(text);
+        // Avro's JSON decoding rules (tagged unions, byte strings) straight on the parsed value:
+        // what `fromString(JSON.stringify(value))` does, without the text round trip.
+        datum = (type as unknown as CopyingType)._copy(value, { coerce: 2 });
       } catch (err) {
         // avsc names the offending value with JSON.stringify, which refuses a BigInt
         const why =
@@ -131,14 +145,23 @@ export function parseAvro(text: string): ParsedSchema {
             : message(err);
         throw new CodecError('schema_mismatch', `Value does not match the Avro schema: ${why}`);
       }
-      const errors: string[] = [];
-      if (!type.isValid(datum, { errorHook: (path) => errors.push(path.join('.') || '<root>') })) {
+      // `_copy` checked every value on its way; the writer checks again. Only a refusal pays for
+      // the full check that names where the value does not match.
+      try {
+        return { payload: type.toBuffer(datum) };
+      } catch (err) {
+        const errors: string[] = [];
+        if (type.isValid(datum, { errorHook: (path) => errors.push(path.join('.') || '<root>') })) {
+          throw new CodecError(
+            'schema_mismatch',
+            `Value does not match the Avro schema: ${message(err)}`,
+          );
+        }
         throw new CodecError(
           'schema_mismatch',
           `Value does not match the Avro schema at ${errors.join(', ')}`,
         );
       }
-      return { payload: type.toBuffer(datum) };
     },
     decode(payload: Buffer): unknown {
       try {

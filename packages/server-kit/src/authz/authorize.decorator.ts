@@ -44,3 +44,13 @@ export const AuthorizedInService = (how: string): MethodDecorator =>
 /** No resource to protect: any caller who passed authentication. */
 export const PublicRoute = (why: string): MethodDecorator =>
   SetMetadata<string, RouteAuthorization>(AUTHORIZATION, { kind: 'public', why });
+
+/** The authorization a controller's method declares (`@Authorize`, ...); undefined if none. */
+export function declaredAuthorization<T extends object>(
+  controller: abstract new (...args: never[]) => T,
+  method: keyof T & string,
+): RouteAuthorization | undefined {
+  const handler: unknown = (controller.prototype as Record<string, unknown>)[method];
+  if (typeof handler !== 'function') return undefined;
+  return Reflect.getMetadata(AUTHORIZATION, handler) as RouteAuthorization | undefined;
+}

@@ -9,7 +9,7 @@ import { ConfigError } from '../config/env-reader';
 import { createLogger } from '../logging/logger';
 import { ReadinessService } from '../health/readiness.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { startGateway } from './start-gateway';
+import { type HotRoute, startGateway } from './start-gateway';
 import { runPrimary, serveWorker } from './worker-pool';
 
 /**
@@ -26,6 +26,7 @@ export function runGatewayMain<C extends CommonConfig>(
     /** Worker processes of this pod (HTTP_WORKERS; stateless gateways only). Default 1. */
     workers?: (config: C) => number;
     beforeAuth?: (app: NestExpressApplication) => RequestHandler[];
+    hotRoutes?: (app: NestExpressApplication) => readonly HotRoute[];
     /** The replicas' shared secret on forwarded requests (see startGateway). */
     internalToken?: (config: C) => string | undefined;
   } = {},
@@ -60,6 +61,7 @@ export function runGatewayMain<C extends CommonConfig>(
     streamingBody: options.streamingBody,
     beforeBody: options.beforeBody,
     beforeAuth: options.beforeAuth,
+    hotRoutes: options.hotRoutes,
     ...(token === undefined ? {} : { internalToken: token }),
     management: !worker,
   }).then((gateway) => {

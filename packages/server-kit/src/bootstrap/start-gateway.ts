@@ -32,6 +32,21 @@ export interface RunningGateway {
 }
 
 /**
+ * A route served by an Express handler of its own, registered ahead of Nest's router on a path
+ * a Nest controller also declares (that controller stays the route's contract: documentation,
+ * authorization declaration, the answer when the hot route is off). Everything before the
+ * router still runs for it: request id and access log, tracing, metrics, CORS, endpoint lists,
+ * quotas, authentication and body parsing. The handler must enforce the controller's guards
+ * and answer errors through ErrorResponder. Only for routes a CPU profile shows are worth it.
+ */
+export interface HotRoute {
+  readonly method: 'post';
+  /** An Express path, the same string as the controller's (metrics and logs label by it). */
+  readonly path: string;
+  readonly handler: RequestHandler;
+}
+
+/**
  * Starts one gateway: the Nest app on the public port and the management server on its own port.
  * Installs SIGTERM/SIGINT handlers unless `handleSignals` is false (tests).
  */
@@ -46,6 +61,8 @@ export async function startGateway(options: {
   streamingBody?: (req: IncomingMessage) => boolean;
   /** False in a worker of a pod with HTTP_WORKERS > 1: the primary serves the management port. */
   management?: boolean;
+  /** Hot routes (HotRoute), registered after body parsing, before the controllers' routes. */
+  hotRoutes?: (app: NestExpressApplication) => readonly HotRoute[];
   /** App-specific middleware that must see requests before authentication (CORS preflight). */
   beforeAuth?: (app: NestExpressApplication) => RequestHandler[];
   /**
@@ -78,6 +95,7 @@ export async function startGateway(options: {
   const express = app.getHttpAdapter().getInstance() as {
     disable(s: string): void;
     set(k: string, v: unknown): void;
+    post(path: string, handler: RequestHandler): void;
   };
   express.disable('x-powered-by');
   express.set('etag', false);
@@ -108,6 +126,9 @@ export async function startGateway(options: {
   for (const handler of options.beforeBody?.(app) ?? []) app.use(handler);
   app.use(jsonBody(config.http, options.streamingBody));
   app.use(bodyErrorHandler(app.get(ErrorResponder)));
+  // before app.listen(), which registers the controllers' routes: a hot route matches first
+  for (const route of options.hotRoutes?.(app) ?? [])
+    express[route.method](route.path, route.handler);
 
   // an https.Server when HTTP_TLS_* is set: the same request API over TLS
   const server: Server = app.getHttpServer();

@@ -11,18 +11,12 @@ import {
   Req,
   Res,
   UseGuards,
-  UseInterceptors,
 } from '@nestjs/common';
-import { type EmbeddedFormat, negotiateV2Json, produceFormat } from '@kafka-gateway/codec';
-import {
-  principalOf,
-  RECORD_METADATA_HEADER,
-  recordMetadataHeader,
-} from '@kafka-gateway/server-kit';
-import { partitionParam } from '../../common/path-params';
-import { IdempotencyInterceptor } from '../../idempotency/idempotency.interceptor';
+import type { EmbeddedFormat } from '@kafka-gateway/codec';
 import type { Request, Response } from 'express';
-import { ProduceService, type ProduceResponse } from './produce.service';
+import { REPLAYED_HEADER } from '../../idempotency/keyed-request';
+import type { ProduceResponse } from './produce.service';
+import { negotiateProduce, V2ProduceHandler, type V2ProduceAnswer } from './produce.handler';
 
 const FORMAT = Symbol('embeddedFormat');
 type WithFormat = Request & { [FORMAT]?: EmbeddedFormat };
@@ -39,10 +33,10 @@ export class ProduceFormatGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
     const req = http.getRequest<WithFormat>();
-    req[FORMAT] = produceFormat(req.headers['content-type']);
-    const type = negotiateV2Json(req.headers.accept);
+    const { format, responseType } = negotiateProduce(req.headers);
+    req[FORMAT] = format;
     // a one-element array: Express appends "; charset=utf-8" to a string Content-Type
-    http.getResponse<Response>().setHeader('Content-Type', [type]);
+    http.getResponse<Response>().setHeader('Content-Type', [responseType]);
     return true;
   }
 }
@@ -51,12 +45,23 @@ const Format = createParamDecorator((_: unknown, ctx: ExecutionContext): Embedde
   return ctx.switchToHttp().getRequest<WithFormat>()[FORMAT] ?? 'binary';
 });
 
+/** The answer's status (and replay mark); Nest serializes the body (a replay's text as it is). */
+function reply(res: Response, answer: V2ProduceAnswer): ProduceResponse | string {
+  res.status(answer.status);
+  if (answer.replayed) res.setHeader(REPLAYED_HEADER, 'true');
+  return answer.body;
+}
+
+/**
+ * v2 produce. `ProduceHotRoute` serves the same two routes below Nest's router (with the same
+ * guards, errors and V2ProduceHandler); this controller is their contract and serves them when
+ * PRODUCE_HOT_ROUTE=false. Idempotency-Key is handled in V2ProduceHandler, after the guards (so
+ * a 406 never claims a key), without an interceptor: a request without a key pays nothing.
+ */
 @Controller('topics')
 @UseGuards(ProduceFormatGuard)
-// Idempotency after content negotiation (the guard), so a 406 never claims a key.
-@UseInterceptors(IdempotencyInterceptor)
 export class ProduceController {
-  constructor(private readonly produce: ProduceService) {}
+  constructor(private readonly handler: V2ProduceHandler) {}
 
   @Authorize('produce', topicParam())
   @Post(':topic')
@@ -66,17 +71,8 @@ export class ProduceController {
     @Format() format: EmbeddedFormat,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<ProduceResponse> {
-    const result = await this.produce.produce(
-      topic,
-      undefined,
-      format,
-      req.body,
-      principalOf(req),
-      recordMetadataHeader(req.headers[RECORD_METADATA_HEADER]),
-    );
-    res.status(result.status);
-    return result.body;
+  ): Promise<ProduceResponse | string> {
+    return reply(res, await this.handler.answer(req, topic, undefined, format));
   }
 
   @Authorize('produce', topicParam())
@@ -88,16 +84,7 @@ export class ProduceController {
     @Format() format: EmbeddedFormat,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<ProduceResponse> {
-    const result = await this.produce.produce(
-      topic,
-      partitionParam(partition),
-      format,
-      req.body,
-      principalOf(req),
-      recordMetadataHeader(req.headers[RECORD_METADATA_HEADER]),
-    );
-    res.status(result.status);
-    return result.body;
+  ): Promise<ProduceResponse | string> {
+    return reply(res, await this.handler.answer(req, topic, partition, format));
   }
 }
