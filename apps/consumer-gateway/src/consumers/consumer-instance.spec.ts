@@ -122,6 +122,21 @@ test('max_bytes bounds a fetch (at least one record is always returned)', async 
   assert.equal((await instance.poll(100, 1_000_000)).length, 2);
 });
 
+test('fetch.min.bytes: waits for that many bytes, or for a full buffer when its bound is smaller', async () => {
+  const { instance } = await setup({ fetchMinBytes: 100, maxBufferBytes: 10_000 });
+  void instance.onBatch(records(0, 0, 5, 10), '5', () => false);
+  const waiting = instance.poll(2000, 1_000_000);
+  setTimeout(() => void instance.onBatch(records(0, 5, 5, 10), '10', () => false), 50);
+  const started = Date.now();
+  assert.equal((await waiting).length, 10, 'returned once 100 bytes were buffered');
+  assert.ok(Date.now() - started < 1000);
+  const big = await setup({ fetchMinBytes: 1_000_000, maxBufferBytes: 100 });
+  void big.instance.onBatch(records(0, 0, 12, 10), '12', () => false);
+  const t = Date.now();
+  assert.equal((await big.instance.poll(2000, 1_000_000)).length, 12);
+  assert.ok(Date.now() - t < 1000, 'a full buffer does not wait for bytes that cannot come');
+});
+
 test('an over-full buffer pauses the partition and resumes it once drained', async () => {
   const { instance, port } = await setup({ maxBufferBytes: 50 });
   void instance.onBatch(records(0, 0, 10), '10', () => false);

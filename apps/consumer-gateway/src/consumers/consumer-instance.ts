@@ -471,10 +471,12 @@ export class ConsumerInstance implements ConsumerEvents {
               { cause: err },
             );
       }
+      // `fetch.min.bytes` asks for a large batch; the buffer never holds more than its bound
+      // (partitions pause beyond it), so a bound smaller than the wish is enough
       const enough =
         minBytes <= 0
           ? this.buffered() > 0
-          : this.bufferedBytes >= minBytes || this.bufferedBytes >= maxBytes;
+          : this.bufferedBytes >= Math.min(minBytes, maxBytes, this.settings.maxBufferBytes);
       const remaining = deadline - Date.now();
       if (enough || (remaining <= 0 && this.buffered() > 0)) {
         const taken = this.take(maxBytes, trace, wanted(metadata ?? this.settings.recordMetadata));
