@@ -236,6 +236,21 @@ test('back-pressure: a delivery over the bound waits until a fetch made room', a
   await dropped;
 });
 
+test('back-pressure: a delivery waiting for room does not hold an unsubscribe', async () => {
+  const { instance, port } = await setup({ maxBufferBytes: 50 });
+  const waiting = instance.onBatch(records(0, 0, 10), '10', () => false);
+  assert.ok(waiting instanceof Promise);
+  // like kafkajs: the consumer stops only once its current delivery returned
+  port().stop = async () => {
+    await waiting;
+  };
+  const started = Date.now();
+  await instance.unsubscribe();
+  await waiting;
+  assert.ok(Date.now() - started < 500, 'released when the consumer stopped');
+  assert.equal(instance.bufferedRecords(), 0);
+});
+
 test('back-pressure gives up after a while for a client that does not fetch', async () => {
   const { instance, port } = await setup({ maxBufferBytes: 50 });
   const started = Date.now();

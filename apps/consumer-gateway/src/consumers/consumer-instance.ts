@@ -334,7 +334,10 @@ export class ConsumerInstance implements ConsumerEvents {
     // what was delivered when auto-commit is on), nothing buffered survives.
     if (this.port !== undefined) {
       if (this.settings.autoCommit) await this.commitDelivered().catch(() => undefined);
-      await this.port.stop();
+      // kafkajs stops once its delivery returns: one waiting for room must not hold the stop
+      const stopping = this.port.stop();
+      this.releaseRoom();
+      await stopping;
       this.port = undefined;
     }
     this.clearBuffer();
