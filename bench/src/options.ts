@@ -224,11 +224,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     consume: quick
       ? [
           { format: 'binary', recordBytes: 1024, records: 20_000 },
+          { format: 'json', recordBytes: 1024, records: 20_000 },
           { format: 'avro', recordBytes: 1024, records: 20_000 },
         ]
       : [
           { format: 'binary', recordBytes: 100, records: 200_000 },
           { format: 'binary', recordBytes: 1024, records: 100_000 },
+          { format: 'json', recordBytes: 100, records: 200_000 },
+          { format: 'json', recordBytes: 1024, records: 100_000 },
           { format: 'avro', recordBytes: 100, records: 200_000 },
           { format: 'avro', recordBytes: 1024, records: 100_000 },
         ],

@@ -10,7 +10,7 @@ import { LatencyRecorder } from '../stats';
 import { javaConsumeRow } from './java';
 
 export interface ConsumeCase {
-  readonly format: 'binary' | 'avro';
+  readonly format: 'binary' | 'json' | 'avro';
   readonly recordBytes: number;
   readonly records: number;
 }
@@ -20,6 +20,13 @@ export function consumeCaseId(c: ConsumeCase): string {
 }
 
 const V2 = 'application/vnd.kafka.v2+json';
+
+/** What the direct consumer does with each value, as the gateway does it for an HTTP client. */
+const DIRECT_DECODE: Readonly<Record<ConsumeCase['format'], string>> = {
+  binary: '',
+  json: ' + JSON.parse',
+  avro: ' + avro decode',
+};
 
 /**
  * Fills one topic with `records` records, then reads all of them three times: through a consumer
@@ -321,13 +328,13 @@ async function directRow(
             let n = 0;
             for (const m of batch.messages) {
               // a real client decodes what it reads; the gateway does this for the HTTP side
-              if (schemaId !== undefined) {
-                try {
-                  ctx.serde.deserializeLoaded(m.value, 'avro');
-                } catch (err) {
-                  errors++;
-                  firstError ??= err instanceof Error ? err.message : String(err);
-                }
+              // (avro: decoded with the writer schema; json: parsed, as the gateway checks it)
+              try {
+                if (schemaId !== undefined) ctx.serde.deserializeLoaded(m.value, 'avro');
+                else if (c.format === 'json' && m.value !== null) JSON.parse(m.value.toString());
+              } catch (err) {
+                errors++;
+                firstError ??= err instanceof Error ? err.message : String(err);
               }
               n++;
             }
@@ -362,7 +369,7 @@ async function directRow(
       pair,
       section: 'consume',
       side: 'direct',
-      method: `kafkajs consumer eachBatch${schemaId === undefined ? '' : ' + avro decode'}`,
+      method: `kafkajs consumer eachBatch${DIRECT_DECODE[c.format]}`,
       params,
       recordBytes: storedBytes,
       load,

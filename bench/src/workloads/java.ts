@@ -190,7 +190,7 @@ export async function javaConsumeRow(
 ): Promise<RowResult> {
   const found = findKafkaTools(JAVA_LIBS_DIR);
   const method = (v: string): string =>
-    `Java ConsumerPerformance ${v} (raw bytes${c.format === 'avro' ? ', no avro decode' : ''})`;
+    `Java ConsumerPerformance ${v} (raw bytes${c.format === 'binary' ? '' : `, no ${c.format} decode`})`;
   if ('missing' in found)
     return unavailable(pair, 'consume', method('–'), params, storedBytes, found.missing);
   const group = `bench-${ctx.options.runId}-j-${randomUUID().slice(0, 6)}`;

@@ -10,8 +10,24 @@ export {
   negotiateRecordsType,
   v1NotSupportedMessage,
 } from './media-type';
-export { decodeBinaryField, encodeBinaryField } from './serializers/binary.serializer';
-export { encodeJsonField, decodeJsonField, jsonFieldText } from './serializers/json.serializer';
+export {
+  binaryResponseField,
+  decodeBinaryField,
+  encodeBinaryField,
+} from './serializers/binary.serializer';
+export {
+  encodeJsonField,
+  decodeJsonField,
+  jsonFieldBytes,
+  jsonFieldText,
+} from './serializers/json.serializer';
+export {
+  Base64Field,
+  base64Length,
+  JsonBufferWriter,
+  JsonBytes,
+  jsonFieldSize,
+} from './json-buffer';
 export {
   JsonText,
   JSON_LONG_INTEGER,

@@ -347,6 +347,30 @@ export class SchemaSerde {
    */
   deserializeLoaded(bytes: Buffer | null, format: SchemaFormat): unknown {
     if (bytes === null) return null;
+    const { schema, payload, indexes } = this.loadedPayload(bytes, format);
+    return indexes === undefined ? schema.decode(payload) : schema.decode(payload, indexes);
+  }
+
+  /**
+   * `deserializeLoaded` for a consumer's answer: the same datum, as the JSON text it embeds where
+   * the format gives it directly (`JsonText` for Avro, `JsonBytes`/`JsonText` for JSON Schema),
+   * else the decoded value (Protobuf). What `JsonBufferWriter.field` writes is identical either
+   * way; this skips building the value and writing it again. Throws like `deserializeLoaded`.
+   */
+  deserializeLoadedJson(bytes: Buffer | null, format: SchemaFormat): unknown {
+    if (bytes === null) return null;
+    const { schema, payload, indexes } = this.loadedPayload(bytes, format);
+    if (schema.decodeJson === undefined) {
+      return indexes === undefined ? schema.decode(payload) : schema.decode(payload, indexes);
+    }
+    return indexes === undefined ? schema.decodeJson(payload) : schema.decodeJson(payload, indexes);
+  }
+
+  /** The loaded writer schema of wire-format bytes and the payload after the header. */
+  private loadedPayload(
+    bytes: Buffer,
+    format: SchemaFormat,
+  ): { schema: ParsedSchema; payload: Buffer; indexes: readonly number[] | undefined } {
     const { schemaId, offset } = decodeWireHeader(bytes);
     const schema = this.ready.get(schemaId);
     if (schema === undefined) {
@@ -363,9 +387,9 @@ export class SchemaSerde {
     }
     if (schema.schemaType === 'PROTOBUF') {
       const { indexes, offset: at } = decodeMessageIndexes(bytes, offset);
-      return schema.decode(bytes.subarray(at), indexes);
+      return { schema, payload: bytes.subarray(at), indexes };
     }
-    return schema.decode(bytes.subarray(offset));
+    return { schema, payload: bytes.subarray(offset), indexes: undefined };
   }
 
   /** Whether a parsed schema for `id` is already cached (no I/O needed). */

@@ -10,7 +10,7 @@ import type {
   TopicPartition,
 } from '../kafka/consumer-port';
 import { ConsumerInstance, type InstanceSettings } from './consumer-instance';
-import { JsonText, SchemaSerde } from '@kafka-gateway/codec';
+import { JsonBytes, SchemaSerde } from '@kafka-gateway/codec';
 import { createDecoders } from './record-decoder';
 
 class FakePort implements ConsumerPort {
@@ -94,7 +94,7 @@ function records(partition: number, from: number, n: number, size = 10): Fetched
 
 test('a fetch returns buffered records at once and waits for new ones', async () => {
   const { instance } = await setup();
-  instance.onBatch(records(0, 0, 2), '2', () => false);
+  void instance.onBatch(records(0, 0, 2), '2', () => false);
   const got = await instance.poll(1000, 1_000_000);
   assert.deepEqual(
     got.map((r) => r.offset),
@@ -102,7 +102,7 @@ test('a fetch returns buffered records at once and waits for new ones', async ()
   );
   const started = Date.now();
   const waiting = instance.poll(2000, 1_000_000);
-  setTimeout(() => instance.onBatch(records(1, 5, 1), '6', () => false), 50);
+  setTimeout(() => void instance.onBatch(records(1, 5, 1), '6', () => false), 50);
   const later = await waiting;
   assert.deepEqual(
     later.map((r) => [r.partition, r.offset]),
@@ -116,15 +116,30 @@ test('a fetch returns buffered records at once and waits for new ones', async ()
 
 test('max_bytes bounds a fetch (at least one record is always returned)', async () => {
   const { instance } = await setup({ maxBufferBytes: 10_000 });
-  instance.onBatch(records(0, 0, 5, 40), '5', () => false);
+  void instance.onBatch(records(0, 0, 5, 40), '5', () => false);
   assert.equal((await instance.poll(100, 100)).length, 2);
   assert.equal((await instance.poll(100, 1)).length, 1);
   assert.equal((await instance.poll(100, 1_000_000)).length, 2);
 });
 
+test('fetch.min.bytes: waits for that many bytes, or for a full buffer when its bound is smaller', async () => {
+  const { instance } = await setup({ fetchMinBytes: 100, maxBufferBytes: 10_000 });
+  void instance.onBatch(records(0, 0, 5, 10), '5', () => false);
+  const waiting = instance.poll(2000, 1_000_000);
+  setTimeout(() => void instance.onBatch(records(0, 5, 5, 10), '10', () => false), 50);
+  const started = Date.now();
+  assert.equal((await waiting).length, 10, 'returned once 100 bytes were buffered');
+  assert.ok(Date.now() - started < 1000);
+  const big = await setup({ fetchMinBytes: 1_000_000, maxBufferBytes: 100 });
+  void big.instance.onBatch(records(0, 0, 12, 10), '12', () => false);
+  const t = Date.now();
+  assert.equal((await big.instance.poll(2000, 1_000_000)).length, 12);
+  assert.ok(Date.now() - t < 1000, 'a full buffer does not wait for bytes that cannot come');
+});
+
 test('an over-full buffer pauses the partition and resumes it once drained', async () => {
   const { instance, port } = await setup({ maxBufferBytes: 50 });
-  instance.onBatch(records(0, 0, 10), '10', () => false);
+  void instance.onBatch(records(0, 0, 10), '10', () => false);
   assert.deepEqual(port().paused, [{ topic: 't', partition: 0 }]);
   await instance.poll(100, 1_000_000);
   assert.deepEqual(port().resumed, [{ topic: 't', partition: 0 }]);
@@ -132,8 +147,8 @@ test('an over-full buffer pauses the partition and resumes it once drained', asy
 
 test('commit without a body covers exactly what was returned', async () => {
   const { instance, port } = await setup({ maxBufferBytes: 10_000 });
-  instance.onBatch(records(0, 0, 3, 40), '3', () => false);
-  instance.onBatch(records(1, 7, 1), '8', () => false);
+  void instance.onBatch(records(0, 0, 3, 40), '3', () => false);
+  void instance.onBatch(records(1, 7, 1), '8', () => false);
   await instance.poll(100, 80); // returns offsets 0 and 1 of partition 0 only
   await instance.commit(undefined);
   assert.deepEqual(port().commits, [[{ topic: 't', partition: 0, offset: '2' }]]);
@@ -144,23 +159,124 @@ test('commit without a body covers exactly what was returned', async () => {
   );
 });
 
+test('max_bytes splits batches anywhere; positions and counts follow each record taken', async () => {
+  const { instance, port } = await setup({ maxBufferBytes: 10_000 });
+  void instance.onBatch(records(0, 0, 3, 40), '3', () => false);
+  void instance.onBatch(records(1, 10, 2, 40), '12', () => false);
+  void instance.onBatch(records(0, 3, 2, 40), '5', () => false);
+  assert.equal(instance.bufferedRecords(), 7);
+  assert.equal(instance.bufferedByteCount(), 280);
+  // 2 of the first batch, then the rest of it with the next batch, then across two batches
+  const a = await instance.poll(100, 80);
+  const b = await instance.poll(100, 120);
+  assert.deepEqual(
+    [a, b].map((got) => got.map((r) => `${r.partition}:${r.offset}`)),
+    [
+      ['0:0', '0:1'],
+      ['0:2', '1:10', '1:11'],
+    ],
+  );
+  assert.equal(instance.bufferedRecords(), 2);
+  assert.equal(instance.bufferedByteCount(), 80);
+  await instance.commit(undefined);
+  assert.deepEqual(port().commits.at(-1), [
+    { topic: 't', partition: 0, offset: '3' },
+    { topic: 't', partition: 1, offset: '12' },
+  ]);
+  const c = await instance.poll(100, 1_000_000);
+  assert.deepEqual(
+    c.map((r) => r.offset),
+    [3, 4],
+  );
+  assert.equal(instance.bufferedRecords(), 0);
+  assert.equal(instance.bufferedByteCount(), 0);
+  await instance.commit(undefined);
+  assert.deepEqual(port().commits.at(-1), [
+    { topic: 't', partition: 0, offset: '5' },
+    { topic: 't', partition: 1, offset: '12' },
+  ]);
+});
+
+test('a seek drops only that partition, also from a batch already partly taken', async () => {
+  const { instance } = await setup({ maxBufferBytes: 10_000 });
+  void instance.onBatch(records(0, 0, 4, 10), '4', () => false);
+  void instance.onBatch(records(1, 0, 2, 10), '2', () => false);
+  assert.equal((await instance.poll(100, 10)).length, 1); // 0:0; 0:1..3 stay buffered
+  instance.seek([{ tp: { topic: 't', partition: 0 }, offset: '0' }]);
+  assert.equal(instance.bufferedRecords(), 2);
+  assert.equal(instance.bufferedByteCount(), 20);
+  assert.deepEqual(
+    (await instance.poll(100, 1_000_000)).map((r) => `${r.partition}:${r.offset}`),
+    ['1:0', '1:1'],
+  );
+});
+
+test('back-pressure: a delivery over the bound waits until a fetch made room', async () => {
+  const { instance, port } = await setup({ maxBufferBytes: 50 });
+  assert.equal(
+    instance.onBatch(records(0, 0, 4), '4', () => false),
+    undefined,
+    'under the bound',
+  );
+  let settled = false;
+  const waiting = instance.onBatch(records(1, 0, 4), '4', () => false);
+  assert.ok(waiting instanceof Promise, 'over the bound: kafkajs waits before fetching again');
+  void waiting.then(() => (settled = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(settled, false);
+  assert.deepEqual(port().paused, [{ topic: 't', partition: 1 }]);
+  await instance.poll(100, 1_000_000); // takes everything: room again
+  await waiting;
+  assert.deepEqual(port().resumed, [{ topic: 't', partition: 1 }]);
+  // a rebalance drops the buffer: the delivery waiting for room goes on at once
+  void instance.onBatch(records(0, 4, 6), '10', () => false);
+  const dropped = instance.onBatch(records(1, 4, 1), '5', () => false);
+  assert.ok(dropped instanceof Promise);
+  instance.onAssignment([{ topic: 't', partition: 0 }]);
+  await dropped;
+});
+
+test('back-pressure: a delivery waiting for room does not hold an unsubscribe', async () => {
+  const { instance, port } = await setup({ maxBufferBytes: 50 });
+  const waiting = instance.onBatch(records(0, 0, 10), '10', () => false);
+  assert.ok(waiting instanceof Promise);
+  // like kafkajs: the consumer stops only once its current delivery returned
+  port().stop = async () => {
+    await waiting;
+  };
+  const started = Date.now();
+  await instance.unsubscribe();
+  await waiting;
+  assert.ok(Date.now() - started < 500, 'released when the consumer stopped');
+  assert.equal(instance.bufferedRecords(), 0);
+});
+
+test('back-pressure gives up after a while for a client that does not fetch', async () => {
+  const { instance, port } = await setup({ maxBufferBytes: 50 });
+  const started = Date.now();
+  await instance.onBatch(records(0, 0, 10), '10', () => false);
+  assert.ok(Date.now() - started >= 900, 'waited for room first');
+  assert.deepEqual(port().paused, [{ topic: 't', partition: 0 }], 'the partition stays paused');
+  assert.deepEqual(port().resumed, []);
+});
+
 test('a rebalance drops buffered records and forgets revoked positions', async () => {
   const { instance, port } = await setup();
-  instance.onBatch(records(0, 0, 2), '2', () => false);
+  void instance.onBatch(records(0, 0, 2), '2', () => false);
   await instance.poll(100, 1_000_000);
-  instance.onBatch(records(1, 0, 2), '2', () => false);
+  void instance.onBatch(records(1, 0, 2), '2', () => false);
   instance.onAssignment([{ topic: 't', partition: 1 }]);
   assert.equal(instance.bufferedRecords(), 0);
   await instance.commit(undefined);
   assert.deepEqual(port().commits, [], 'partition 0 was revoked: its position is not committed');
-  instance.onBatch(records(1, 0, 1), '1', () => true);
+  void instance.onBatch(records(1, 0, 1), '1', () => true);
   assert.equal(instance.bufferedRecords(), 0, 'stale batches are ignored');
 });
 
 test("seek drops that partition's buffer; unassigned partitions answer 40903", async () => {
   const { instance, port } = await setup();
-  instance.onBatch(records(0, 0, 3), '3', () => false);
-  instance.onBatch(records(1, 0, 1), '1', () => false);
+  void instance.onBatch(records(0, 0, 3), '3', () => false);
+  void instance.onBatch(records(1, 0, 1), '1', () => false);
   instance.seek([{ tp: { topic: 't', partition: 0 }, offset: '1' }]);
   assert.deepEqual(port().seeks, [{ tp: { topic: 't', partition: 0 }, offset: '1' }]);
   assert.deepEqual(
@@ -192,9 +308,15 @@ test('json: records before a poison record are returned; then the poison record 
     timestamp: '0',
   };
   const bad = { ...good, offset: '1', value: Buffer.from('{nope') };
-  instance.onBatch([good, bad], '2', () => false);
+  void instance.onBatch([good, bad], '2', () => false);
   assert.deepEqual(await instance.poll(100, 1_000_000), [
-    { topic: 't', key: null, value: new JsonText('{"a":1}'), partition: 0, offset: 0 },
+    {
+      topic: 't',
+      key: null,
+      value: new JsonBytes(Buffer.from('{"a":1}')),
+      partition: 0,
+      offset: 0,
+    },
   ]);
   await assert.rejects(
     instance.poll(100, 1_000_000),
@@ -287,7 +409,7 @@ test('a pattern picks up matching topics created later with a clean restart', as
   await instance.subscribe({ kind: 'pattern', pattern: /^p-.*$/ });
   assert.deepEqual(ports[0]?.started, { kind: 'topics', topics: ['p-1'] });
   instance.onAssignment([{ topic: 'p-1', partition: 0 }]);
-  instance.onBatch(
+  void instance.onBatch(
     [{ topic: 'p-1', partition: 0, offset: '0', key: null, value: null, timestamp: '0' }],
     '1',
     () => false,

@@ -91,14 +91,39 @@ export type RecordView = DecodedRecordView | SkippedRecordView;
 
 const NOT_DECODABLE = catalogueEntry('record_not_decodable').errorCode;
 
+/**
+ * The longest a kafkajs delivery over the buffer bound waits for room (see onBatch): short
+ * against the session timeout (kafkajs heartbeats between deliveries), long against the time a
+ * client that keeps up needs for its next records fetch.
+ */
+const ROOM_WAIT_MS = 1000;
+
 /** The decode verdict "copy this record to the dead-letter topic first". */
 interface DeadLetterVerdict {
   readonly deadLetter: string;
 }
 
-interface Buffered {
-  readonly record: FetchedRecord;
-  readonly bytes: number;
+/** One fetched batch of a partition; its records before `next` were taken already. */
+interface BufferedBatch {
+  /** `tpKey` of its partition, made once per batch. */
+  readonly key: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly FetchedRecord[];
+  next: number;
+}
+
+/** The key and value bytes of a record (what `max_bytes` and the buffer bound count). */
+const recordBytes = (r: FetchedRecord): number => (r.key?.length ?? 0) + (r.value?.length ?? 0);
+
+/** The position after a record: what a commit of it stores. */
+const nextOffset = (r: FetchedRecord): string => (BigInt(r.offset) + 1n).toString();
+
+/** A head record waiting to be copied to the dead-letter topic. */
+interface DeadLetterHead {
+  readonly batch: BufferedBatch;
+  readonly index: number;
+  readonly reason: string;
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -130,15 +155,21 @@ export class ConsumerInstance implements ConsumerEvents {
   private port: ConsumerPort | undefined;
   private subscription: Subscription | undefined;
   private assignment: TopicPartition[] = [];
-  /** Fetched records; those before `start` were already taken (a queue without O(n) shifts). */
-  private buffer: Buffered[] = [];
+  /**
+   * Fetched batches; those before `start` were taken whole (a queue without O(n) shifts). A
+   * batch is kept as kafkajs delivered it: no per-record wrapper, positions set once per batch.
+   */
+  private buffer: BufferedBatch[] = [];
   private start = 0;
   private bufferedBytes = 0;
+  private bufferedCount = 0;
   private readonly paused = new Map<string, TopicPartition>();
   /** Next offset to read per partition, after what was returned to the client. */
   private readonly delivered = new Map<string, CommitOffset>();
   private readonly highWatermarks = new Map<string, bigint>();
   private waiters: (() => void)[] = [];
+  /** kafkajs deliveries waiting for room in the buffer (see onBatch). */
+  private roomWaiters: (() => void)[] = [];
   private crash: unknown;
   private polling: Promise<unknown> = Promise.resolve();
   /** Subscription changes, topic refreshes and close run one after another. */
@@ -167,23 +198,51 @@ export class ConsumerInstance implements ConsumerEvents {
 
   // ---- kafkajs events --------------------------------------------------------------------
 
-  onBatch(records: FetchedRecord[], highWatermark: string, stale: () => boolean): void {
-    if (this.closed || stale()) return;
+  /**
+   * Buffers a fetched batch. Over the buffer bound the partition is paused and the answer is a
+   * promise that settles once a records fetch made room (or at the latest after
+   * `ROOM_WAIT_MS`): kafkajs fetches again only after it, so a client that keeps up gets the
+   * next fetch at once instead of after kafkajs' idle wait for paused partitions (its
+   * `maxWaitTime`); a slow client leaves the partitions paused and kafkajs heartbeating.
+   */
+  onBatch(
+    records: FetchedRecord[],
+    highWatermark: string,
+    stale: () => boolean,
+  ): Promise<void> | undefined {
+    if (this.closed || stale()) return undefined;
     const first = records[0];
-    if (first === undefined) return;
+    if (first === undefined) return undefined;
     const key = tpKey(first.topic, first.partition);
     this.highWatermarks.set(key, BigInt(highWatermark));
-    for (const record of records) {
-      const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-      this.buffer.push({ record, bytes });
-      this.bufferedBytes += bytes;
-    }
-    if (this.bufferedBytes > this.settings.maxBufferBytes && !this.paused.has(key)) {
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) bytes += recordBytes(records[i]!);
+    this.buffer.push({ key, topic: first.topic, partition: first.partition, records, next: 0 });
+    this.bufferedBytes += bytes;
+    this.bufferedCount += records.length;
+    this.wake();
+    if (this.bufferedBytes <= this.settings.maxBufferBytes) return undefined;
+    if (!this.paused.has(key)) {
       const tp = { topic: first.topic, partition: first.partition };
       this.paused.set(key, tp);
       this.port?.pause([tp]);
     }
-    this.wake();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ROOM_WAIT_MS);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.roomWaiters.push(done);
+    });
+  }
+
+  /** Lets kafkajs go on (see onBatch): room was made, or the buffer was dropped. */
+  private releaseRoom(): void {
+    if (this.roomWaiters.length === 0) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) w();
   }
 
   onAssignment(assignment: TopicPartition[]): void {
@@ -191,9 +250,7 @@ export class ConsumerInstance implements ConsumerEvents {
     this.assignment = assignment;
     // kafkajs refetches every assigned partition from its committed offset after a rejoin:
     // anything buffered is now either revoked or about to arrive again.
-    this.buffer = [];
-    this.start = 0;
-    this.bufferedBytes = 0;
+    this.clearBuffer();
     if (this.paused.size > 0) {
       this.port?.resume([...this.paused.values()]);
       this.paused.clear();
@@ -277,12 +334,13 @@ export class ConsumerInstance implements ConsumerEvents {
     // what was delivered when auto-commit is on), nothing buffered survives.
     if (this.port !== undefined) {
       if (this.settings.autoCommit) await this.commitDelivered().catch(() => undefined);
-      await this.port.stop();
+      // kafkajs stops once its delivery returns: one waiting for room must not hold the stop
+      const stopping = this.port.stop();
+      this.releaseRoom();
+      await stopping;
       this.port = undefined;
     }
-    this.buffer = [];
-    this.start = 0;
-    this.bufferedBytes = 0;
+    this.clearBuffer();
     this.paused.clear();
     this.delivered.clear();
     this.assignment = [];
@@ -348,15 +406,29 @@ export class ConsumerInstance implements ConsumerEvents {
       this.dropBuffered(key);
       this.delivered.set(key, { topic: tp.topic, partition: tp.partition, offset });
       if (this.paused.delete(key)) this.port!.resume([tp]);
+      if (this.bufferedBytes <= this.settings.maxBufferBytes / 2) this.releaseRoom();
     }
   }
 
+  private clearBuffer(): void {
+    this.buffer = [];
+    this.start = 0;
+    this.bufferedBytes = 0;
+    this.bufferedCount = 0;
+    this.releaseRoom();
+  }
+
   private dropBuffered(key: string): void {
-    const kept: Buffered[] = [];
+    const kept: BufferedBatch[] = [];
     for (let i = this.start; i < this.buffer.length; i++) {
       const b = this.buffer[i]!;
-      if (tpKey(b.record.topic, b.record.partition) === key) this.bufferedBytes -= b.bytes;
-      else kept.push(b);
+      if (b.key !== key) {
+        kept.push(b);
+        continue;
+      }
+      for (let j = b.next; j < b.records.length; j++)
+        this.bufferedBytes -= recordBytes(b.records[j]!);
+      this.bufferedCount -= b.records.length - b.next;
     }
     this.buffer = kept;
     this.start = 0;
@@ -402,15 +474,17 @@ export class ConsumerInstance implements ConsumerEvents {
               { cause: err },
             );
       }
+      // `fetch.min.bytes` asks for a large batch; the buffer never holds more than its bound
+      // (partitions pause beyond it), so a bound smaller than the wish is enough
       const enough =
         minBytes <= 0
           ? this.buffered() > 0
-          : this.bufferedBytes >= minBytes || this.bufferedBytes >= maxBytes;
+          : this.bufferedBytes >= Math.min(minBytes, maxBytes, this.settings.maxBufferBytes);
       const remaining = deadline - Date.now();
       if (enough || (remaining <= 0 && this.buffered() > 0)) {
         const taken = this.take(maxBytes, trace, wanted(metadata ?? this.settings.recordMetadata));
         if (taken.deadLetter !== undefined && taken.records.length === 0) {
-          await this.deadLetter(taken.deadLetter.head, taken.deadLetter.reason);
+          await this.deadLetter(taken.deadLetter);
           continue;
         }
         if (taken.needsSchema === undefined || taken.records.length > 0) return taken.records;
@@ -435,7 +509,8 @@ export class ConsumerInstance implements ConsumerEvents {
   /**
    * Takes decoded records from the head of the buffer, up to `maxBytes` (at least one). Stops at
    * a record that cannot be decoded yet; when that is the first one and its writer schema is
-   * missing, `needsSchema` names the schema to load.
+   * missing, `needsSchema` names the schema to load. Positions and delivery counts are updated
+   * once per batch taken from, not per record.
    */
   private take(
     maxBytes: number,
@@ -444,70 +519,106 @@ export class ConsumerInstance implements ConsumerEvents {
   ): {
     records: RecordView[];
     needsSchema?: number;
-    deadLetter?: { head: Buffered; reason: string };
+    deadLetter?: DeadLetterHead;
   } {
     const out: RecordView[] = [];
     let bytes = 0;
     let needsSchema: number | undefined;
-    let deadLetter: { head: Buffered; reason: string } | undefined;
-    const perTopic = new Map<string, { records: number; bytes: number }>();
-    while (this.start < this.buffer.length) {
-      const head = this.buffer[this.start]!;
-      if (out.length > 0 && bytes + head.bytes > maxBytes) break;
-      const view = this.decode(head.record, out.length === 0, metadata);
-      if (typeof view === 'number') {
-        if (out.length === 0) needsSchema = view;
-        break;
+    let deadLetter: DeadLetterHead | undefined;
+    let perTopic: Map<string, { records: number; bytes: number }> | undefined;
+    let stopped = false;
+    while (!stopped && this.start < this.buffer.length) {
+      const batch = this.buffer[this.start]!;
+      const records = batch.records;
+      let i = batch.next;
+      let takenBytes = 0;
+      let deliveredRecords = 0;
+      let deliveredBytes = 0;
+      for (; i < records.length; i++) {
+        const r = records[i]!;
+        const size = recordBytes(r);
+        if (out.length > 0 && bytes + size > maxBytes) {
+          stopped = true;
+          break;
+        }
+        const view = this.decode(r, out.length === 0, metadata);
+        if (typeof view === 'number') {
+          if (out.length === 0) needsSchema = view;
+          stopped = true;
+          break;
+        }
+        if (view === undefined) {
+          stopped = true; // a record that cannot be decoded waits at the head
+          break;
+        }
+        if ('deadLetter' in view) {
+          // written (and acknowledged) before the position moves past it: records before it are
+          // returned now, the next take starts with it
+          if (out.length === 0) deadLetter = { batch, index: i, reason: view.deadLetter };
+          stopped = true;
+          break;
+        }
+        bytes += size;
+        takenBytes += size;
+        out.push(view);
+        if ('error' in view) {
+          this.settings.onPoison?.('skip');
+          continue; // a skipped record is not counted as delivered
+        }
+        if (trace !== undefined && r.trace !== undefined) trace.link(r.trace);
+        deliveredRecords++;
+        deliveredBytes += size;
       }
-      if (view === undefined) break; // a record that cannot be decoded waits at the head
-      if ('deadLetter' in view) {
-        // written (and acknowledged) before the position moves past it: records before it are
-        // returned now, the next take starts with it
-        if (out.length === 0) deadLetter = { head, reason: view.deadLetter };
-        break;
+      if (i > batch.next) {
+        this.bufferedCount -= i - batch.next;
+        this.bufferedBytes -= takenBytes;
+        batch.next = i;
+        this.delivered.set(batch.key, {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: nextOffset(records[i - 1]!),
+        });
+        if (deliveredRecords > 0) {
+          perTopic ??= new Map();
+          const t = perTopic.get(batch.topic);
+          if (t === undefined)
+            perTopic.set(batch.topic, { records: deliveredRecords, bytes: deliveredBytes });
+          else {
+            t.records += deliveredRecords;
+            t.bytes += deliveredBytes;
+          }
+        }
       }
-      this.start++;
-      this.bufferedBytes -= head.bytes;
-      bytes += head.bytes;
-      out.push(view);
-      const r = head.record;
-      this.delivered.set(tpKey(r.topic, r.partition), {
-        topic: r.topic,
-        partition: r.partition,
-        offset: (BigInt(r.offset) + 1n).toString(),
-      });
-      if ('error' in view) {
-        this.settings.onPoison?.('skip');
-        continue; // a skipped record is not counted as delivered
-      }
-      if (trace !== undefined && r.trace !== undefined) trace.link(r.trace);
-      const t = perTopic.get(r.topic);
-      if (t === undefined) perTopic.set(r.topic, { records: 1, bytes: head.bytes });
-      else {
-        t.records++;
-        t.bytes += head.bytes;
-      }
+      if (i === records.length) this.start++;
     }
-    if (this.start === this.buffer.length) {
-      this.buffer = [];
-      this.start = 0;
-    } else if (this.start > 1024 && this.start * 2 > this.buffer.length) {
-      this.buffer = this.buffer.slice(this.start); // amortized O(1) per record
-      this.start = 0;
-    }
+    this.compact();
     this.touch();
-    if (out.length > 0 && this.settings.onDelivered !== undefined) {
+    if (perTopic !== undefined && this.settings.onDelivered !== undefined) {
       for (const [topic, t] of perTopic) this.settings.onDelivered(topic, t.records, t.bytes);
     }
-    if (this.paused.size > 0 && this.bufferedBytes <= this.settings.maxBufferBytes / 2) {
-      this.port?.resume([...this.paused.values()]);
-      this.paused.clear();
+    if (this.bufferedBytes <= this.settings.maxBufferBytes / 2) {
+      if (this.paused.size > 0) {
+        this.port?.resume([...this.paused.values()]);
+        this.paused.clear();
+      }
+      this.releaseRoom();
     }
     return {
       records: out,
       ...(needsSchema === undefined ? {} : { needsSchema }),
       ...(deadLetter === undefined ? {} : { deadLetter }),
     };
+  }
+
+  /** Drops the batches taken whole from the head of the queue (amortized O(1) per batch). */
+  private compact(): void {
+    if (this.start === this.buffer.length) {
+      this.buffer = [];
+      this.start = 0;
+    } else if (this.start > 1024 && this.start * 2 > this.buffer.length) {
+      this.buffer = this.buffer.slice(this.start);
+      this.start = 0;
+    }
   }
 
   /**
@@ -517,8 +628,9 @@ export class ConsumerInstance implements ConsumerEvents {
    * the copy replaced the head: the position is left to them (a record fetched again after a
    * rebalance may be copied twice: at least once, like every Kafka producer retry).
    */
-  private async deadLetter(head: Buffered, reason: string): Promise<void> {
-    const r = head.record;
+  private async deadLetter(head: DeadLetterHead): Promise<void> {
+    const { batch, index, reason } = head;
+    const r = batch.records[index]!;
     try {
       await this.settings.deadLetter!(r, reason);
     } catch (err) {
@@ -530,18 +642,17 @@ export class ConsumerInstance implements ConsumerEvents {
       );
     }
     this.settings.onPoison?.('dead-letter');
-    if (this.buffer[this.start] !== head) return;
-    this.start++;
-    this.bufferedBytes -= head.bytes;
-    this.delivered.set(tpKey(r.topic, r.partition), {
+    if (this.buffer[this.start] !== batch || batch.next !== index) return;
+    batch.next++;
+    this.bufferedCount--;
+    this.bufferedBytes -= recordBytes(r);
+    this.delivered.set(batch.key, {
       topic: r.topic,
       partition: r.partition,
-      offset: (BigInt(r.offset) + 1n).toString(),
+      offset: nextOffset(r),
     });
-    if (this.start === this.buffer.length) {
-      this.buffer = [];
-      this.start = 0;
-    }
+    if (batch.next === batch.records.length) this.start++;
+    this.compact();
   }
 
   /**
@@ -623,7 +734,7 @@ export class ConsumerInstance implements ConsumerEvents {
   }
 
   private buffered(): number {
-    return this.buffer.length - this.start;
+    return this.bufferedCount;
   }
 
   /** Key and value bytes held for this instance (fetched, not yet returned). */
@@ -640,6 +751,7 @@ export class ConsumerInstance implements ConsumerEvents {
     if (this.closed) return;
     this.closed = true;
     this.wake();
+    this.releaseRoom();
     await this.serial(async () => {
       if (this.port !== undefined) {
         if (this.settings.autoCommit) await this.commitDelivered().catch(() => undefined);

@@ -277,7 +277,7 @@ test('auto-commit instances commit what was returned every interval', async (t) 
   for (const i of [instance, manual]) {
     await i.subscribe({ kind: 'topics', topics: ['t'] });
     i.onAssignment([{ topic: 't', partition: 0 }]);
-    i.onBatch(
+    void i.onBatch(
       [{ topic: 't', partition: 0, offset: '4', key: null, value: null, timestamp: '0' }],
       '5',
       () => false,
@@ -319,7 +319,7 @@ test('metrics: live instances, and records and bytes fetched by format', async (
   await instance.subscribe({ kind: 'topics', topics: ['t'] });
   instance.onAssignment([{ topic: 't', partition: 0 }]);
   assert.equal(await metrics.sample('kafka_gateway_consumer_rebalances_total'), 1);
-  instance.onBatch(
+  void instance.onBatch(
     [
       {
         topic: 't',

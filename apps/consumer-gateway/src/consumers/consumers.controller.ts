@@ -29,7 +29,7 @@ import {
 import type { Request, Response } from 'express';
 import type { TopicPartition } from '../kafka/consumer-port';
 import { ConsumersService } from './consumers.service';
-import { renderRecords } from './records.renderer';
+import { renderRecordsBuffer } from './records.renderer';
 import { ConsumerStreamService } from './streaming/consumer-stream.service';
 
 /** Request bodies must be a Kafka REST or JSON type (415 otherwise), checked before Accept. */
@@ -206,7 +206,7 @@ export class ConsumersController {
       metadata,
     );
     res.setHeader('Content-Type', [mediaType]); // an array keeps Express from adding a charset
-    res.send(renderRecords(records));
+    res.send(renderRecordsBuffer(records));
   }
 
   @AuthorizedInService(OWNER_ONLY)

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonText, SchemaSerde } from '@kafka-gateway/codec';
+import { JsonBytes, SchemaSerde } from '@kafka-gateway/codec';
 import { Errors, GatewayError } from '@kafka-gateway/server-kit';
 import type {
   CommitOffset,
@@ -81,10 +81,16 @@ const REASON =
 
 test('skip: the poison record is an error entry with its raw bytes, then the next records follow', async () => {
   const { instance, port, poison } = await setup({ poisonPolicy: 'skip' });
-  instance.onBatch([record(0, '1'), record(1, '{nope'), record(2, '2')], '3', () => false);
+  void instance.onBatch([record(0, '1'), record(1, '{nope'), record(2, '2')], '3', () => false);
   const got = await instance.poll(100, 1_000_000);
   assert.deepEqual(got, [
-    { topic: 't', key: new JsonText('"k"'), value: new JsonText('1'), partition: 0, offset: 0 },
+    {
+      topic: 't',
+      key: new JsonBytes(Buffer.from('"k"')),
+      value: new JsonBytes(Buffer.from('1')),
+      partition: 0,
+      offset: 0,
+    },
     {
       topic: 't',
       partition: 0,
@@ -93,7 +99,13 @@ test('skip: the poison record is an error entry with its raw bytes, then the nex
       keyRaw: Buffer.from('"k"'),
       valueRaw: Buffer.from('{nope'),
     },
-    { topic: 't', key: new JsonText('"k"'), value: new JsonText('2'), partition: 0, offset: 2 },
+    {
+      topic: 't',
+      key: new JsonBytes(Buffer.from('"k"')),
+      value: new JsonBytes(Buffer.from('2')),
+      partition: 0,
+      offset: 2,
+    },
   ]);
   assert.equal(
     renderRecords(got.slice(1, 2)),
@@ -106,7 +118,7 @@ test('skip: the poison record is an error entry with its raw bytes, then the nex
 
 test('fail (the default): the poison record stops the fetch with 40801 naming offset and seek', async () => {
   const { instance, poison } = await setup({});
-  instance.onBatch([record(1, '{nope')], '2', () => false);
+  void instance.onBatch([record(1, '{nope')], '2', () => false);
   await assert.rejects(
     instance.poll(100, 1_000_000),
     (e: unknown) =>
@@ -127,7 +139,7 @@ test('dead-letter: the poison record is copied with its reason, then the positio
     },
   });
   const bad = record(1, '{nope', { headers: [{ key: 'h', value: null }] });
-  instance.onBatch([record(0, '1'), bad, record(2, '2')], '3', () => false);
+  void instance.onBatch([record(0, '1'), bad, record(2, '2')], '3', () => false);
   // records before it are returned first; the copy happens when it is at the head
   assert.deepEqual(
     (await instance.poll(100, 1_000_000)).map((r) => r.offset),
@@ -154,7 +166,7 @@ test('dead-letter: a failed copy fails the fetch (retriable) and the record stay
       copies++;
     },
   });
-  instance.onBatch([record(1, '{nope'), record(2, '2')], '3', () => false);
+  void instance.onBatch([record(1, '{nope'), record(2, '2')], '3', () => false);
   await assert.rejects(
     instance.poll(100, 1_000_000),
     (e: unknown) =>
@@ -178,7 +190,7 @@ test('dead-letter: a refused copy (the owner lost produce on the DLQ) is 403 and
     poisonPolicy: 'dead-letter',
     deadLetter: () => Promise.reject(Errors.forbidden('produce', 'topic dlq')),
   });
-  instance.onBatch([record(1, '{nope')], '2', () => false);
+  void instance.onBatch([record(1, '{nope')], '2', () => false);
   await assert.rejects(
     instance.poll(100, 1_000_000),
     (e: unknown) => e instanceof GatewayError && e.code === 'forbidden',
@@ -205,7 +217,7 @@ test('a transient decode failure is not poison: every policy leaves the record a
       decoder,
       deadLetter: () => Promise.reject(new Error('must not be called')),
     });
-    instance.onBatch([record(0, '1')], '1', () => false);
+    void instance.onBatch([record(0, '1')], '1', () => false);
     await assert.rejects(instance.poll(100, 1_000_000), /registry unreachable/);
     assert.deepEqual(poison, []);
   }
@@ -217,7 +229,7 @@ test('record.metadata adds headers (null kept) and timestamps; a fetch can ask f
     { key: 'b', value: null },
   ];
   const { instance } = await setup({ recordMetadata: { headers: true, timestamp: true } });
-  instance.onBatch(
+  void instance.onBatch(
     [record(0, '1', { headers, timestampType: 'LogAppendTime' }), record(1, '2')],
     '2',
     () => false,
@@ -232,8 +244,8 @@ test('record.metadata adds headers (null kept) and timestamps; a fetch can ask f
   );
 
   const plain = await setup({});
-  plain.instance.onBatch([record(0, '1', { headers })], '1', () => false);
-  plain.instance.onBatch([record(1, '2', { headers })], '2', () => false);
+  void plain.instance.onBatch([record(0, '1', { headers })], '1', () => false);
+  void plain.instance.onBatch([record(1, '2', { headers })], '2', () => false);
   assert.equal(
     renderRecords(await plain.instance.poll(100, 1, undefined)),
     '[{"topic":"t","key":"k","value":1,"partition":0,"offset":0}]',

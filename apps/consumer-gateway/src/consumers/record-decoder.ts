@@ -1,17 +1,21 @@
 import {
+  binaryResponseField,
   CodecError,
   type CodedError,
   type EmbeddedFormat,
-  encodeBinaryField,
   isSchemaFormat,
-  jsonFieldText,
+  jsonFieldBytes,
   type SchemaFormat,
   SchemaNotLoadedError,
   type SchemaSerde,
 } from '@kafka-gateway/codec';
 import type { FetchedRecord } from '../kafka/consumer-port';
 
-/** A decoded key and value, why the record cannot be returned, or the schema it waits for. */
+/**
+ * A decoded key and value (in the form the answer writes: `Base64Field`, `JsonBytes`,
+ * `JsonText` or a value, see the codec's `JsonBufferWriter`), why the record cannot be returned,
+ * or the schema it waits for.
+ */
 export type Decoded =
   | { readonly status: 'ok'; readonly key: unknown; readonly value: unknown }
   | {
@@ -45,19 +49,19 @@ const BINARY: RecordDecoder = {
   load: NOTHING_TO_LOAD,
   decode: (r) => ({
     status: 'ok',
-    key: encodeBinaryField(r.key),
-    value: encodeBinaryField(r.value),
+    key: binaryResponseField(r.key),
+    value: binaryResponseField(r.value),
   }),
 };
 
-// The record's own JSON text is embedded in the answer (checked, never re-written): every digit
-// of a long integer survives, and it costs one parse instead of a parse and a stringify.
+// The record's own JSON bytes are embedded in the answer (checked, never re-written): every
+// digit of a long integer survives, and it costs one parse instead of a parse and a stringify.
 const JSON_DECODER: RecordDecoder = {
   load: NOTHING_TO_LOAD,
   decode(r) {
-    const key = jsonFieldText(r.key);
+    const key = jsonFieldBytes(r.key);
     if (!key.ok) return jsonFailure('key');
-    const value = jsonFieldText(r.value);
+    const value = jsonFieldBytes(r.value);
     if (!value.ok) return jsonFailure('value');
     return { status: 'ok', key: key.value, value: value.value };
   },
@@ -91,9 +95,10 @@ class SchemaRecordDecoder implements RecordDecoder {
   decode(r: FetchedRecord): Decoded {
     let field: 'key' | 'value' = 'key';
     try {
-      const key = this.serde.deserializeLoaded(r.key, this.format);
+      // Avro as its JSON text, JSON Schema as its bytes: nothing parsed and written again
+      const key = this.serde.deserializeLoadedJson(r.key, this.format);
       field = 'value';
-      const value = this.serde.deserializeLoaded(r.value, this.format);
+      const value = this.serde.deserializeLoadedJson(r.value, this.format);
       return { status: 'ok', key, value };
     } catch (err) {
       if (err instanceof SchemaNotLoadedError)

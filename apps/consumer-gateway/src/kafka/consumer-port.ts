@@ -39,8 +39,15 @@ export interface CommitOffset extends TopicPartition {
 
 /** What a consumer instance learns from its Kafka consumer. */
 export interface ConsumerEvents {
-  /** A fetched batch of one partition; `stale()` turns true once a rebalance made it obsolete. */
-  onBatch(records: FetchedRecord[], highWatermark: string, stale: () => boolean): void;
+  /**
+   * A fetched batch of one partition; `stale()` turns true once a rebalance made it obsolete.
+   * A promise answered means "fetch again once it settles" (back-pressure).
+   */
+  onBatch(
+    records: FetchedRecord[],
+    highWatermark: string,
+    stale: () => boolean,
+  ): Promise<void> | undefined;
   /** The partitions assigned after a (re)join of the group. */
   onAssignment(assignment: TopicPartition[]): void;
   /** The consumer stopped on an error it will not recover from by itself. */

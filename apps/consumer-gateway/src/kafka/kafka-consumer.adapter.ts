@@ -333,25 +333,28 @@ export class KafkaConsumerAdapter implements ConsumerPort {
     );
   }
 
-  private deliver(payload: EachBatchPayload): void {
+  /** Hands a batch to the instance; kafkajs fetches again once the answer settles. */
+  private deliver(payload: EachBatchPayload): Promise<void> | undefined {
     const { batch } = payload;
-    if (payload.isStale() || batch.messages.length === 0) return;
-    const records: FetchedRecord[] = batch.messages.map((m) => {
-      const trace = m.headers === undefined ? undefined : traceContextOf(m.headers);
-      const headers = m.headers === undefined ? undefined : headerList(m.headers);
-      return {
-        topic: batch.topic,
-        partition: batch.partition,
+    if (payload.isStale() || batch.messages.length === 0) return undefined;
+    const { topic, partition, messages } = batch;
+    const records = new Array<FetchedRecord>(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      // one object shape per record; kafkajs gives `{}` for a record without headers
+      const record: FetchedRecord = {
+        topic,
+        partition,
         offset: m.offset,
         key: m.key,
         value: m.value,
         timestamp: m.timestamp,
         timestampType: timestampTypeOf(m),
-        ...(headers === undefined ? {} : { headers }),
-        ...(trace === undefined ? {} : { trace }),
       };
-    });
-    this.events.onBatch(records, batch.highWatermark, () => payload.isStale());
+      records[i] =
+        m.headers === undefined || isEmpty(m.headers) ? record : withHeaders(record, m.headers);
+    }
+    return this.events.onBatch(records, batch.highWatermark, () => payload.isStale());
   }
 
   /** Leaves the group and closes the connection. */
@@ -453,6 +456,22 @@ function group(partitions: readonly TopicPartition[]): { topic: string; partitio
     byTopic.set(tp.topic, list);
   }
   return [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps }));
+}
+
+function isEmpty(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return false;
+  return true;
+}
+
+/** The record with its headers as a list and the producer's trace context, when it has one. */
+function withHeaders(record: FetchedRecord, raw: IHeaders): FetchedRecord {
+  const headers = headerList(raw);
+  const trace = traceContextOf(raw);
+  return {
+    ...record,
+    ...(headers === undefined ? {} : { headers }),
+    ...(trace === undefined ? {} : { trace }),
+  };
 }
 
 /**

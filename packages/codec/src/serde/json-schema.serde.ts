@@ -1,9 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import Ajv, { type ValidateFunction } from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { CodecError } from '../errors';
-import { parseJsonExactly, stringifyExactJson } from '../exact-json';
+import { JsonText, parseJsonExactly, stringifyExactJson } from '../exact-json';
+import { JsonBytes } from '../json-buffer';
 import type { ParsedSchema } from './parsed-schema';
 
 // One validator factory per draft, created lazily; each compiles a schema once per schema id.
@@ -96,6 +98,19 @@ export function parseJsonSchema(text: string): ParsedSchema {
           `Bytes are not JSON: ${err instanceof Error ? err.message : String(err)}`,
         );
       }
+    },
+    // the payload is the JSON text itself: checked, then embedded verbatim (every digit kept)
+    decodeJson(payload: Buffer): unknown {
+      const text = payload.toString('utf8');
+      try {
+        JSON.parse(text);
+      } catch (err) {
+        throw new CodecError(
+          'deserialization_failed',
+          `Bytes are not JSON: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      return isUtf8(payload) ? new JsonBytes(payload) : new JsonText(text);
     },
   };
 }

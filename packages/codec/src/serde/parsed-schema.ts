@@ -12,4 +12,10 @@ export interface ParsedSchema {
   encode(value: unknown): { payload: Buffer; messageIndexes?: number[] };
   /** Throws `deserialization_failed` when the bytes do not fit the schema. */
   decode(payload: Buffer, messageIndexes?: readonly number[]): unknown;
+  /**
+   * The same datum in the form a consumer's answer embeds (`JsonText`/`JsonBytes`, written
+   * verbatim), where the format can give it without building the value and writing it again;
+   * absent: the answer writes `decode`'s value. Throws like `decode`.
+   */
+  decodeJson?(payload: Buffer, messageIndexes?: readonly number[]): unknown;
 }

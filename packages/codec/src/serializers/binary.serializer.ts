@@ -1,4 +1,5 @@
 import { CodecError } from '../errors';
+import { Base64Field } from '../json-buffer';
 
 // Standard base64 with optional padding; length checked separately. Confluent accepts only the
 // standard alphabet on input (MIME decoding would silently skip junk characters).
@@ -41,6 +42,14 @@ export function isStrictBase64(value: string): boolean {
 /** Encodes bytes for a `binary` response field; null stays null. */
 export function encodeBinaryField(value: Buffer | null): string | null {
   return value === null ? null : value.toString('base64');
+}
+
+/**
+ * A `binary` response field written by `JsonBufferWriter` (base64 straight into the answer, no
+ * intermediate JSON string); null stays null. The same text as `encodeBinaryField`.
+ */
+export function binaryResponseField(value: Buffer | null): Base64Field | null {
+  return value === null ? null : new Base64Field(value);
 }
 
 function truncate(s: string): string {

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { JsonText, parseJsonExactly, stringifyExactJson } from '../exact-json';
+import { JsonBytes } from '../json-buffer';
 
 /**
  * The `json` embedded format: any JSON value, stored as its UTF-8 JSON text. null/undefined stay
@@ -41,4 +43,23 @@ export function jsonFieldText(
     return { ok: false };
   }
   return { ok: true, value: new JsonText(text) };
+}
+
+/**
+ * `jsonFieldText` for an answer written as bytes (`JsonBufferWriter`): the record's own bytes,
+ * checked to be JSON, are copied into the answer as they are, with no decoding to a string and
+ * back. Bytes that are not valid UTF-8 (which `toString` shows with U+FFFD) keep the text form,
+ * so the answer is exactly what the text form writes. `ok: false` means the bytes are not JSON.
+ */
+export function jsonFieldBytes(
+  bytes: Buffer | null,
+): { ok: true; value: JsonBytes | JsonText | null } | { ok: false } {
+  if (bytes === null) return { ok: true, value: null };
+  const text = bytes.toString('utf8');
+  try {
+    JSON.parse(text);
+  } catch {
+    return { ok: false };
+  }
+  return { ok: true, value: isUtf8(bytes) ? new JsonBytes(bytes) : new JsonText(text) };
 }

@@ -12,8 +12,8 @@ class FakeSink extends EventEmitter {
   readonly chunks: string[] = [];
   /** write() answers false (socket full) while this is set. */
   full = false;
-  write(chunk: string): boolean {
-    this.chunks.push(chunk);
+  write(chunk: string | Buffer): boolean {
+    this.chunks.push(chunk.toString());
     return !this.full;
   }
   end(): void {
@@ -56,7 +56,7 @@ const options = { heartbeatMs: 15_000, pollTimeoutMs: 1000, maxBytes: 1024 };
 
 test('an event per record: id topic:partition:offset, data one element of the array form', () => {
   const records = [rec(4), rec(9, 2)];
-  const events = renderEvents(records);
+  const events = renderEvents(records).toString('utf8');
   const array = JSON.parse(renderRecords(records)) as unknown[];
   const blocks = events.split('\n\n').filter((b) => b !== '');
   assert.equal(blocks.length, 2);

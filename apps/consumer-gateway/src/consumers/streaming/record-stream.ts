@@ -1,13 +1,14 @@
 import { toErrorResponse } from '@kafka-gateway/server-kit';
 import type { RecordView } from '../consumer-instance';
-import { renderRecords } from '../records.renderer';
+import { JsonBufferWriter } from '@kafka-gateway/codec';
+import { TopicNames, writeRecord } from '../records.renderer';
 import { eventId } from './last-event-id';
 
 /** What the stream loop needs of an HTTP response (a ServerResponse; a fake in unit tests). */
 export interface EventSink {
   /** True once the connection is gone (a client that left before the loop started). */
   readonly closed: boolean;
-  write(chunk: string): boolean;
+  write(chunk: string | Buffer): boolean;
   end(): void;
   once(event: 'drain' | 'close', listener: () => void): unknown;
   removeListener(event: 'drain' | 'close', listener: () => void): unknown;
@@ -42,15 +43,20 @@ export interface StreamOptions {
  * One SSE event per record: `id` is `topic:partition:offset`, `data` one element of the JSON
  * array a records fetch returns (the same renderer, so both forms agree byte for byte).
  */
-export function renderEvents(records: readonly RecordView[]): string {
-  let out = '';
+export function renderEvents(records: readonly RecordView[]): Buffer {
+  const w = new JsonBufferWriter(records.length * EVENT_BYTES_HINT);
+  const topics = new TopicNames();
   for (const r of records) {
     // the renderer writes JSON without raw newlines, so one `data:` line holds the record
-    const element = renderRecords([r]).slice(1, -1);
-    out += `id: ${eventId(r.topic, r.partition, r.offset)}\ndata: ${element}\n\n`;
+    w.text(`id: ${eventId(r.topic, r.partition, r.offset)}\ndata: `);
+    writeRecord(w, r, topics);
+    w.ascii('\n\n');
   }
-  return out;
+  return w.finish();
 }
+
+/** A first guess of one event's bytes (the writer grows past it). */
+const EVENT_BYTES_HINT = 256;
 
 export const HEARTBEAT = ': heartbeat\n\n';
 
