@@ -31,8 +31,12 @@ const HOP_BY_HOP = new Set([
  * replica may forward, so none waits for a socket.
  */
 const MAX_SOCKETS_PER_REPLICA = 512;
-/** An idle pooled socket is closed after this long (below the owners' keep-alive timeout). */
-const IDLE_SOCKET_TIMEOUT_MS = 30_000;
+/**
+ * An idle pooled socket is closed after this long: below the owners' keep-alive timeout, and
+ * below their HTTP_DRAIN_IDLE_GRACE_MS (5 s), so a draining owner never closes a pooled socket
+ * under a request this replica is forwarding into it.
+ */
+const IDLE_SOCKET_TIMEOUT_MS = 4_000;
 
 export const FORWARDED_BY = 'x-kafka-gateway-forwarded-by';
 export const FORWARD_TOKEN = INTERNAL_TOKEN_HEADER;
