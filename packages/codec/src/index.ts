@@ -15,12 +15,7 @@ export {
   decodeBinaryField,
   encodeBinaryField,
 } from './serializers/binary.serializer';
-export {
-  encodeJsonField,
-  decodeJsonField,
-  jsonFieldBytes,
-  jsonFieldText,
-} from './serializers/json.serializer';
+export { encodeJsonField, decodeJsonField, jsonFieldBytes } from './serializers/json.serializer';
 export {
   Base64Field,
   base64Length,

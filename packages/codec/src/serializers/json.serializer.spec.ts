@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonText } from '../exact-json';
-import { decodeJsonField, encodeJsonField, jsonFieldText } from './json.serializer';
+import { decodeJsonField, encodeJsonField } from './json.serializer';
 
 test('json values round-trip through bytes', () => {
   for (const v of [{ foo: 'bar' }, [1, 2, 3], 53.5, 'somekey', true, { u: 'ünï©ødé 🚀' }]) {
@@ -34,14 +33,4 @@ test('json: integers beyond 2^53 keep every digit both ways, nested anywhere', (
     text.replace('1e300', '1e+300'), // JSON.stringify's spelling of the same double
   );
   assert.equal(encodeJsonField([9007199254740993n])!.toString(), '[9007199254740993]');
-});
-
-test('json record text for consumers: embedded as stored, refused when not JSON', () => {
-  const stored = Buffer.from('{"id": 9007199254740993}');
-  const r = jsonFieldText(stored);
-  assert.ok(r.ok);
-  assert.ok(r.value instanceof JsonText);
-  assert.equal(r.value.text, '{"id": 9007199254740993}');
-  assert.deepEqual(jsonFieldText(null), { ok: true, value: null });
-  assert.deepEqual(jsonFieldText(Buffer.from('{"id": 9007199254740993')), { ok: false });
 });

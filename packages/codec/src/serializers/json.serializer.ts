@@ -28,27 +28,9 @@ export function decodeJsonField(
 }
 
 /**
- * A `json` record field for a consumer's answer: the record's own JSON text, checked to be JSON
- * and embedded verbatim (every digit kept, and cheaper than parsing it into doubles and writing
- * it again); `ok: false` means the bytes are not JSON.
- */
-export function jsonFieldText(
-  bytes: Buffer | null,
-): { ok: true; value: JsonText | null } | { ok: false } {
-  if (bytes === null) return { ok: true, value: null };
-  const text = bytes.toString('utf8');
-  try {
-    JSON.parse(text);
-  } catch {
-    return { ok: false };
-  }
-  return { ok: true, value: new JsonText(text) };
-}
-
-/**
- * `jsonFieldText` for an answer written as bytes (`JsonBufferWriter`): the record's own bytes,
- * checked to be JSON, are copied into the answer as they are, with no decoding to a string and
- * back. Bytes that are not valid UTF-8 (which `toString` shows with U+FFFD) keep the text form,
+ * A `json` record field for a consumer's answer (`JsonBufferWriter`): the record's own bytes,
+ * checked to be JSON, are copied into the answer as they are (every digit kept, and cheaper than
+ * parsing them into doubles and writing them again), with no decoding to a string and back. Bytes that are not valid UTF-8 (which `toString` shows with U+FFFD) keep the text form,
  * so the answer is exactly what the text form writes. `ok: false` means the bytes are not JSON.
  */
 export function jsonFieldBytes(
