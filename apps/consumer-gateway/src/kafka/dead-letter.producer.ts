@@ -1,6 +1,5 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import {
-  type CallerClient,
   type CallerClientCache,
   KafkaClientFactory,
   type KafkaCaller,
@@ -11,26 +10,6 @@ import type { IHeaders, Producer } from 'kafkajs';
 import type { DeadLetterPort, DeadLetterRecord } from './consumer-port';
 
 /**
- * Idempotent with one request in flight: a retried send after a lost acknowledgement is not
- * written twice, and records of one partition keep their order.
- */
-const DLQ_PRODUCER_OPTIONS = {
-  idempotent: true,
-  maxInFlightRequests: 1,
-  allowAutoTopicCreation: false,
-} as const;
-
-class CallerDeadLetterProducer implements CallerClient {
-  constructor(readonly producer: Producer) {}
-  connect(): Promise<void> {
-    return this.producer.connect();
-  }
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
-  }
-}
-
-/**
  * The producer of the poison-record policy `dead-letter`. Made on first use (most gateways never
  * dead-letter anything), from the one client factory; under principal propagation the record is
  * written as the instance's owner, from a bounded per-caller cache like every caller client.
@@ -39,7 +18,7 @@ class CallerDeadLetterProducer implements CallerClient {
 @Injectable()
 export class DeadLetterProducer implements DeadLetterPort, OnApplicationShutdown {
   private shared: Promise<Producer> | undefined;
-  private callers: CallerClientCache<CallerDeadLetterProducer> | undefined;
+  private callers: CallerClientCache<Producer> | undefined;
 
   constructor(private readonly factory: KafkaClientFactory) {}
 
@@ -65,14 +44,12 @@ export class DeadLetterProducer implements DeadLetterPort, OnApplicationShutdown
       }
       return;
     }
-    this.callers ??= this.factory.callerClients(
-      'producer',
-      (credential) =>
-        new CallerDeadLetterProducer(this.factory.producer(DLQ_PRODUCER_OPTIONS, credential)),
+    this.callers ??= this.factory.callerClients('producer', (credential) =>
+      this.factory.producer(credential),
     );
     try {
-      await this.callers.use(as.principal, as.credential, (c) =>
-        c.producer.send({ topic, messages: [message], acks: -1 }),
+      await this.callers.use(as.principal, as.credential, (producer) =>
+        producer.send({ topic, messages: [message], acks: -1 }),
       );
     } catch (err) {
       throw toCallerError(err);
@@ -81,7 +58,7 @@ export class DeadLetterProducer implements DeadLetterPort, OnApplicationShutdown
 
   private sharedProducer(): Promise<Producer> {
     this.shared ??= (async () => {
-      const producer = this.factory.producer(DLQ_PRODUCER_OPTIONS);
+      const producer = this.factory.producer();
       try {
         await producer.connect();
         return producer;

@@ -87,7 +87,7 @@ function setup(env: Record<string, string> = {}, behaviour?: Partial<Behaviour>)
   };
   const made: FakeProducer[] = [];
   const factory = {
-    producer: (_options: unknown, as?: CallerCredential) => {
+    producer: (as?: CallerCredential) => {
       const p = new FakeProducer(as, b);
       made.push(p);
       return p;

@@ -161,7 +161,7 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
     const observe = (records: number): void => batchRecords.observe(records);
     if (config.kafka.propagation.enabled) {
       this.callers = factory.callerClients('producer', (credential) => {
-        const producer = factory.producer(PRODUCER_OPTIONS, credential);
+        const producer = factory.producer(credential);
         const send = (topicMessages: TopicMessages[]) =>
           producer.sendBatch({ topicMessages, acks: -1 });
         return new CallerProducer(producer, new ProduceBatcher(send, batcherOptions, observe));
@@ -181,7 +181,7 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
   }
 
   private create(): Producer {
-    const producer = this.factory.producer(PRODUCER_OPTIONS);
+    const producer = this.factory.producer();
     // Connected means connect() resolved, not kafkajs' CONNECT event: kafkajs emits that before
     // the idempotent producer's InitProducerId, and a send in between goes out without a
     // producer id (not idempotent) and then fails in kafkajs ("reading 'release'") although
@@ -325,14 +325,6 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
     }
   }
 }
-
-// acks=all on every send; idempotent so the client's own retries never duplicate a record.
-// One request in flight keeps kafkajs' idempotent sequence numbers safe.
-const PRODUCER_OPTIONS = {
-  idempotent: true,
-  maxInFlightRequests: 1,
-  allowAutoTopicCreation: false,
-} as const;
 
 function breaksProducer(err: unknown): boolean {
   if (isAuthenticationFailure(err) || isAuthorizationFailure(err)) return true;

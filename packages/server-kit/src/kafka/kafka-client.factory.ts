@@ -8,7 +8,6 @@ import {
   type ConsumerConfig,
   Kafka,
   type Producer,
-  type ProducerConfig,
   type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -24,6 +23,13 @@ import { type KafkaClientKind, KafkaClientMetrics } from './kafka-instrumentatio
 import { kafkajsLevel, pinoLogCreator } from './kafka-log';
 import { kafkajsSendMessagesInstalled } from './kafkajs-send-messages';
 import { OAuthTokenProvider } from './oauth-token.provider';
+
+/** See `KafkaClientFactory.producer`. */
+const PRODUCER_OPTIONS = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: false,
+} as const;
 
 /** Injection token of the `CommonConfig` the Kafka clients are built from. */
 export const KAFKA_CLIENT_CONFIG = Symbol('KAFKA_CLIENT_CONFIG');
@@ -99,9 +105,14 @@ export class KafkaClientFactory implements OnApplicationShutdown {
     return this.instrumented(this.kafkaFor(as).admin(options), 'admin');
   }
 
-  /** A producer; with `as`, one that authenticates as that caller (principal propagation). */
-  producer(options: ProducerConfig, as?: CallerCredential): Producer {
-    return this.instrumented(this.kafkaFor(as).producer(options), 'producer');
+  /**
+   * The gateway's one kind of producer (every send is acks=all): idempotent, so kafkajs' own
+   * retries never write a record twice, with one request in flight, which keeps its sequence
+   * numbers safe, and never creating a topic. With `as`, one that authenticates as that caller
+   * (principal propagation).
+   */
+  producer(as?: CallerCredential): Producer {
+    return this.instrumented(this.kafkaFor(as).producer(PRODUCER_OPTIONS), 'producer');
   }
 
   /**
